@@ -1,0 +1,43 @@
+package dev.electrode.wire;
+
+import com.google.protobuf.Message;
+import dev.electrode.wire.proto.PrepareMessage;
+import dev.electrode.wire.proto.PrepareOKMessage;
+
+/**
+ * The 12-byte block after the type name that the eBPF programs read instead of
+ * parsing protobuf: three u32 words whose meaning depends on the message (SPEC section 2).
+ */
+public record FastMeta(int a, int b, int c) {
+    /** Twelve zero bytes: every message the programs do not look at. */
+    public static final FastMeta ZERO = new FastMeta(0, 0, 0);
+    /** A broadcast message that carries no other meta (e.g. Commit). */
+    public static final FastMeta BROADCAST_ONLY = new FastMeta(WireFormat.BROADCAST_BIT, 0, 0);
+
+    /** The meta the reference prototype writes for this message (without the broadcast bit). */
+    public static FastMeta forMessage(MessageType type, Message body) {
+        switch (type) {
+            case PREPARE: {
+                PrepareMessage p = (PrepareMessage) body;
+                return new FastMeta((int) p.getView(), (int) p.getOpnum(), (int) p.getBatchstart());
+            }
+            case PREPARE_OK:
+            case MY_PREPARE_OK: {
+                PrepareOKMessage ok = (PrepareOKMessage) body;
+                return new FastMeta((int) ok.getView(), (int) ok.getOpnum(), ok.getReplicaIdx());
+            }
+            default:
+                return ZERO;
+        }
+    }
+
+    /** This meta with the broadcast bit set in word a. */
+    public FastMeta withBroadcastBit() {
+        return new FastMeta(a | WireFormat.BROADCAST_BIT, b, c);
+    }
+
+    /** True if word a carries the broadcast bit. */
+    public boolean broadcastBit() {
+        return (a & WireFormat.BROADCAST_BIT) != 0;
+    }
+}
