@@ -1,0 +1,24 @@
+package dev.electrode.vr;
+
+import com.google.protobuf.Message;
+
+/**
+ * Everything the VR core does to the outside world. The runtime (a socket transport, or
+ * a simulated network) implements it; the core never blocks and never reads a clock.
+ */
+public interface Outbox {
+    /** Sends a message to replica {@code idx}. */
+    void toReplica(int idx, Message m);
+
+    /** Sends the same message to every other replica (a candidate for the broadcast offload). */
+    void toAllReplicas(Message m);
+
+    /** Sends a message to a client, at the address its request came from. */
+    void toClient(Object clientAddress, Message m);
+
+    /** Arms {@code timer} to fire once after {@code delayMicros}, replacing a pending one. */
+    void setTimer(VrTimer timer, long delayMicros);
+
+    /** Cancels {@code timer} if pending. */
+    void cancelTimer(VrTimer timer);
+}

@@ -1,0 +1,734 @@
+package dev.electrode.vr;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import dev.electrode.wire.proto.*;
+
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One Viewstamped Replication replica (VR Revisited, with the batching and message set of
+ * the reference prototype) as a deterministic, single-threaded state machine: messages and
+ * timer events go in through the {@code on*} methods, messages and timer requests come out
+ * through the {@link Outbox}. It owns no sockets, threads or clocks.
+ *
+ * <p>Invariant: in NORMAL status in view v, every log entry is identical to the entry with
+ * the same opnum in the log of v's leader. Entries are only added by that leader's Prepare,
+ * StartView or StateTransfer, and a replica that learns of a newer view truncates its log to
+ * its commit point before fetching the rest.
+ */
+public final class VrReplica {
+    private final int n;
+    private final int f;
+    private final int me;
+    private final VrSettings settings;
+    private final Application app;
+    private final Outbox out;
+    private final VrStats stats = new VrStats();
+
+    private final ReplicaLog log = new ReplicaLog();
+    private final ClientTable clientTable = new ClientTable();
+
+    private Status status = Status.NORMAL;
+    private long view;
+    private long lastNormalView;
+    private long commitNum;
+
+    // Leader state, valid in NORMAL status while leader of `view`.
+    private long lastBatchEnd;
+    private final long[] ackedUpTo;
+    private long commitAtLastResend;
+    private boolean sentSinceHeartbeat;
+    private boolean closeBatchArmed;
+    private final Map<Long, Long> inFlight = new HashMap<>();          // clientId -> appended, unexecuted request id
+    private final Map<Long, Object> clientAddresses = new HashMap<>(); // clientId -> where to reply
+
+    // Follower state.
+    private boolean heardFromLeader;
+    private final TreeMap<Long, PrepareMessage> bufferedPrepares = new TreeMap<>(); // batchstart -> prepare
+    private boolean stateTransferPending;
+
+    // View change state, valid in VIEW_CHANGE status for `view`.
+    private final BitSet startViewChangeFrom = new BitSet();
+    private final long[] knownCommit; // per replica, the lastCommitted it reported in this view change; -1 unknown
+    private final Map<Integer, DoViewChangeMessage> doViewChanges = new HashMap<>();
+    private boolean doViewChangeSent;
+    private boolean viewChangeFresh;
+
+    // Recovery state, valid in RECOVERING status.
+    private long nonce;
+    private final NonceSource nonces;
+    private final Map<Integer, RecoveryResponseMessage> recoveryResponses = new HashMap<>();
+    private long recoveryTargetOp = -1; // -1: still collecting responses
+    private boolean recoveryProgress;
+
+    /** Source of recovery nonces (a seeded random in simulation, a secure random in production). */
+    @FunctionalInterface
+    public interface NonceSource {
+        long next();
+    }
+
+    /**
+     * @param n          number of replicas (2f+1)
+     * @param me         this replica's index
+     * @param recovering true if this replica restarted and lost its state (VR Revisited section 4.3)
+     */
+    public VrReplica(int n, int me, VrSettings settings, Application app, Outbox out, boolean recovering, NonceSource nonces) {
+        if (n < 1 || n % 2 == 0) throw new IllegalArgumentException("replica count must be odd and positive, got " + n);
+        if (me < 0 || me >= n) throw new IllegalArgumentException("replica index " + me + " out of range 0.." + (n - 1));
+        this.n = n;
+        this.f = (n - 1) / 2;
+        this.me = me;
+        this.settings = settings;
+        this.app = app;
+        this.out = out;
+        this.nonces = nonces;
+        this.ackedUpTo = new long[n];
+        this.knownCommit = new long[n];
+        this.status = recovering ? Status.RECOVERING : Status.NORMAL;
+    }
+
+    // ------------------------------------------------------------------ lifecycle and queries
+
+    /** Arms the timers and, when recovering, asks the others for the current state. */
+    public void start() {
+        out.setTimer(VrTimer.HEARTBEAT, settings.heartbeatMicros());
+        out.setTimer(VrTimer.RESEND, settings.resendMicros());
+        out.setTimer(VrTimer.VIEW_CHANGE, settings.viewChangeMicros());
+        if (status == Status.RECOVERING) startRecovery();
+    }
+
+    public int index() { return me; }
+    public int replicaCount() { return n; }
+    public Status status() { return status; }
+    public long view() { return view; }
+    public long lastNormalView() { return lastNormalView; }
+    public long commitNum() { return commitNum; }
+    public long lastOp() { return log.lastOp(); }
+    public ReplicaLog log() { return log; }
+    public ClientTable clientTable() { return clientTable; }
+    public VrStats stats() { return stats; }
+
+    /** Index of the leader of view {@code v}. */
+    public int leaderOf(long v) { return (int) (v % n); }
+
+    /** True if this replica leads its current view and is in NORMAL status. */
+    public boolean isActiveLeader() { return status == Status.NORMAL && leaderOf(view) == me; }
+
+    // ------------------------------------------------------------------ inputs
+
+    /** A message from a client at {@code clientAddress}. */
+    public void onClientMessage(Object clientAddress, Message m) {
+        if (m instanceof RequestMessage r) onRequest(clientAddress, r.getReq());
+        else if (m instanceof UnloggedRequestMessage u) onUnloggedRequest(clientAddress, u.getReq());
+        else stats.messagesIgnored++;
+    }
+
+    /** A message from replica {@code from} (identified by its configured address). */
+    public void onReplicaMessage(int from, Message m) {
+        if (from < 0 || from >= n || from == me) {
+            stats.messagesFromWrongSender++;
+            return;
+        }
+        if (m instanceof PrepareMessage p) onPrepare(from, p);
+        else if (m instanceof PrepareOKMessage ok) onPrepareOk(from, ok);
+        else if (m instanceof CommitMessage c) onCommit(from, c);
+        else if (m instanceof RequestStateTransferMessage r) onRequestStateTransfer(from, r);
+        else if (m instanceof StateTransferMessage s) onStateTransfer(from, s);
+        else if (m instanceof StartViewChangeMessage s) onStartViewChange(from, s);
+        else if (m instanceof DoViewChangeMessage d) onDoViewChange(from, d);
+        else if (m instanceof StartViewMessage s) onStartView(from, s);
+        else if (m instanceof RecoveryMessage r) onRecovery(from, r);
+        else if (m instanceof RecoveryResponseMessage r) onRecoveryResponse(from, r);
+        else stats.messagesIgnored++;
+    }
+
+    /** A timer armed through the outbox fired. */
+    public void onTimer(VrTimer t) {
+        switch (t) {
+            case HEARTBEAT -> onHeartbeatTimer();
+            case RESEND -> onResendTimer();
+            case VIEW_CHANGE -> onViewChangeTimer();
+            case CLOSE_BATCH -> {
+                closeBatchArmed = false;
+                if (isActiveLeader() && log.lastOp() > lastBatchEnd) closeBatch();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ normal case: leader
+
+    private void onRequest(Object clientAddress, Request req) {
+        if (!isActiveLeader()) {
+            stats.requestsIgnoredNotLeader++;
+            return;
+        }
+        long clientId = req.getClientid();
+        long reqId = req.getClientreqid();
+        if (clientAddress != null) clientAddresses.put(clientId, clientAddress);
+        ClientTable.Entry done = clientTable.get(clientId);
+        if (done != null && reqId <= done.requestId()) {
+            stats.duplicateRequests++;
+            if (reqId == done.requestId() && clientAddress != null) out.toClient(clientAddress, done.reply());
+            return;
+        }
+        Long pending = inFlight.get(clientId);
+        if (pending != null && reqId <= pending) {
+            stats.duplicateRequests++;
+            return; // answered when it commits
+        }
+        inFlight.put(clientId, reqId);
+        long opnum = log.lastOp() + 1;
+        log.append(LogEntry.newBuilder().setView(view).setOpnum(opnum).setRequest(req).build());
+        stats.requestsAppended++;
+        maybeCloseBatch();
+    }
+
+    /** Closes the open batch if the previous one committed or it is full; otherwise waits on the timer. */
+    private void maybeCloseBatch() {
+        long open = log.lastOp() - lastBatchEnd;
+        if (open <= 0) return;
+        if (lastBatchEnd == commitNum || open >= settings.batchSize()) {
+            closeBatch();
+        } else if (!closeBatchArmed) {
+            closeBatchArmed = true;
+            out.setTimer(VrTimer.CLOSE_BATCH, settings.batchTimeoutMicros());
+        }
+    }
+
+    private void closeBatch() {
+        long start = lastBatchEnd + 1;
+        long end = Math.min(log.lastOp(), lastBatchEnd + settings.batchSize());
+        lastBatchEnd = end;
+        stats.batchesSent++;
+        if (closeBatchArmed) {
+            closeBatchArmed = false;
+            out.cancelTimer(VrTimer.CLOSE_BATCH);
+        }
+        sendToFollowers(prepare(start, end));
+        maybeCommitAsLeader(); // a single replica commits on its own
+        if (log.lastOp() > lastBatchEnd) maybeCloseBatch();
+    }
+
+    private PrepareMessage prepare(long start, long end) {
+        PrepareMessage.Builder b = PrepareMessage.newBuilder().setView(view).setOpnum(end).setBatchstart(start);
+        for (LogEntry e : log.range(start, end)) b.addRequest(e.getRequest());
+        return b.build();
+    }
+
+    private void sendToFollowers(Message m) {
+        if (n > 1) out.toAllReplicas(m);
+        sentSinceHeartbeat = true;
+    }
+
+    private void onPrepareOk(int from, PrepareOKMessage ok) {
+        if (ok.getReplicaIdx() != from) {
+            stats.messagesFromWrongSender++;
+            return;
+        }
+        if (!isActiveLeader() || ok.getView() != view || ok.getOpnum() > log.lastOp()) {
+            stats.messagesIgnored++;
+            return;
+        }
+        if (ok.getOpnum() > ackedUpTo[from]) {
+            ackedUpTo[from] = ok.getOpnum();
+            maybeCommitAsLeader();
+        }
+    }
+
+    /** Commits up to the highest opnum that f followers have acknowledged (the leader is the (f+1)-th). */
+    private void maybeCommitAsLeader() {
+        long quorumOp;
+        if (f == 0) {
+            quorumOp = lastBatchEnd;
+        } else {
+            long[] acks = new long[n - 1];
+            int k = 0;
+            for (int i = 0; i < n; i++) if (i != me) acks[k++] = ackedUpTo[i];
+            Arrays.sort(acks);
+            quorumOp = Math.min(acks[acks.length - f], lastBatchEnd);
+        }
+        if (quorumOp <= commitNum) return;
+        commitUpTo(quorumOp);
+        sendToFollowers(CommitMessage.newBuilder().setView(view).setOpnum(commitNum).build());
+        maybeCloseBatch();
+    }
+
+    private void onHeartbeatTimer() {
+        if (isActiveLeader() && !sentSinceHeartbeat)
+            sendToFollowers(CommitMessage.newBuilder().setView(view).setOpnum(commitNum).build());
+        sentSinceHeartbeat = false;
+        out.setTimer(VrTimer.HEARTBEAT, settings.heartbeatMicros());
+    }
+
+    private void onResendTimer() {
+        switch (status) {
+            case NORMAL -> {
+                if (isActiveLeader()) {
+                    // Resend the uncommitted prepared suffix if commit made no progress for a period.
+                    if (lastBatchEnd > commitNum && commitNum == commitAtLastResend) {
+                        stats.prepareResends++;
+                        sendToFollowers(prepare(commitNum + 1, lastBatchEnd));
+                    }
+                    commitAtLastResend = commitNum;
+                } else if (stateTransferPending) {
+                    sendStateTransferRequest();
+                }
+            }
+            case VIEW_CHANGE -> {
+                out.toAllReplicas(startViewChange());
+                if (doViewChangeSent) sendDoViewChange();
+            }
+            case RECOVERING -> {
+                if (recoveryTargetOp < 0) out.toAllReplicas(recoveryMessage());
+                else sendStateTransferRequest();
+            }
+        }
+        out.setTimer(VrTimer.RESEND, settings.resendMicros());
+    }
+
+    // ------------------------------------------------------------------ normal case: follower
+
+    private void onPrepare(int from, PrepareMessage p) {
+        if (!fromLeaderOfCurrentOrNewerView(from, p.getView())) return;
+        if (status != Status.NORMAL || isActiveLeader()) return;
+        heardFromLeader = true;
+        handlePrepare(p);
+        applyBufferedPrepares();
+    }
+
+    /**
+     * Checks that a Prepare or Commit comes from the leader of its view and is not stale.
+     * A message of a newer view, or of our view while we are still in view change, means
+     * that view is running without us: adopt it and fetch its log.
+     */
+    private boolean fromLeaderOfCurrentOrNewerView(int from, long msgView) {
+        if (from != leaderOf(msgView)) {
+            stats.messagesFromWrongSender++;
+            return false;
+        }
+        if (msgView < view || status == Status.RECOVERING) {
+            stats.messagesIgnored++;
+            return false;
+        }
+        if (msgView > view || status == Status.VIEW_CHANGE) adoptNewerView(msgView);
+        return true;
+    }
+
+    private void handlePrepare(PrepareMessage p) {
+        long lastOp = log.lastOp();
+        if (p.getOpnum() <= lastOp) {
+            sendPrepareOk(p.getOpnum()); // already have it: the earlier ack may have been lost
+            return;
+        }
+        if (p.getBatchstart() > lastOp + 1) {
+            bufferPrepare(p);
+            requestStateTransfer();
+            return;
+        }
+        if (p.getRequestCount() != p.getOpnum() - p.getBatchstart() + 1) {
+            stats.messagesIgnored++; // malformed: request count disagrees with the opnum range
+            return;
+        }
+        for (long op = lastOp + 1; op <= p.getOpnum(); op++) {
+            Request r = p.getRequest((int) (op - p.getBatchstart()));
+            log.append(LogEntry.newBuilder().setView(view).setOpnum(op).setRequest(r).build());
+        }
+        sendPrepareOk(p.getOpnum());
+    }
+
+    private void bufferPrepare(PrepareMessage p) {
+        if (bufferedPrepares.size() >= settings.maxBufferedPrepares() && p.getBatchstart() > bufferedPrepares.lastKey()) return;
+        bufferedPrepares.put(p.getBatchstart(), p);
+        stats.preparesBuffered++;
+        while (bufferedPrepares.size() > settings.maxBufferedPrepares()) bufferedPrepares.pollLastEntry();
+    }
+
+    /** Applies buffered prepares that the log now reaches, in order. */
+    private void applyBufferedPrepares() {
+        if (status != Status.NORMAL) return;
+        while (!bufferedPrepares.isEmpty() && bufferedPrepares.firstKey() <= log.lastOp() + 1) {
+            PrepareMessage p = bufferedPrepares.pollFirstEntry().getValue();
+            if (p.getView() == view && p.getOpnum() > log.lastOp()) handlePrepare(p);
+        }
+    }
+
+    private void sendPrepareOk(long opnum) {
+        out.toReplica(leaderOf(view), PrepareOKMessage.newBuilder().setView(view).setOpnum(opnum).setReplicaIdx(me).build());
+    }
+
+    private void onCommit(int from, CommitMessage c) {
+        if (!fromLeaderOfCurrentOrNewerView(from, c.getView()) || status != Status.NORMAL) return;
+        heardFromLeader = true;
+        if (isActiveLeader()) return;
+        if (c.getOpnum() > log.lastOp()) requestStateTransfer();
+        commitUpTo(Math.min(c.getOpnum(), log.lastOp()));
+    }
+
+    /** Moves to a newer view whose log we do not have: keep the committed prefix, fetch the rest. */
+    private void adoptNewerView(long newView) {
+        view = newView;
+        lastNormalView = newView;
+        status = Status.NORMAL;
+        log.truncateAfter(commitNum);
+        resetViewState();
+        heardFromLeader = true;
+        requestStateTransfer();
+    }
+
+    // ------------------------------------------------------------------ execution
+
+    /** Executes every operation up to {@code opnum} in order (all are committed). */
+    private void commitUpTo(long opnum) {
+        boolean leader = isActiveLeader();
+        while (commitNum < opnum) {
+            commitNum++;
+            execute(log.get(commitNum), leader);
+        }
+    }
+
+    private void execute(LogEntry e, boolean leader) {
+        Request req = e.getRequest();
+        long clientId = req.getClientid();
+        long reqId = req.getClientreqid();
+        if (leader && Long.valueOf(reqId).equals(inFlight.get(clientId))) inFlight.remove(clientId);
+        ClientTable.Entry done = clientTable.get(clientId);
+        ReplyMessage reply;
+        if (done != null && reqId <= done.requestId()) {
+            stats.duplicateExecutionsSkipped++; // same request appended twice (e.g. across a view change)
+            if (reqId != done.requestId()) return;
+            reply = done.reply();
+        } else {
+            ByteString result = app.execute(req.getOp());
+            reply = ReplyMessage.newBuilder().setView(view).setOpnum(e.getOpnum()).setReply(result).setClientreqid(reqId).build();
+            clientTable.executed(clientId, reqId, reply);
+            stats.opsExecuted++;
+        }
+        if (leader) {
+            Object addr = clientAddresses.get(clientId);
+            if (addr != null) out.toClient(addr, reply);
+        }
+    }
+
+    private void onUnloggedRequest(Object clientAddress, UnloggedRequest req) {
+        if (status != Status.NORMAL || clientAddress == null) {
+            stats.messagesIgnored++;
+            return;
+        }
+        out.toClient(clientAddress, UnloggedReplyMessage.newBuilder().setReply(app.executeUnlogged(req.getOp())).build());
+    }
+
+    // ------------------------------------------------------------------ state transfer
+
+    private void requestStateTransfer() {
+        if (stateTransferPending) return;
+        stateTransferPending = true;
+        stats.stateTransfersRequested++;
+        sendStateTransferRequest();
+    }
+
+    private void sendStateTransferRequest() {
+        out.toReplica(leaderOf(view), RequestStateTransferMessage.newBuilder().setView(view).setOpnum(log.lastOp()).build());
+    }
+
+    /** Leader: sends the entries after the requester's last op, in chunks of bounded size. */
+    private void onRequestStateTransfer(int from, RequestStateTransferMessage r) {
+        if (!isActiveLeader() || r.getView() != view || r.getOpnum() > log.lastOp()) {
+            stats.messagesIgnored++;
+            return;
+        }
+        StateTransferMessage.Builder b = StateTransferMessage.newBuilder().setView(view).setOpnum(commitNum);
+        int bytes = 0;
+        for (long op = r.getOpnum() + 1; op <= log.lastOp() && bytes < settings.stateTransferBytes(); op++) {
+            LogEntry e = log.get(op);
+            b.addEntries(e);
+            bytes += e.getSerializedSize() + 4;
+        }
+        out.toReplica(from, b.build());
+    }
+
+    private void onStateTransfer(int from, StateTransferMessage s) {
+        if (from != leaderOf(s.getView()) || s.getView() != view) {
+            stats.messagesIgnored++;
+            return;
+        }
+        if (status == Status.RECOVERING) {
+            if (recoveryTargetOp < 0) return;
+            appendTransferred(s.getEntriesList());
+            commitUpTo(Math.min(s.getOpnum(), log.lastOp()));
+            recoveryProgress = true;
+            if (log.lastOp() >= recoveryTargetOp) finishRecovery();
+            else sendStateTransferRequest();
+            return;
+        }
+        if (status != Status.NORMAL || isActiveLeader()) return;
+        heardFromLeader = true;
+        stateTransferPending = false;
+        long before = log.lastOp();
+        appendTransferred(s.getEntriesList());
+        commitUpTo(Math.min(s.getOpnum(), log.lastOp()));
+        if (log.lastOp() > before) sendPrepareOk(log.lastOp());
+        applyBufferedPrepares();
+        boolean gapRemains = !bufferedPrepares.isEmpty() && bufferedPrepares.firstKey() > log.lastOp() + 1;
+        if (log.lastOp() < s.getOpnum() || gapRemains) {
+            // Ask for the next chunk at once while chunks make progress; otherwise retry on the resend timer.
+            if (log.lastOp() > before) requestStateTransfer();
+            else stateTransferPending = true;
+        }
+    }
+
+    private void appendTransferred(List<LogEntry> entries) {
+        for (LogEntry e : entries) {
+            if (e.getOpnum() <= log.lastOp()) continue;
+            if (e.getOpnum() != log.lastOp() + 1) break;
+            log.append(e);
+            stats.stateTransferEntriesApplied++;
+        }
+    }
+
+    // ------------------------------------------------------------------ view change
+
+    private void onViewChangeTimer() {
+        switch (status) {
+            case NORMAL -> {
+                if (leaderOf(view) != me && !heardFromLeader) startViewChange(view + 1);
+                heardFromLeader = false;
+            }
+            case VIEW_CHANGE -> {
+                if (viewChangeFresh) viewChangeFresh = false;
+                else startViewChange(view + 1); // this view's leader did not complete in a whole period
+            }
+            case RECOVERING -> {
+                if (!recoveryProgress) startRecovery();
+                recoveryProgress = false;
+            }
+        }
+        out.setTimer(VrTimer.VIEW_CHANGE, settings.viewChangeMicros());
+    }
+
+    private void startViewChange(long newView) {
+        view = newView;
+        status = Status.VIEW_CHANGE;
+        resetViewState();
+        viewChangeFresh = true;
+        knownCommit[me] = commitNum;
+        stats.viewChangesStarted++;
+        out.toAllReplicas(startViewChange());
+        maybeSendDoViewChange(); // n = 1: nobody else to wait for
+    }
+
+    private StartViewChangeMessage startViewChange() {
+        return StartViewChangeMessage.newBuilder().setView(view).setReplicaIdx(me).setLastCommitted(commitNum).build();
+    }
+
+    /** Clears everything that belongs to one view: acks, batches, buffered prepares, view-change votes. */
+    private void resetViewState() {
+        Arrays.fill(ackedUpTo, 0);
+        Arrays.fill(knownCommit, -1);
+        lastBatchEnd = log.lastOp();
+        commitAtLastResend = commitNum;
+        inFlight.clear();
+        if (closeBatchArmed) {
+            closeBatchArmed = false;
+            out.cancelTimer(VrTimer.CLOSE_BATCH);
+        }
+        bufferedPrepares.clear();
+        stateTransferPending = false;
+        startViewChangeFrom.clear();
+        doViewChanges.clear();
+        doViewChangeSent = false;
+    }
+
+    private void onStartViewChange(int from, StartViewChangeMessage m) {
+        if (m.getReplicaIdx() != from) {
+            stats.messagesFromWrongSender++;
+            return;
+        }
+        if (status == Status.RECOVERING || m.getView() < view) return;
+        if (m.getView() == view && status == Status.NORMAL) {
+            // The sender missed the StartView of a view change that already completed.
+            if (isActiveLeader()) sendStartView(from, m.getLastCommitted());
+            return;
+        }
+        if (m.getView() > view) startViewChange(m.getView());
+        startViewChangeFrom.set(from);
+        knownCommit[from] = m.getLastCommitted();
+        maybeSendDoViewChange();
+    }
+
+    private void maybeSendDoViewChange() {
+        if (status != Status.VIEW_CHANGE || startViewChangeFrom.cardinality() < f) return;
+        int leader = leaderOf(view);
+        if (leader == me) {
+            doViewChanges.put(me, doViewChange(log.lastOp())); // own vote: no entries needed
+            maybeCompleteViewChange();
+        } else if (knownCommit[leader] >= 0) {
+            // Only the suffix the new leader lacks: it cannot have committed less than it reported.
+            doViewChangeSent = true;
+            sendDoViewChange();
+        }
+    }
+
+    private void sendDoViewChange() {
+        int leader = leaderOf(view);
+        long from = Math.min(knownCommit[leader], log.lastOp());
+        out.toReplica(leader, doViewChange(from));
+    }
+
+    /** DoViewChange carrying the log entries after {@code entriesAfter}. */
+    private DoViewChangeMessage doViewChange(long entriesAfter) {
+        DoViewChangeMessage.Builder b = DoViewChangeMessage.newBuilder().setView(view).setLastNormalView(lastNormalView)
+                .setLastOp(log.lastOp()).setLastCommitted(commitNum).setReplicaIdx(me);
+        b.addAllEntries(log.range(entriesAfter + 1, log.lastOp()));
+        return b.build();
+    }
+
+    private void onDoViewChange(int from, DoViewChangeMessage m) {
+        if (m.getReplicaIdx() != from) {
+            stats.messagesFromWrongSender++;
+            return;
+        }
+        if (status == Status.RECOVERING || m.getView() < view || leaderOf(m.getView()) != me) return;
+        if (m.getView() == view && status == Status.NORMAL) {
+            if (isActiveLeader()) sendStartView(from, m.getLastCommitted());
+            return;
+        }
+        if (m.getView() > view) startViewChange(m.getView());
+        long entriesFrom = m.getLastOp() - m.getEntriesCount() + 1;
+        if (entriesFrom > log.lastOp() + 1 && m.getEntriesCount() > 0) {
+            stats.messagesIgnored++; // cannot splice: sent against a commit point we no longer have
+            return;
+        }
+        doViewChanges.put(from, m);
+        knownCommit[from] = Math.max(knownCommit[from], m.getLastCommitted());
+        maybeCompleteViewChange();
+    }
+
+    /** New leader: with f+1 DoViewChange votes (its own included), installs the best log and starts the view. */
+    private void maybeCompleteViewChange() {
+        if (status != Status.VIEW_CHANGE || !doViewChanges.containsKey(me) || doViewChanges.size() < f + 1) return;
+        DoViewChangeMessage best = null;
+        long newCommit = commitNum;
+        for (DoViewChangeMessage d : doViewChanges.values()) {
+            if (best == null || d.getLastNormalView() > best.getLastNormalView()
+                    || (d.getLastNormalView() == best.getLastNormalView() && d.getLastOp() > best.getLastOp())) best = d;
+            newCommit = Math.max(newCommit, d.getLastCommitted());
+        }
+        if (best.getReplicaIdx() != me) {
+            long firstEntry = best.getLastOp() - best.getEntriesCount() + 1;
+            log.truncateAfter(Math.max(commitNum, firstEntry - 1));
+            appendTransferred(best.getEntriesList());
+            log.truncateAfter(best.getLastOp());
+        }
+        status = Status.NORMAL;
+        lastNormalView = view;
+        stats.viewChangesCompleted++;
+        long[] commits = knownCommit.clone();
+        resetViewState();
+        heardFromLeader = true;
+        commitUpTo(Math.min(newCommit, log.lastOp()));
+        for (int i = 0; i < n; i++) {
+            if (i != me && commits[i] >= 0) sendStartView(i, commits[i]);
+        }
+        sentSinceHeartbeat = true;
+        // Uncommitted entries inherited from the old view are re-proposed by the resend timer,
+        // and acknowledged at once by followers that install the StartView.
+    }
+
+    private void sendStartView(int to, long replicaCommit) {
+        long from = Math.min(Math.max(0, replicaCommit), log.lastOp());
+        out.toReplica(to, StartViewMessage.newBuilder().setView(view).setLastOp(log.lastOp()).setLastCommitted(commitNum)
+                .addAllEntries(log.range(from + 1, log.lastOp())).build());
+    }
+
+    private void onStartView(int from, StartViewMessage m) {
+        if (from != leaderOf(m.getView())) {
+            stats.messagesFromWrongSender++;
+            return;
+        }
+        if (status == Status.RECOVERING || m.getView() < view || (m.getView() == view && status == Status.NORMAL)) return;
+        long firstEntry = m.getLastOp() - m.getEntriesCount() + 1;
+        if (firstEntry > log.lastOp() + 1 && m.getLastOp() > commitNum) {
+            adoptNewerView(m.getView()); // we lack entries below the ones sent: fetch them
+            return;
+        }
+        view = m.getView();
+        lastNormalView = view;
+        status = Status.NORMAL;
+        log.truncateAfter(Math.max(commitNum, Math.min(log.lastOp(), firstEntry - 1)));
+        resetViewState();
+        for (LogEntry e : m.getEntriesList()) {
+            if (e.getOpnum() == log.lastOp() + 1) log.append(e);
+        }
+        log.truncateAfter(Math.max(commitNum, m.getLastOp()));
+        heardFromLeader = true;
+        stats.viewChangesCompleted++;
+        commitUpTo(Math.min(m.getLastCommitted(), log.lastOp()));
+        if (log.lastOp() > commitNum) sendPrepareOk(log.lastOp());
+        if (log.lastOp() < m.getLastOp()) requestStateTransfer();
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    private void startRecovery() {
+        status = Status.RECOVERING;
+        log.truncateAfter(commitNum); // entries fetched by an earlier attempt may belong to an older view
+        nonce = nonces.next();
+        recoveryResponses.clear();
+        recoveryTargetOp = -1;
+        recoveryProgress = true;
+        out.toAllReplicas(recoveryMessage());
+    }
+
+    private RecoveryMessage recoveryMessage() {
+        return RecoveryMessage.newBuilder().setReplicaIdx(me).setNonce(nonce).build();
+    }
+
+    private void onRecovery(int from, RecoveryMessage m) {
+        if (m.getReplicaIdx() != from) {
+            stats.messagesFromWrongSender++;
+            return;
+        }
+        if (status != Status.NORMAL) return;
+        // The recovering replica lost its log: acknowledgements it gave earlier no longer count.
+        ackedUpTo[from] = 0;
+        RecoveryResponseMessage.Builder b = RecoveryResponseMessage.newBuilder().setView(view).setNonce(m.getNonce()).setReplicaIdx(me);
+        if (isActiveLeader()) b.setLastOp(log.lastOp()).setLastCommitted(commitNum);
+        out.toReplica(from, b.build());
+    }
+
+    private void onRecoveryResponse(int from, RecoveryResponseMessage m) {
+        if (m.getReplicaIdx() != from) {
+            stats.messagesFromWrongSender++;
+            return;
+        }
+        if (status != Status.RECOVERING || m.getNonce() != nonce || recoveryTargetOp >= 0) return;
+        recoveryResponses.put(from, m);
+        recoveryProgress = true;
+        if (recoveryResponses.size() < f + 1) return;
+        long maxView = 0;
+        for (RecoveryResponseMessage r : recoveryResponses.values()) maxView = Math.max(maxView, r.getView());
+        RecoveryResponseMessage leader = recoveryResponses.get(leaderOf(maxView));
+        if (leader == null || leader.getView() != maxView || !leader.hasLastOp()) return; // wait for the leader's answer
+        view = maxView;
+        lastNormalView = maxView;
+        recoveryTargetOp = leader.getLastOp();
+        // Our log is empty after the restart; fetch the leader's log up to the op it reported.
+        if (log.lastOp() >= recoveryTargetOp) finishRecovery();
+        else sendStateTransferRequest();
+    }
+
+    private void finishRecovery() {
+        status = Status.NORMAL;
+        resetViewState();
+        heardFromLeader = true;
+        recoveryTargetOp = -1;
+        stats.recoveriesCompleted++;
+        if (log.lastOp() > commitNum) sendPrepareOk(log.lastOp());
+    }
+}

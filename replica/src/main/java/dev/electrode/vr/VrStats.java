@@ -1,0 +1,31 @@
+package dev.electrode.vr;
+
+/** Counters of the core, written by the protocol thread and readable from any thread. */
+public final class VrStats {
+    public volatile long requestsAppended;
+    public volatile long duplicateRequests;
+    public volatile long requestsIgnoredNotLeader;
+    public volatile long batchesSent;
+    public volatile long prepareResends;
+    public volatile long opsExecuted;
+    public volatile long duplicateExecutionsSkipped;
+    public volatile long viewChangesStarted;
+    public volatile long viewChangesCompleted;
+    public volatile long stateTransfersRequested;
+    public volatile long stateTransferEntriesApplied;
+    public volatile long preparesBuffered;
+    public volatile long recoveriesCompleted;
+    public volatile long messagesIgnored;
+    public volatile long messagesFromWrongSender;
+
+    @Override
+    public String toString() {
+        return "appended=" + requestsAppended + " dupReq=" + duplicateRequests + " notLeader=" + requestsIgnoredNotLeader
+                + " batches=" + batchesSent + " resends=" + prepareResends + " executed=" + opsExecuted
+                + " dupExec=" + duplicateExecutionsSkipped + " vcStarted=" + viewChangesStarted
+                + " vcDone=" + viewChangesCompleted + " stReq=" + stateTransfersRequested
+                + " stEntries=" + stateTransferEntriesApplied + " buffered=" + preparesBuffered
+                + " recoveries=" + recoveriesCompleted + " ignored=" + messagesIgnored
+                + " wrongSender=" + messagesFromWrongSender;
+    }
+}

@@ -1,0 +1,297 @@
+package dev.electrode.sim;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import dev.electrode.app.KvStore;
+import dev.electrode.vr.*;
+import dev.electrode.wire.*;
+
+import java.nio.ByteBuffer;
+import java.util.*;
+
+/**
+ * A deterministic, seeded simulation of a VR cluster: virtual time, a network that can drop,
+ * duplicate, delay, reorder and partition, replicas that crash and restart, and closed-loop
+ * clients. Every message goes through the real wire codec. Same seed, same run.
+ */
+public final class SimCluster {
+    /** Network fault settings; all probabilities in [0,1]. */
+    public static final class Faults {
+        double loss;
+        double duplicate;
+        long minDelayMicros = 50;
+        long maxDelayMicros = 300;
+    }
+
+    private record Event(long time, long seq, Runnable action) {}
+
+    final long seed;
+    final Random rnd;
+    final int n;
+    final VrSettings settings;
+    final Faults faults = new Faults();
+    private final PriorityQueue<Event> queue = new PriorityQueue<>(
+            Comparator.comparingLong(Event::time).thenComparingLong(Event::seq));
+    private long now;
+    private long seq;
+
+    final SimReplica[] replicas;
+    final List<SimClient> clients = new ArrayList<>();
+    private final boolean[][] blocked; // [from endpoint][to endpoint], endpoints: replicas then clients
+    private final int maxEndpoints;
+
+    /** Violations of safety found while running (checked continuously). */
+    final List<String> violations = new ArrayList<>();
+    /** The sequence of operations executed, as first seen by any replica: every replica must agree. */
+    private final List<ByteString> canonicalExecution = new ArrayList<>();
+
+    public SimCluster(long seed, int n, VrSettings settings, int maxClients) {
+        this.seed = seed;
+        this.rnd = new Random(seed);
+        this.n = n;
+        this.settings = settings;
+        this.maxEndpoints = n + maxClients;
+        this.blocked = new boolean[maxEndpoints][maxEndpoints];
+        this.replicas = new SimReplica[n];
+        for (int i = 0; i < n; i++) {
+            replicas[i] = new SimReplica(i);
+            replicas[i].boot(false);
+        }
+    }
+
+    public long now() { return now; }
+
+    // ------------------------------------------------------------------ scheduling
+
+    void schedule(long delayMicros, Runnable action) {
+        queue.add(new Event(now + delayMicros, seq++, action));
+    }
+
+    /** Runs events until virtual time {@code until}. */
+    public void runUntil(long until) {
+        while (!queue.isEmpty() && queue.peek().time() <= until) {
+            Event e = queue.poll();
+            now = e.time();
+            e.action().run();
+        }
+        now = Math.max(now, until);
+    }
+
+    public void runFor(long micros) { runUntil(now + micros); }
+
+    /** Runs until {@code done} holds (checked every millisecond of virtual time) or the deadline passes. */
+    public boolean runUntil(java.util.function.BooleanSupplier done, long maxMicros) {
+        long deadline = now + maxMicros;
+        while (now < deadline) {
+            if (done.getAsBoolean()) return true;
+            runUntil(Math.min(deadline, now + 1000));
+        }
+        return done.getAsBoolean();
+    }
+
+    // ------------------------------------------------------------------ network
+
+    void send(int from, int to, Message m, FastMeta meta) {
+        if (from < n && !replicas[from].up) return;
+        if (blocked[from][to]) return;
+        if (faults.loss > 0 && rnd.nextDouble() < faults.loss) return;
+        byte[] bytes = FrameEncoder.encode(MessageType.of(m), m, meta);
+        int copies = faults.duplicate > 0 && rnd.nextDouble() < faults.duplicate ? 2 : 1;
+        for (int c = 0; c < copies; c++) {
+            long delay = faults.minDelayMicros + (long) (rnd.nextDouble() * (faults.maxDelayMicros - faults.minDelayMicros));
+            schedule(delay, () -> deliver(from, to, bytes));
+        }
+    }
+
+    private void deliver(int from, int to, byte[] bytes) {
+        DecodeResult r = FrameDecoder.decodeStandalone(ByteBuffer.wrap(bytes));
+        if (!(r instanceof DecodeResult.Decoded d)) {
+            violations.add("seed " + seed + ": own frame failed to decode: " + r);
+            return;
+        }
+        Message m = d.frame().body();
+        if (to < n) {
+            SimReplica rep = replicas[to];
+            if (!rep.up) return;
+            if (from < n) rep.vr.onReplicaMessage(from, m);
+            else rep.vr.onClientMessage(from, m);
+        } else {
+            clients.get(to - n).onMessage(m);
+        }
+    }
+
+    /** Cuts or restores the link from endpoint {@code a} to endpoint {@code b} (one direction). */
+    public void setBlocked(int a, int b, boolean cut) { blocked[a][b] = cut; }
+
+    /** Splits the replicas into {@code group} and the rest; clients still reach everyone. */
+    public void partition(Set<Integer> group) {
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < n; b++)
+                blocked[a][b] = group.contains(a) != group.contains(b);
+    }
+
+    /** Removes every partition and network fault. */
+    public void heal() {
+        for (boolean[] row : blocked) Arrays.fill(row, false);
+        faults.loss = 0;
+        faults.duplicate = 0;
+        faults.maxDelayMicros = 300;
+    }
+
+    // ------------------------------------------------------------------ replicas
+
+    /** One simulated replica process: the core, its application and its timers. */
+    final class SimReplica implements Outbox {
+        final int idx;
+        VrReplica vr;
+        RecordingKv app;
+        boolean up;
+        int incarnation;
+        final long[] timerGeneration = new long[VrTimer.values().length];
+
+        SimReplica(int idx) { this.idx = idx; }
+
+        void boot(boolean recovering) {
+            incarnation++;
+            up = true;
+            app = new RecordingKv();
+            vr = new VrReplica(n, idx, settings, app, this, recovering, rnd::nextLong);
+            vr.start();
+        }
+
+        void crash() {
+            up = false;
+            incarnation++;
+        }
+
+        @Override public void toReplica(int to, Message m) { send(idx, to, m, FastMeta.forMessage(MessageType.of(m), m)); }
+
+        @Override public void toAllReplicas(Message m) {
+            for (int i = 0; i < n; i++) if (i != idx) toReplica(i, m);
+        }
+
+        @Override public void toClient(Object clientAddress, Message m) {
+            send(idx, (Integer) clientAddress, m, FastMeta.ZERO);
+        }
+
+        @Override public void setTimer(VrTimer t, long delayMicros) {
+            long gen = ++timerGeneration[t.ordinal()];
+            int inc = incarnation;
+            schedule(delayMicros, () -> {
+                if (up && inc == incarnation && gen == timerGeneration[t.ordinal()]) vr.onTimer(t);
+            });
+        }
+
+        @Override public void cancelTimer(VrTimer t) { timerGeneration[t.ordinal()]++; }
+
+        /** The KV store, recording execution order to check agreement and at-most-once execution. */
+        final class RecordingKv implements Application {
+            final KvStore kv = new KvStore();
+            private final Set<ByteString> executedOps = new HashSet<>();
+            private int executedCount;
+
+            @Override public ByteString execute(ByteString op) {
+                if (!executedOps.add(op)) violations.add("seed " + seed + ": replica " + idx + " executed twice: " + op.toStringUtf8());
+                int i = executedCount++;
+                if (i < canonicalExecution.size()) {
+                    if (!canonicalExecution.get(i).equals(op))
+                        violations.add("seed " + seed + ": replica " + idx + " executed op #" + (i + 1) + " = " + op.toStringUtf8()
+                                + " but another replica executed " + canonicalExecution.get(i).toStringUtf8());
+                } else {
+                    canonicalExecution.add(op);
+                }
+                return kv.execute(op);
+            }
+
+            @Override public ByteString executeUnlogged(ByteString op) { return kv.executeUnlogged(op); }
+        }
+    }
+
+    public void crash(int i) { replicas[i].crash(); }
+
+    public void restart(int i) {
+        if (replicas[i].up) throw new IllegalStateException("replica " + i + " is up");
+        replicas[i].boot(true);
+    }
+
+    /** Index of the replica that is up, NORMAL and leads the highest such view, or -1. */
+    public int currentLeader() {
+        int best = -1;
+        for (SimReplica r : replicas) {
+            if (r.up && r.vr.isActiveLeader() && (best < 0 || r.vr.view() > replicas[best].vr.view())) best = r.idx;
+        }
+        return best;
+    }
+
+    // ------------------------------------------------------------------ clients
+
+    /** Adds a closed-loop client that performs {@code ops} unique puts. */
+    public SimClient addClient(int ops) {
+        SimClient c = new SimClient(this, n + clients.size(), rnd.nextLong(), ops);
+        clients.add(c);
+        return c;
+    }
+
+    public boolean clientsDone() {
+        for (SimClient c : clients) if (!c.done()) return false;
+        return true;
+    }
+
+    // ------------------------------------------------------------------ checks
+
+    /**
+     * Heals everything, restarts crashed replicas, lets clients finish and the cluster settle,
+     * then checks: no safety violation, every client finished, every replica in the same view
+     * with the same commit point and state, and every acknowledged put readable everywhere.
+     */
+    public void stabilizeAndCheck(long maxMicros) {
+        heal();
+        for (SimReplica r : replicas) if (!r.up) r.boot(true);
+        boolean finished = runUntil(this::clientsDone, maxMicros);
+        long settleUntil = now + 20 * settings.viewChangeMicros();
+        boolean settled = runUntil(this::settled, 20 * settings.viewChangeMicros());
+        List<String> problems = new ArrayList<>(violations);
+        if (!finished) problems.add("clients did not finish: " + clientSummary());
+        if (!settled) problems.add("cluster did not settle by t=" + settleUntil + ": " + describe());
+        if (problems.isEmpty()) {
+            for (SimClient c : clients) {
+                for (Map.Entry<ByteString, ByteString> put : c.acknowledged().entrySet()) {
+                    for (SimReplica r : replicas) {
+                        ByteString v = r.app.kv.get(put.getKey());
+                        if (!put.getValue().equals(v))
+                            problems.add("replica " + r.idx + " lost acknowledged put " + put.getKey().toStringUtf8() + " (has " + v + ")");
+                    }
+                }
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new AssertionError("simulation seed " + seed + " (n=" + n + ") failed; replay with this seed:\n  "
+                    + String.join("\n  ", problems.subList(0, Math.min(problems.size(), 20))));
+        }
+    }
+
+    private boolean settled() {
+        SimReplica first = replicas[0];
+        for (SimReplica r : replicas) {
+            if (!r.up || r.vr.status() != Status.NORMAL || r.vr.view() != first.vr.view()) return false;
+            if (r.vr.commitNum() != r.vr.lastOp() || r.vr.commitNum() != first.vr.commitNum()) return false;
+            if (!r.app.kv.digest().equals(first.app.kv.digest())) return false;
+        }
+        return true;
+    }
+
+    String describe() {
+        StringBuilder sb = new StringBuilder();
+        for (SimReplica r : replicas) {
+            sb.append(String.format("[r%d up=%s %s v=%d commit=%d last=%d %s] ", r.idx, r.up, r.vr.status(), r.vr.view(),
+                    r.vr.commitNum(), r.vr.lastOp(), r.vr.stats()));
+        }
+        return sb.toString();
+    }
+
+    private String clientSummary() {
+        StringBuilder sb = new StringBuilder();
+        for (SimClient c : clients) sb.append(c).append(' ');
+        return sb + " | " + describe();
+    }
+}

@@ -1,0 +1,92 @@
+package dev.electrode.sim;
+
+import dev.electrode.vr.Status;
+import dev.electrode.vr.VrSettings;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Many seeded random runs: crashes and restarts (at most f replicas out at once), partitions,
+ * loss, duplication and reordering, then heal and check. {@code -Delectrode.sim.seeds=N}
+ * runs more; {@code -Delectrode.sim.seed=S} replays one.
+ */
+class SimRandomTest {
+    private static final long SECOND = 1_000_000;
+
+    @Test
+    void randomFaultSchedules() {
+        String one = System.getProperty("electrode.sim.seed");
+        int seeds = Integer.getInteger("electrode.sim.seeds", 200);
+        List<Long> toRun = new ArrayList<>();
+        if (one != null && !one.isBlank()) toRun.add(Long.parseLong(one));
+        else for (long s = 1; s <= seeds; s++) toRun.add(s);
+
+        List<String> failures = new ArrayList<>();
+        long viewChanges = 0, recoveries = 0, stateTransfers = 0, resends = 0, ops = 0;
+        for (long seed : toRun) {
+            try {
+                SimCluster sim = runOne(seed);
+                for (var r : sim.replicas) {
+                    viewChanges += r.vr.stats().viewChangesCompleted;
+                    recoveries += r.vr.stats().recoveriesCompleted;
+                    stateTransfers += r.vr.stats().stateTransfersRequested;
+                    resends += r.vr.stats().prepareResends;
+                }
+                ops += sim.replicas[0].vr.commitNum();
+            } catch (AssertionError e) {
+                failures.add(e.getMessage());
+                System.err.println(e.getMessage());
+            }
+        }
+        System.out.printf("simulation: %d seeds, %d ops committed, %d view changes installed, %d recoveries, "
+                + "%d state transfers, %d prepare resends, %d failures%n",
+                toRun.size(), ops, viewChanges, recoveries, stateTransfers, resends, failures.size());
+        if (toRun.size() >= 50) {
+            assertTrue(viewChanges > 0 && recoveries > 0 && stateTransfers > 0, "the schedules must exercise every recovery path");
+        }
+        assertTrue(failures.isEmpty(), failures.size() + " of " + toRun.size() + " seeds failed; first:\n" + (failures.isEmpty() ? "" : failures.get(0)));
+    }
+
+    static SimCluster runOne(long seed) {
+        Random plan = new Random(seed * 7919);
+        int n = plan.nextBoolean() ? 3 : 5;
+        int f = (n - 1) / 2;
+        VrSettings settings = VrSettings.DEFAULT.withBatchSize(1 + plan.nextInt(8)).withTimers(10_000, 20_000, 100_000);
+        SimCluster sim = new SimCluster(seed, n, settings, 4);
+        int clients = 1 + plan.nextInt(4);
+        for (int i = 0; i < clients; i++) sim.addClient(100 + plan.nextInt(300)).start();
+
+        for (int step = 0; step < 15; step++) {
+            sim.runFor(50_000 + plan.nextInt(200_000));
+            switch (plan.nextInt(7)) {
+                case 0 -> { // crash one replica if fewer than f are out
+                    int out = 0;
+                    for (var r : sim.replicas) if (!r.up || r.vr.status() == Status.RECOVERING) out++;
+                    int victim = plan.nextInt(n);
+                    if (out < f && sim.replicas[victim].up) sim.crash(victim);
+                }
+                case 1 -> { // restart a crashed replica
+                    for (var r : sim.replicas) if (!r.up) { sim.restart(r.idx); break; }
+                }
+                case 2 -> { // random split
+                    Set<Integer> group = new HashSet<>();
+                    for (int i = 0; i < n; i++) if (plan.nextBoolean()) group.add(i);
+                    sim.partition(group);
+                }
+                case 3 -> sim.partition(Set.of()); // heal partitions
+                case 4 -> sim.faults.loss = plan.nextDouble() * 0.2;
+                case 5 -> sim.faults.duplicate = plan.nextDouble() * 0.1;
+                default -> sim.faults.maxDelayMicros = 300 + plan.nextInt(5_000);
+            }
+        }
+        sim.stabilizeAndCheck(60 * SECOND);
+        return sim;
+    }
+}

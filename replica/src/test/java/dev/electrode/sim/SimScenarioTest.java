@@ -1,0 +1,116 @@
+package dev.electrode.sim;
+
+import dev.electrode.vr.Status;
+import dev.electrode.vr.VrSettings;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.HashSet;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The named failure scenarios, for 3 and 5 replicas, on the deterministic simulated network. */
+class SimScenarioTest {
+    static final VrSettings SIM = VrSettings.DEFAULT.withBatchSize(8).withTimers(10_000, 20_000, 100_000);
+    static final long SECOND = 1_000_000;
+
+    private static SimCluster cluster(int n, long seed, int clients, int ops) {
+        SimCluster sim = new SimCluster(seed, n, SIM, clients);
+        for (int i = 0; i < clients; i++) sim.addClient(ops).start();
+        return sim;
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {3, 5})
+    void normalCaseCommitsEverything(int n) {
+        SimCluster sim = cluster(n, 1, 4, 200);
+        sim.stabilizeAndCheck(30 * SECOND);
+        assertEquals(800, sim.replicas[0].vr.commitNum());
+        assertEquals(0, sim.replicas[0].vr.view(), "no view change without faults");
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {3, 5})
+    void leaderCrashLeadsToViewChangeAndProgress(int n) {
+        SimCluster sim = cluster(n, 2, 3, 600);
+        sim.runFor(SECOND / 5);
+        long before = sim.replicas[1].vr.commitNum();
+        assertTrue(before > 0, "made progress before the crash");
+        sim.crash(0);
+        sim.runFor(2 * SECOND);
+        int leader = sim.currentLeader();
+        assertTrue(leader > 0, "a new leader took over: " + sim.describe());
+        assertTrue(sim.replicas[leader].vr.commitNum() > before, "progress after the view change");
+        sim.stabilizeAndCheck(30 * SECOND);
+        assertTrue(sim.replicas[0].vr.stats().recoveriesCompleted == 1, "the old leader recovered");
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {3, 5})
+    void followerCrashAndRecovery(int n) {
+        SimCluster sim = cluster(n, 3, 3, 400);
+        sim.runFor(SECOND / 5);
+        sim.crash(n - 1);
+        sim.runFor(SECOND / 2);
+        sim.restart(n - 1);
+        assertTrue(sim.runUntil(() -> sim.replicas[n - 1].vr.status() == Status.NORMAL, 2 * SECOND), sim.describe());
+        assertEquals(0, sim.replicas[n - 1].vr.view());
+        sim.stabilizeAndCheck(30 * SECOND);
+        assertEquals(1, sim.replicas[n - 1].vr.stats().recoveriesCompleted);
+        assertEquals(0, sim.replicas[0].vr.view(), "a follower's crash does not change the view");
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {3, 5})
+    void laggingReplicaCatchesUpByStateTransfer(int n) {
+        SimCluster sim = cluster(n, 4, 3, 300);
+        int lagging = n - 1;
+        // Cut the follower off from the leader's prepares only, but let its heartbeat... nothing
+        // else reach it either, shorter than a view change so it stays in the view.
+        sim.runFor(SECOND / 10);
+        for (int i = 0; i < n; i++) { sim.setBlocked(i, lagging, true); sim.setBlocked(lagging, i, true); }
+        sim.runFor(SIM.viewChangeMicros() / 2);
+        for (int i = 0; i < n; i++) { sim.setBlocked(i, lagging, false); sim.setBlocked(lagging, i, false); }
+        long leaderCommit = sim.replicas[0].vr.commitNum();
+        assertTrue(sim.replicas[lagging].vr.lastOp() < leaderCommit, "the follower fell behind");
+        sim.stabilizeAndCheck(30 * SECOND);
+        assertTrue(sim.replicas[lagging].vr.stats().stateTransfersRequested > 0, "it used state transfer");
+        assertTrue(sim.replicas[lagging].vr.stats().stateTransferEntriesApplied > 0);
+        assertEquals(0, sim.replicas[0].vr.view());
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {3, 5})
+    void tenPercentLossWithReordering(int n) {
+        SimCluster sim = cluster(n, 5, 4, 800);
+        sim.faults.loss = 0.10;
+        sim.faults.duplicate = 0.05;
+        sim.faults.maxDelayMicros = 3_000; // delays spread over 3 ms reorder messages
+        sim.runFor(3 * SECOND);
+        assertTrue(sim.replicas[sim.currentLeader()].vr.commitNum() > 500, "progress under loss: " + sim.describe());
+        sim.stabilizeAndCheck(30 * SECOND);
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {3, 5})
+    void leaderPartitionedIntoMinorityThenHealed(int n) {
+        SimCluster sim = cluster(n, 6, 3, 1200);
+        sim.runFor(SECOND / 5);
+        Set<Integer> minority = new HashSet<>();
+        minority.add(0);
+        if (n == 5) minority.add(4);
+        sim.partition(minority);
+        sim.runFor(2 * SECOND);
+        int leader = sim.currentLeader();
+        assertFalse(minority.contains(leader) && sim.replicas[leader].vr.view() > 0, "majority elected the leader");
+        long majorityCommit = sim.replicas[1].vr.commitNum();
+        sim.runFor(SECOND);
+        assertTrue(sim.replicas[1].vr.commitNum() > majorityCommit, "majority side makes progress: " + sim.describe());
+        long oldLeaderCommit = sim.replicas[0].vr.commitNum();
+        sim.runFor(SECOND);
+        assertEquals(oldLeaderCommit, sim.replicas[0].vr.commitNum(), "the isolated old leader commits nothing");
+        sim.stabilizeAndCheck(30 * SECOND);
+        assertTrue(sim.replicas[0].vr.view() > 0);
+    }
+}
