@@ -40,20 +40,24 @@ final class ReplicaCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--index " + index + " is not in 0.." + (cfg.size() - 1));
         VrSettings settings = timing.settings();
         boolean recovering = recover || joinedBefore();
-        ReplicaServer server = ReplicaServer.start(cfg, index, settings, new KvStore(), recovering);
-        markJoined();
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            var stats = server.query(r -> r.stats().toString() + " view=" + r.view() + " commit=" + r.commitNum());
-            server.close();
-            System.out.println("replica " + index + " stopped: " + stats);
+        ReplicaServer server = ReplicaServer.start(cfg, index, settings, new KvStore(), recovering, (status, view, leader) -> {
+            System.out.println("replica " + index + ": status " + status + " view " + view + " leader " + leader);
             System.out.flush();
-            stopped.countDown();
-        }, "replica-shutdown"));
+        });
+        markJoined();
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        // SIGTERM/SIGINT end the replica cleanly with exit code 0 (the JVM default would be 143/130).
+        for (String sig : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stopRequested.countDown());
+        }
         System.out.println("replica " + index + " " + (recovering ? "recovering, " : "") + "listening on "
                 + server.endpoint().localAddress() + " (" + (UdpEndpoint.epollAvailable() ? "epoll" : "nio") + ")");
         System.out.flush();
-        stopped.await();
+        stopRequested.await();
+        var stats = server.query(r -> r.stats().toString() + " view=" + r.view() + " commit=" + r.commitNum());
+        server.close();
+        System.out.println("replica " + index + " stopped: " + stats);
+        System.out.flush();
         return 0;
     }
 

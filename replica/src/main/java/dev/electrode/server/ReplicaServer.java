@@ -27,9 +27,20 @@ public final class ReplicaServer implements AutoCloseable {
     private final List<InetSocketAddress> others = new ArrayList<>();
     private final ScheduledFuture<?>[] timers = new ScheduledFuture<?>[VrTimer.values().length];
     private volatile boolean closed;
+    private volatile StatusListener statusListener;
+
+    /** Told of every status or view change, on the replica thread. */
+    @FunctionalInterface
+    public interface StatusListener {
+        void statusChanged(Status status, long view, int leader);
+    }
+
+    /** Installs the listener for status and view changes (replaces any earlier one). */
+    public void onStatusChange(StatusListener l) { statusListener = l; }
 
     private ReplicaServer(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering,
-                          InetSocketAddress bindAddress) throws InterruptedException {
+                          InetSocketAddress bindAddress, StatusListener listener) throws InterruptedException {
+        this.statusListener = listener;
         if (index < 0 || index >= config.size())
             throw new IllegalArgumentException("replica index " + index + " not in the configuration (0.." + (config.size() - 1) + ")");
         this.config = config;
@@ -48,7 +59,13 @@ public final class ReplicaServer implements AutoCloseable {
      */
     public static ReplicaServer start(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering)
             throws InterruptedException {
-        return new ReplicaServer(config, index, settings, app, recovering, config.replica(index));
+        return new ReplicaServer(config, index, settings, app, recovering, config.replica(index), null);
+    }
+
+    /** As {@link #start}, with a listener installed before the replica starts. */
+    public static ReplicaServer start(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering,
+                                      StatusListener listener) throws InterruptedException {
+        return new ReplicaServer(config, index, settings, app, recovering, config.replica(index), listener);
     }
 
     public int index() { return index; }
@@ -125,6 +142,11 @@ public final class ReplicaServer implements AutoCloseable {
                 core.onTimer(timer);
                 endpoint.flush();
             }, delayMicros, TimeUnit.MICROSECONDS);
+        }
+
+        @Override
+        public void statusChanged(Status status, long view, int leader) {
+            if (statusListener != null) statusListener.statusChanged(status, view, leader);
         }
 
         @Override

@@ -21,4 +21,10 @@ public interface Outbox {
 
     /** Cancels {@code timer} if pending. */
     void cancelTimer(VrTimer timer);
+
+    /**
+     * The replica's status or view changed (view change, adopted view, recovery). Offloads
+     * mirror this into kernel state; servers log it.
+     */
+    default void statusChanged(Status status, long view, int leader) {}
 }

@@ -378,7 +378,12 @@ public final class VrReplica {
         log.truncateAfter(commitNum);
         resetViewState();
         heardFromLeader = true;
+        notifyStatus();
         requestStateTransfer();
+    }
+
+    private void notifyStatus() {
+        out.statusChanged(status, view, leaderOf(view));
     }
 
     // ------------------------------------------------------------------ execution
@@ -518,6 +523,7 @@ public final class VrReplica {
         viewChangeFresh = true;
         knownCommit[me] = commitNum;
         stats.viewChangesStarted++;
+        notifyStatus();
         out.toAllReplicas(startViewChange());
         maybeSendDoViewChange(); // n = 1: nobody else to wait for
     }
@@ -631,6 +637,7 @@ public final class VrReplica {
         long[] commits = knownCommit.clone();
         resetViewState();
         heardFromLeader = true;
+        notifyStatus();
         commitUpTo(Math.min(newCommit, log.lastOp()));
         for (int i = 0; i < n; i++) {
             if (i != me && commits[i] >= 0) sendStartView(i, commits[i]);
@@ -668,6 +675,7 @@ public final class VrReplica {
         log.truncateAfter(Math.max(commitNum, m.getLastOp()));
         heardFromLeader = true;
         stats.viewChangesCompleted++;
+        notifyStatus();
         commitUpTo(Math.min(m.getLastCommitted(), log.lastOp()));
         if (log.lastOp() > commitNum) sendPrepareOk(log.lastOp());
         if (log.lastOp() < m.getLastOp()) requestStateTransfer();
@@ -682,6 +690,7 @@ public final class VrReplica {
         recoveryResponses.clear();
         recoveryTargetOp = -1;
         recoveryProgress = true;
+        notifyStatus();
         out.toAllReplicas(recoveryMessage());
     }
 
@@ -729,6 +738,7 @@ public final class VrReplica {
         heardFromLeader = true;
         recoveryTargetOp = -1;
         stats.recoveriesCompleted++;
+        notifyStatus();
         if (log.lastOp() > commitNum) sendPrepareOk(log.lastOp());
     }
 }
