@@ -16,11 +16,15 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** Every datagram the reference prototype put on the wire decodes and re-encodes identically. */
 class WireSamplesTest {
-    static Path samplesDir() {
-        Path dir = Path.of(System.getProperty("electrode.sharedDir", "../../shared"), "wire-samples");
-        if (!Files.isDirectory(dir)) dir = Path.of("../../shared/wire-samples");
-        assertTrue(Files.isDirectory(dir), "wire samples not found at " + dir.toAbsolutePath());
-        return dir;
+    /** The reference prototype's captures, copied from shared/wire-samples into the test resources. */
+    static Path samplesDir() throws IOException {
+        var url = WireSamplesTest.class.getResource("/wire-samples/README.md");
+        assertNotNull(url, "wire samples missing from the test resources");
+        try {
+            return Path.of(url.toURI()).getParent();
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException(e);
+        }
     }
 
     @Test
