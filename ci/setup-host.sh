@@ -55,6 +55,6 @@ if [ -d /sys/fs/bpf ] && ! mountpoint -q /sys/fs/bpf; then
   $SUDO mount -t bpf bpf /sys/fs/bpf 2>/dev/null || echo "setup-host: note: could not mount bpffs on /sys/fs/bpf" >&2
 fi
 
-java -version 2>&1 | head -1
-mvn -v 2>/dev/null | head -1
-echo "setup-host: ok"
+# (no `| head` here: with pipefail, the writer's SIGPIPE would fail the script)
+jv=$(java -version 2>&1); mv=$(mvn -v 2>/dev/null)
+echo "setup-host: ok (${jv%%$'\n'*}; ${mv%%$'\n'*})"
