@@ -54,13 +54,16 @@ public final class UdpEndpoint implements AutoCloseable {
         this.decoder = new FrameDecoder(codecStats, Reassembler.Limits.DEFAULT);
     }
 
-    /** True if the epoll native transport is in use on this machine. */
-    public static boolean epollAvailable() { return Epoll.isAvailable(); }
+    /** System property that forces the NIO transport even where epoll works (for tests and comparisons). */
+    public static final String FORCE_NIO_PROPERTY = "electrode.transport.nio";
+
+    /** True if new endpoints use the epoll native transport. */
+    public static boolean epollAvailable() { return Epoll.isAvailable() && !Boolean.getBoolean(FORCE_NIO_PROPERTY); }
 
     /** A new single-thread event loop of the best available kind, named {@code name}. */
     public static EventLoopGroup newEventLoop(String name) {
         var threads = new io.netty.util.concurrent.DefaultThreadFactory(name, true);
-        return Epoll.isAvailable()
+        return epollAvailable()
                 ? new MultiThreadIoEventLoopGroup(1, threads, EpollIoHandler.newFactory())
                 : new MultiThreadIoEventLoopGroup(1, threads, NioIoHandler.newFactory());
     }
@@ -86,7 +89,7 @@ public final class UdpEndpoint implements AutoCloseable {
                         ch.pipeline().addLast(ep.new InboundHandler(receiver));
                     }
                 });
-        if (Epoll.isAvailable()) {
+        if (epollAvailable()) { // the same choice as newEventLoop; set the NIO property before creating loops
             b.channel(EpollDatagramChannel.class)
                     .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM)
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM * DATAGRAMS_PER_READ));
