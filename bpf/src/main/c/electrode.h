@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Everything the eBPF programs share with user space: constants, map value layouts,
+ * counter indices. The Java side mirrors this file in dev.electrode.bpf.Layouts, and
+ * BtfLayoutTest checks the mirror against the compiled object's BTF.
+ */
+#ifndef ELECTRODE_H
+#define ELECTRODE_H
+
+#include <linux/types.h>
+
+/* Largest cluster the programs serve: bounds the TC fan-out loop and the ACK bitset. */
+#define ELECTRODE_MAX_REPLICAS 16
+/* Quorum table slots; an operation uses slot (opnum % slots), tagged with (view, opnum). */
+#define ELECTRODE_QUORUM_SLOTS 1024
+/* Largest Prepare body (protobuf bytes) the fast path buffers; larger ones go up the stack. */
+#define ELECTRODE_MAX_BODY 9000
+/* Scratch body capacity: a power of two above ELECTRODE_MAX_BODY, so a mask bounds lengths. */
+#define ELECTRODE_SCRATCH_BODY 16384
+/* Ring buffer ("kernel log") size in bytes; a power of two and a multiple of the page size. */
+#define ELECTRODE_RING_BYTES (4 * 1024 * 1024)
+/* skb mark of TC clones, so a clone re-entering TC egress is left alone. */
+#define ELECTRODE_CLONE_MARK 0x0E1EC7DE
+
+/* Wire format (SPEC section 2). */
+#define ELECTRODE_NONFRAG_MAGIC 0x20050318
+#define ELECTRODE_BROADCAST_BIT 0x80000000u
+/* Set in fast meta word c of an ACK that the leader's XDP passed as quorum-completing;
+ * the low bits then hold the bitset of replicas that acknowledged. */
+#define ELECTRODE_QUORUM_FLAG 0x40000000u
+#define ELECTRODE_MY_PREPARE_OK_BODY 20
+
+/* Per-offload switches in electrode_config.enable_mask. */
+enum electrode_offload {
+	ELECTRODE_OFFLOAD_BROADCAST = 1,
+	ELECTRODE_OFFLOAD_FAST_ACK = 2,
+	ELECTRODE_OFFLOAD_QUORUM_PRUNE = 4,
+};
+
+/* Replica status codes, as dev.electrode.vr.Status.code(). */
+enum electrode_status {
+	ELECTRODE_STATUS_NORMAL = 0,
+	ELECTRODE_STATUS_VIEW_CHANGE = 1,
+	ELECTRODE_STATUS_RECOVERING = 2,
+};
+
+/* Cluster-wide settings (map "config", one entry). */
+struct electrode_config {
+	__u32 replica_count;
+	__u32 quorum_size;   /* f + 1 */
+	__u32 enable_mask;   /* enum electrode_offload bits */
+	__u16 port;          /* replica UDP port, host order */
+	__u16 reserved;
+};
+
+/* One replica's address (map "replicas", indexed by replica index). */
+struct electrode_replica {
+	__u32 ipv4;          /* network order */
+	__u16 port;          /* host order */
+	__u8 mac[6];
+};
+
+/* The replica's protocol state as the programs see it (map "control", one entry). */
+struct electrode_control {
+	__u32 status;        /* enum electrode_status */
+	__u32 my_idx;
+	__u32 leader_idx;
+	__u32 batch_size;
+	__u64 view;
+	__u64 last_op;       /* advanced by the XDP fast path with compare-and-swap */
+};
+
+/* Leader: acknowledgements of one operation (map "quorum", ELECTRODE_QUORUM_SLOTS entries). */
+struct electrode_quorum_entry {
+	__u32 view;          /* low 32 bits, as in the fast meta */
+	__u32 opnum;         /* low 32 bits */
+	__u32 acks;          /* bit i: replica i acknowledged */
+	__u32 reserved;
+};
+
+/* Header of one ring buffer record; body_len bytes of the Prepare's protobuf body follow. */
+struct electrode_prepare_record {
+	__u64 view;
+	__u64 opnum;         /* last op of the batch */
+	__u64 batch_start;
+	__u32 body_len;
+	__u32 reserved;
+};
+
+/* Per-CPU scratch to assemble a ring buffer record of variable length. */
+struct electrode_scratch {
+	struct electrode_prepare_record hdr;
+	__u8 body[ELECTRODE_SCRATCH_BODY];
+};
+
+/* Per-CPU event counters (map "counters"), one __u64 each. */
+enum electrode_counter {
+	ELECTRODE_CTR_FAST_ACKED = 0,       /* Prepare buffered and acknowledged in XDP */
+	ELECTRODE_CTR_REACKED,              /* duplicate Prepare acknowledged again, not buffered */
+	ELECTRODE_CTR_PASS_GAP,             /* Prepare beyond a gap: user space fills it */
+	ELECTRODE_CTR_PASS_NEWER_VIEW,
+	ELECTRODE_CTR_DROP_STALE_VIEW,
+	ELECTRODE_CTR_PASS_NOT_NORMAL,      /* status not NORMAL */
+	ELECTRODE_CTR_PASS_TOO_LARGE,       /* body above ELECTRODE_MAX_BODY */
+	ELECTRODE_CTR_PASS_RING_FULL,
+	ELECTRODE_CTR_PASS_RACE,            /* another CPU moved last_op meanwhile */
+	ELECTRODE_CTR_PASS_TX_RESIZE,       /* the frame could not be resized for the reply */
+	ELECTRODE_CTR_ACK_PASSED,           /* quorum-completing ACK passed to user space */
+	ELECTRODE_CTR_ACK_PRUNED,           /* ACK dropped: quorum not yet, or already, complete */
+	ELECTRODE_CTR_ACK_DUPLICATE,        /* ACK from a replica already counted */
+	ELECTRODE_CTR_ACK_TAG_MISMATCH,     /* no matching quorum entry: passed */
+	ELECTRODE_CTR_QUORUM_RESET,         /* TC: outgoing Prepare reset its entry */
+	ELECTRODE_CTR_CLONES_SENT,
+	ELECTRODE_CTR_CLONE_FAILED,
+	ELECTRODE_CTR_MALFORMED,            /* replica-port datagram the programs could not parse */
+	ELECTRODE_CTR_NUM
+};
+
+#endif /* ELECTRODE_H */

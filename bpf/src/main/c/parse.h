@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Parsing of replica-port datagrams: Ethernet / IPv4 (any IHL) / UDP / the framing of
+ * SPEC section 2, on plain packet pointers so XDP and TC share it. Every access is
+ * preceded by its bounds check.
+ */
+#ifndef ELECTRODE_PARSE_H
+#define ELECTRODE_PARSE_H
+
+#include <linux/if_ether.h>
+#include <linux/in.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include "electrode.h"
+
+/* Framing offsets inside the UDP payload. */
+#define FRAME_TYPE_OFF 12           /* after magic (4) and typeLen (8) */
+#define FRAME_FIXED_LEN 32          /* magic, typeLen, fast meta (12), dataLen (8) */
+/* UDP payload of the kernel-built MyPrepareOK: 32 + 24-byte type name + 20-byte body. */
+#define MY_PREPARE_OK_PAYLOAD 76
+
+enum msg_kind {
+	MSG_OTHER = 0,
+	MSG_PREPARE,
+	MSG_PREPARE_OK,
+	MSG_MY_PREPARE_OK,
+	MSG_COMMIT,
+};
+
+enum parse_result {
+	PARSE_OK = 0,
+	PARSE_NOT_OURS,     /* not IPv4/UDP on the replica port: none of our business */
+	PARSE_MALFORMED,    /* on the replica port, but not a frame we can read */
+};
+
+/* The type names the programs act on (full names, not characters at fixed offsets). */
+static const char TYPE_PREPARE[] = "specpaxos.vr.proto.PrepareMessage";
+static const char TYPE_PREPARE_OK[] = "specpaxos.vr.proto.PrepareOKMessage";
+static const char TYPE_MY_PREPARE_OK[] = "specpaxos.vr.MyPrepareOK";
+static const char TYPE_COMMIT[] = "specpaxos.vr.proto.CommitMessage";
+#define TYPE_LEN(name) (sizeof(name) - 1)
+
+struct frame {
+	struct ethhdr *eth;
+	struct iphdr *ip;
+	struct udphdr *udp;
+	__u8 *payload;      /* the framing starts here */
+	__u8 *meta;         /* fast meta: three little-endian __u32 */
+	__u8 *body;
+	__u32 ip_len;       /* IPv4 header bytes (IHL * 4) */
+	__u32 type_len;
+	__u32 data_len;
+	enum msg_kind kind;
+};
+
+static __always_inline __u32 load_le32(const __u8 *p)
+{
+	__u32 v;
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v; /* the BPF target is little-endian on x86 and arm64 */
+}
+
+static __always_inline __u64 load_le64(const __u8 *p)
+{
+	__u64 v;
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static __always_inline void store_le32(__u8 *p, __u32 v) { __builtin_memcpy(p, &v, sizeof(v)); }
+
+static __always_inline void store_le64(__u8 *p, __u64 v) { __builtin_memcpy(p, &v, sizeof(v)); }
+
+/* True if the len bytes at p equal name; len is a compile-time constant at every call. */
+static __always_inline int bytes_equal(const __u8 *p, const void *end, const char *name, __u32 len)
+{
+	if ((void *)(p + len) > end)
+		return 0;
+#pragma unroll
+	for (__u32 i = 0; i < len; i++) {
+		if (p[i] != (__u8)name[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* Classifies the frame by its type name and sets type_len to that name's constant length. */
+static __always_inline enum msg_kind classify(struct frame *f, __u64 type_len, const void *end)
+{
+	const __u8 *name = f->payload + FRAME_TYPE_OFF;
+
+	if (type_len == TYPE_LEN(TYPE_PREPARE) && bytes_equal(name, end, TYPE_PREPARE, TYPE_LEN(TYPE_PREPARE))) {
+		f->type_len = TYPE_LEN(TYPE_PREPARE);
+		return MSG_PREPARE;
+	}
+	if (type_len == TYPE_LEN(TYPE_PREPARE_OK) && bytes_equal(name, end, TYPE_PREPARE_OK, TYPE_LEN(TYPE_PREPARE_OK))) {
+		f->type_len = TYPE_LEN(TYPE_PREPARE_OK);
+		return MSG_PREPARE_OK;
+	}
+	if (type_len == TYPE_LEN(TYPE_MY_PREPARE_OK) && bytes_equal(name, end, TYPE_MY_PREPARE_OK, TYPE_LEN(TYPE_MY_PREPARE_OK))) {
+		f->type_len = TYPE_LEN(TYPE_MY_PREPARE_OK);
+		return MSG_MY_PREPARE_OK;
+	}
+	if (type_len == TYPE_LEN(TYPE_COMMIT) && bytes_equal(name, end, TYPE_COMMIT, TYPE_LEN(TYPE_COMMIT))) {
+		f->type_len = TYPE_LEN(TYPE_COMMIT);
+		return MSG_COMMIT;
+	}
+	return MSG_OTHER;
+}
+
+/*
+ * Parses data..end as a frame to (to_port) or from (!to_port) the replica UDP port.
+ * On PARSE_OK with kind != MSG_OTHER, meta and body are valid and body + data_len == end
+ * of the UDP payload.
+ */
+static __always_inline enum parse_result parse_frame(void *data, void *end, __u16 port, int to_port, struct frame *f)
+{
+	f->eth = data;
+	if ((void *)(f->eth + 1) > end)
+		return PARSE_NOT_OURS;
+	if (f->eth->h_proto != bpf_htons(ETH_P_IP))
+		return PARSE_NOT_OURS;
+
+	f->ip = (void *)(f->eth + 1);
+	if ((void *)(f->ip + 1) > end)
+		return PARSE_NOT_OURS;
+	if (f->ip->version != 4 || f->ip->protocol != IPPROTO_UDP)
+		return PARSE_NOT_OURS;
+	f->ip_len = f->ip->ihl * 4;
+	if (f->ip_len < sizeof(struct iphdr))
+		return PARSE_NOT_OURS;
+
+	f->udp = (void *)f->ip + f->ip_len;
+	if ((void *)(f->udp + 1) > end)
+		return PARSE_NOT_OURS;
+	if ((to_port ? f->udp->dest : f->udp->source) != bpf_htons(port))
+		return PARSE_NOT_OURS;
+
+	/* IP fragments (MF set or an offset) carry partial datagrams: leave them to the stack. */
+	if (f->ip->frag_off & bpf_htons(0x3fff))
+		return PARSE_MALFORMED;
+
+	__u32 udp_len = bpf_ntohs(f->udp->len);
+	f->payload = (void *)(f->udp + 1);
+	if (udp_len < sizeof(struct udphdr) + FRAME_FIXED_LEN)
+		return PARSE_MALFORMED;
+	__u32 payload_len = udp_len - sizeof(struct udphdr);
+	if (payload_len > 0xffff || (void *)(f->payload + FRAME_TYPE_OFF) > end)
+		return PARSE_MALFORMED;
+	if (bpf_ntohs(f->ip->tot_len) != f->ip_len + udp_len)
+		return PARSE_MALFORMED;
+
+	if (load_le32(f->payload) != ELECTRODE_NONFRAG_MAGIC) {
+		f->kind = MSG_OTHER; /* application-level fragments are never accelerated */
+		return PARSE_OK;
+	}
+	f->kind = classify(f, load_le64(f->payload + 4), end);
+	if (f->kind == MSG_OTHER)
+		return PARSE_OK;
+
+	f->meta = f->payload + FRAME_TYPE_OFF + f->type_len;
+	if ((void *)(f->meta + 20) > end)
+		return PARSE_MALFORMED;
+	__u64 data_len = load_le64(f->meta + 12);
+	if (data_len != payload_len - FRAME_FIXED_LEN - f->type_len)
+		return PARSE_MALFORMED;
+	f->data_len = data_len;
+	f->body = f->meta + 20;
+	return PARSE_OK;
+}
+
+/* RFC 1071 checksum of an IPv4 header of len bytes (20..60), check field included as is. */
+static __always_inline __u16 ipv4_csum(const void *hdr, __u32 len, const void *end)
+{
+	const __u16 *w = hdr;
+	__u32 sum = 0;
+
+	for (int i = 0; i < 30; i++) {
+		if (i * 2 >= len)
+			break;
+		if ((void *)(w + i + 1) > end)
+			break;
+		sum += w[i];
+	}
+	/* Fold twice: the first fold can carry into bit 16 again. */
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+static __always_inline __u32 popcount32(__u32 x)
+{
+	x = x - ((x >> 1) & 0x55555555);
+	x = (x & 0x33333333) + ((x >> 2) & 0x33333333);
+	x = (x + (x >> 4)) & 0x0f0f0f0f;
+	return (x * 0x01010101) >> 24;
+}
+
+#endif /* ELECTRODE_PARSE_H */

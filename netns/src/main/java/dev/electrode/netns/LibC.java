@@ -1,0 +1,34 @@
+package dev.electrode.netns;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.SaveError;
+
+/** The few libc calls namespace work needs (setns(2) and friends), through jnr-ffi. */
+public interface LibC {
+    int O_RDONLY = 0;
+    int O_CLOEXEC = 0x80000;
+    int CLONE_NEWNET = 0x40000000;
+
+    @SaveError int open(String path, int flags);
+
+    @SaveError int close(int fd);
+
+    @SaveError int setns(int fd, int nstype);
+
+    @SaveError int if_nametoindex(String name);
+
+    String strerror(int errnum);
+
+    /** The process-wide binding. */
+    LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
+
+    /** errno of the last call made with @SaveError on this thread. */
+    static int errno() { return Runtime.getRuntime(INSTANCE).getLastError(); }
+
+    /** "strerror (errno)" for the last failed call on this thread. */
+    static String lastError() {
+        int e = errno();
+        return INSTANCE.strerror(e) + " (errno " + e + ")";
+    }
+}

@@ -1,0 +1,36 @@
+package dev.electrode.netns;
+
+/** Link-level building blocks: veth pairs, bridges, addresses. */
+public final class Links {
+    private Links() {}
+
+    /** Creates a veth pair: {@code a} in namespace {@code nsA}, {@code b} in {@code nsB}; both stay down. */
+    public static void veth(NetNamespace nsA, String a, NetNamespace nsB, String b) {
+        nsA.ip("link", "add", a, "type", "veth", "peer", "name", b, "netns", nsB.name());
+    }
+
+    /** Creates a bridge and brings it up. */
+    public static void bridge(NetNamespace ns, String name) {
+        ns.ip("link", "add", name, "type", "bridge");
+        ns.ip("link", "set", name, "up");
+    }
+
+    /** Makes {@code port} a port of {@code bridge}. */
+    public static void attachToBridge(NetNamespace ns, String port, String bridge) {
+        ns.ip("link", "set", port, "master", bridge);
+    }
+
+    /** Assigns an IPv4 address with prefix length, e.g. "10.77.0.2/24". */
+    public static void address(NetNamespace ns, String ifname, String cidr) {
+        ns.ip("addr", "add", cidr, "dev", ifname);
+    }
+
+    public static void up(NetNamespace ns, String ifname) { ns.ip("link", "set", ifname, "up"); }
+
+    public static void down(NetNamespace ns, String ifname) { ns.ip("link", "set", ifname, "down"); }
+
+    /** Sets the MTU of an interface. */
+    public static void mtu(NetNamespace ns, String ifname, int mtu) {
+        ns.ip("link", "set", ifname, "mtu", Integer.toString(mtu));
+    }
+}

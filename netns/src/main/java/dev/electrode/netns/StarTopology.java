@@ -1,0 +1,73 @@
+package dev.electrode.netns;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The shape of an Electrode deployment: a "switch" namespace holding a bridge, and one
+ * namespace per host joined to it by a veth pair (host side "eth0", switch side "p<i>"),
+ * all on one IPv4 /24. Closing it deletes every namespace.
+ */
+public final class StarTopology implements AutoCloseable {
+    /** One host: its namespace, interface, address and MAC. */
+    public record Host(int index, NetNamespace ns, String ifname, Inet4Address address, byte[] mac, String switchPort) {}
+
+    private final NetNamespace sw;
+    private final List<Host> hosts = new ArrayList<>();
+
+    private StarTopology(NetNamespace sw) { this.sw = sw; }
+
+    /**
+     * Builds a star of {@code hosts} hosts with addresses {@code subnetPrefix.(10+i)}, e.g.
+     * subnet "10.77.0" gives 10.77.0.10, 10.77.0.11, ...
+     */
+    public static StarTopology create(String label, int hostCount, String subnetPrefix) {
+        Names.sweepLeftovers();
+        StarTopology t = new StarTopology(NetNamespace.create(Names.namespace(label + "-sw")));
+        try {
+            Links.bridge(t.sw, "br0");
+            for (int i = 0; i < hostCount; i++) {
+                NetNamespace ns = NetNamespace.create(Names.namespace(label + "-h" + i));
+                String port = "p" + i;
+                Links.veth(ns, "eth0", t.sw, port);
+                Links.attachToBridge(t.sw, port, "br0");
+                Links.up(t.sw, port);
+                String ip = subnetPrefix + "." + (10 + i);
+                Links.address(ns, "eth0", ip + "/24");
+                Links.up(ns, "eth0");
+                t.hosts.add(new Host(i, ns, "eth0", (Inet4Address) InetAddress.getByName(ip), ns.mac("eth0"), port));
+            }
+            return t;
+        } catch (RuntimeException | UnknownHostException e) {
+            t.close();
+            throw e instanceof RuntimeException r ? r : new NetnsException(e.getMessage(), e);
+        }
+    }
+
+    public NetNamespace switchNamespace() { return sw; }
+
+    public List<Host> hosts() { return hosts; }
+
+    public Host host(int i) { return hosts.get(i); }
+
+    @Override
+    public void close() {
+        RuntimeException first = null;
+        for (Host h : hosts) {
+            try {
+                h.ns().close();
+            } catch (RuntimeException e) {
+                if (first == null) first = e;
+            }
+        }
+        try {
+            sw.close();
+        } catch (RuntimeException e) {
+            if (first == null) first = e;
+        }
+        if (first != null) throw first;
+    }
+}
