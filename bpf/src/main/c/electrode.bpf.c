@@ -168,6 +168,10 @@ static __always_inline int handle_prepare(struct xdp_md *ctx, struct frame *f, s
 		count(ELECTRODE_CTR_PASS_NOT_NORMAL);
 		return XDP_PASS;
 	}
+	if (f->ip_len != sizeof(struct iphdr)) {
+		count(ELECTRODE_CTR_PASS_IP_OPTIONS);
+		return XDP_PASS;
+	}
 	__u32 meta_view = load_le32(f->meta) & ~ELECTRODE_BROADCAST_BIT;
 	__u32 meta_op = load_le32(f->meta + 4);
 	__u32 meta_start = load_le32(f->meta + 8);

@@ -105,6 +105,7 @@ enum electrode_counter {
 	ELECTRODE_CTR_PASS_RING_FULL,
 	ELECTRODE_CTR_PASS_RACE,            /* another CPU moved last_op meanwhile */
 	ELECTRODE_CTR_PASS_TX_RESIZE,       /* the frame could not be resized for the reply */
+	ELECTRODE_CTR_PASS_IP_OPTIONS,      /* Prepare with IPv4 options: left to the stack */
 	ELECTRODE_CTR_ACK_PASSED,           /* quorum-completing ACK passed to user space */
 	ELECTRODE_CTR_ACK_PRUNED,           /* ACK dropped: quorum not yet, or already, complete */
 	ELECTRODE_CTR_ACK_DUPLICATE,        /* ACK from a replica already counted */

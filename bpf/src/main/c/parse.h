@@ -147,7 +147,9 @@ static __always_inline enum parse_result parse_frame(void *data, void *end, __u1
 	if (udp_len < sizeof(struct udphdr) + FRAME_FIXED_LEN)
 		return PARSE_MALFORMED;
 	__u32 payload_len = udp_len - sizeof(struct udphdr);
-	if (payload_len > 0xffff || (void *)(f->payload + FRAME_TYPE_OFF) > end)
+	if (payload_len > 0xffff || (void *)(f->payload + payload_len) > end)
+		return PARSE_MALFORMED; /* the datagram is cut short */
+	if ((void *)(f->payload + FRAME_TYPE_OFF) > end)
 		return PARSE_MALFORMED;
 	if (bpf_ntohs(f->ip->tot_len) != f->ip_len + udp_len)
 		return PARSE_MALFORMED;

@@ -1,0 +1,413 @@
+package dev.electrode.bpf;
+
+import dev.electrode.netns.LibC;
+import dev.electrode.netns.NamespaceRef;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.byref.IntByReference;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One independent instance of the Electrode eBPF object: its own programs and maps (nothing
+ * pinned, nothing shared with other instances), typed access to the maps, and attachment
+ * of the XDP and TC programs to interfaces. Attach calls act in the network namespace of
+ * the calling thread; {@link #close()} detaches everything in the namespace it was attached
+ * in, from any thread.
+ */
+public final class ElectrodeBpf implements AutoCloseable {
+    /** Classpath location of the compiled object (built by the Maven build with clang). */
+    public static final String OBJECT_RESOURCE = "/bpf/electrode.bpf.o";
+    public static final String XDP_PROGRAM = "electrode_xdp";
+    public static final String TC_PROGRAM = "electrode_tc_egress";
+    public static final String XDP_PASS_PROGRAM = "electrode_xdp_pass";
+
+    /** How an XDP program ended up attached. */
+    public enum XdpMode { NATIVE, GENERIC }
+
+    // linux/if_link.h
+    private static final int XDP_FLAGS_SKB_MODE = 1 << 1;
+    private static final int XDP_FLAGS_DRV_MODE = 1 << 2;
+    // enum bpf_tc_attach_point and BPF_TC_F_REPLACE (libbpf.h)
+    private static final int BPF_TC_INGRESS = 1, BPF_TC_EGRESS = 2, BPF_TC_F_REPLACE = 1;
+    private static final int TC_HOOK_SIZE = 24, TC_OPTS_SIZE = 32;
+    /** Handle and priority of our TC filter: fixed, so a stale filter of a killed run is replaced. */
+    public static final int TC_HANDLE = 0xE1EC, TC_PRIORITY = 1;
+    // struct bpf_prog_info
+    private static final int PROG_INFO_SIZE = 232, PROG_INFO_ID = 4, PROG_INFO_VERIFIED_INSNS = 216;
+    private static final int BPF_ANY = 0;
+
+    private final LibBpf lib = LibBpf.get();
+    private final jnr.ffi.Runtime rt = LibBpf.runtime();
+    private final Pointer obj;
+    private final int xdpFd, tcFd, xdpPassFd;
+    private final int configFd, replicasFd, controlFd, quorumFd, countersFd, ringFd;
+    private final int cpus;
+    private final Pointer key, value, perCpu;
+    private final List<Attachment> attachments = new ArrayList<>();
+    private PrepareRing ring;
+    private boolean closed;
+
+    private record Attachment(String what, NamespaceRef ns, Runnable detach) {}
+
+    private ElectrodeBpf(Path objectFile) {
+        Pointer o = lib.bpf_object__open_file(objectFile.toString(), null);
+        if (o == null) throw new BpfException("bpf_object__open_file(" + objectFile + "): " + LibBpf.describe(rt.getLastError()));
+        this.obj = o;
+        try {
+            int err = lib.bpf_object__load(obj);
+            if (err < 0) {
+                throw new BpfException("loading the Electrode eBPF object failed: " + LibBpf.describe(err)
+                        + (err == -1 || err == -13 ? " (root or CAP_BPF+CAP_NET_ADMIN is needed)" : "")
+                        + "; libbpf printed the verifier log above", -err);
+            }
+            xdpFd = programFd(XDP_PROGRAM);
+            tcFd = programFd(TC_PROGRAM);
+            xdpPassFd = programFd(XDP_PASS_PROGRAM);
+            configFd = mapFd("config");
+            replicasFd = mapFd("replicas");
+            controlFd = mapFd("control");
+            quorumFd = mapFd("quorum");
+            countersFd = mapFd("counters");
+            ringFd = mapFd("prepare_ring");
+            cpus = BpfException.check(lib.libbpf_num_possible_cpus(), "libbpf_num_possible_cpus");
+            key = Memory.allocateDirect(rt, 4, true);
+            value = Memory.allocateDirect(rt, 64, true);
+            perCpu = Memory.allocateDirect(rt, 8L * cpus, true);
+        } catch (RuntimeException e) {
+            lib.bpf_object__close(obj);
+            throw e;
+        }
+    }
+
+    /** Loads a fresh instance of the object from the classpath. */
+    public static ElectrodeBpf load() {
+        Path tmp = null;
+        try (InputStream in = ElectrodeBpf.class.getResourceAsStream(OBJECT_RESOURCE)) {
+            if (in == null) throw new BpfException(OBJECT_RESOURCE + " is not on the classpath: build the bpf module (mvn package)");
+            tmp = Files.createTempFile("electrode-", ".bpf.o");
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            return new ElectrodeBpf(tmp);
+        } catch (IOException e) {
+            throw new BpfException("cannot extract " + OBJECT_RESOURCE + ": " + e.getMessage());
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // a temp file left behind is harmless
+                }
+            }
+        }
+    }
+
+    private int programFd(String name) {
+        Pointer p = lib.bpf_object__find_program_by_name(obj, name);
+        if (p == null) throw new BpfException("program " + name + " missing from the object");
+        return BpfException.check(lib.bpf_program__fd(p), "bpf_program__fd(" + name + ")");
+    }
+
+    private int mapFd(String name) {
+        return BpfException.check(lib.bpf_object__find_map_fd_by_name(obj, name), "map " + name);
+    }
+
+    public int xdpProgramFd() { return xdpFd; }
+
+    public int tcProgramFd() { return tcFd; }
+
+    public int xdpPassProgramFd() { return xdpPassFd; }
+
+    // ------------------------------------------------------------------ maps
+
+    private void update(int fd, int k, String what) {
+        key.putInt(0, k);
+        BpfException.check(lib.bpf_map_update_elem(fd, key, value, BPF_ANY), "update " + what);
+    }
+
+    private void lookup(int fd, int k, Pointer into, String what) {
+        key.putInt(0, k);
+        BpfException.check(lib.bpf_map_lookup_elem(fd, key, into), "lookup " + what);
+    }
+
+    /**
+     * Writes the cluster configuration: replica addresses (index = replica index), the
+     * quorum size (f+1), the enabled offloads and the replica UDP port.
+     */
+    public synchronized void configure(List<ReplicaAddress> replicas, int quorumSize, Set<Offload> enabled, int port) {
+        if (replicas.isEmpty() || replicas.size() > Layouts.MAX_REPLICAS)
+            throw new IllegalArgumentException("1.." + Layouts.MAX_REPLICAS + " replicas supported, got " + replicas.size());
+        if (quorumSize < 1 || quorumSize > replicas.size()) throw new IllegalArgumentException("bad quorum size " + quorumSize);
+        for (int i = 0; i < replicas.size(); i++) {
+            ReplicaAddress r = replicas.get(i);
+            value.setMemory(0, Layouts.Replica.SIZE, (byte) 0);
+            value.put(Layouts.Replica.IPV4, r.ip().getAddress(), 0, 4); // network order, as on the wire
+            value.putShort(Layouts.Replica.PORT, (short) r.port());
+            value.put(Layouts.Replica.MAC, r.mac(), 0, 6);
+            update(replicasFd, i, "replicas[" + i + "]");
+        }
+        writeConfig(replicas.size(), quorumSize, Offload.mask(enabled), port);
+    }
+
+    private void writeConfig(int replicaCount, int quorumSize, int mask, int port) {
+        value.setMemory(0, Layouts.Config.SIZE, (byte) 0);
+        value.putInt(Layouts.Config.REPLICA_COUNT, replicaCount);
+        value.putInt(Layouts.Config.QUORUM_SIZE, quorumSize);
+        value.putInt(Layouts.Config.ENABLE_MASK, mask);
+        value.putShort(Layouts.Config.PORT, (short) port);
+        update(configFd, 0, "config");
+    }
+
+    /** Switches offloads on or off at run time, keeping the rest of the configuration. */
+    public synchronized void setEnabled(Set<Offload> enabled) {
+        lookup(configFd, 0, value, "config");
+        value.putInt(Layouts.Config.ENABLE_MASK, Offload.mask(enabled));
+        update(configFd, 0, "config");
+    }
+
+    /** Rewrites the control state (on every status or view change, recovery and state transfer). */
+    public synchronized void writeControl(ControlState c) {
+        value.setMemory(0, Layouts.Control.SIZE, (byte) 0);
+        value.putInt(Layouts.Control.STATUS, c.status());
+        value.putInt(Layouts.Control.MY_IDX, c.myIdx());
+        value.putInt(Layouts.Control.LEADER_IDX, c.leaderIdx());
+        value.putInt(Layouts.Control.BATCH_SIZE, c.batchSize());
+        value.putLong(Layouts.Control.VIEW, c.view());
+        value.putLong(Layouts.Control.LAST_OP, c.lastOp());
+        update(controlFd, 0, "control");
+    }
+
+    /** The control state as the programs see it now (lastOp moves with fast acks). */
+    public synchronized ControlState readControl() {
+        lookup(controlFd, 0, value, "control");
+        return new ControlState(value.getInt(Layouts.Control.STATUS), value.getInt(Layouts.Control.MY_IDX),
+                value.getInt(Layouts.Control.LEADER_IDX), value.getInt(Layouts.Control.BATCH_SIZE),
+                value.getLong(Layouts.Control.VIEW), value.getLong(Layouts.Control.LAST_OP));
+    }
+
+    /** The quorum table entry of {@code slot}. */
+    public synchronized QuorumEntry readQuorum(int slot) {
+        lookup(quorumFd, slot, value, "quorum[" + slot + "]");
+        return new QuorumEntry(value.getInt(Layouts.QuorumEntry.VIEW), value.getInt(Layouts.QuorumEntry.OPNUM),
+                value.getInt(Layouts.QuorumEntry.ACKS));
+    }
+
+    /** Overwrites the quorum table entry of {@code slot} (tests and tools). */
+    public synchronized void writeQuorum(int slot, QuorumEntry e) {
+        value.setMemory(0, Layouts.QuorumEntry.SIZE, (byte) 0);
+        value.putInt(Layouts.QuorumEntry.VIEW, e.view());
+        value.putInt(Layouts.QuorumEntry.OPNUM, e.opnum());
+        value.putInt(Layouts.QuorumEntry.ACKS, e.acks());
+        update(quorumFd, slot, "quorum[" + slot + "]");
+    }
+
+    /** One counter summed over all CPUs. */
+    public synchronized long counter(Counter c) {
+        lookup(countersFd, c.ordinal(), perCpu, "counters[" + c + "]");
+        long sum = 0;
+        for (int cpu = 0; cpu < cpus; cpu++) sum += perCpu.getLong(8L * cpu);
+        return sum;
+    }
+
+    /** Every counter, summed over all CPUs. */
+    public Map<Counter, Long> counters() {
+        Map<Counter, Long> m = new EnumMap<>(Counter.class);
+        for (Counter c : Counter.values()) m.put(c, counter(c));
+        return m;
+    }
+
+    /** The ring buffer of fast-acknowledged Prepares (created on first use; drain it from one thread). */
+    public synchronized PrepareRing prepareRing() {
+        if (ring == null) ring = new PrepareRing(ringFd);
+        return ring;
+    }
+
+    // ------------------------------------------------------------------ programs
+
+    /** The number of instructions the verifier processed when it loaded program {@code progFd}. */
+    public int verifiedInstructions(int progFd) {
+        return progInfo(progFd).getInt(PROG_INFO_VERIFIED_INSNS);
+    }
+
+    /** The kernel's id of program {@code progFd}. */
+    public int programId(int progFd) {
+        return progInfo(progFd).getInt(PROG_INFO_ID);
+    }
+
+    private Pointer progInfo(int progFd) {
+        Pointer info = Memory.allocateDirect(rt, PROG_INFO_SIZE, true);
+        IntByReference len = new IntByReference(PROG_INFO_SIZE);
+        BpfException.check(lib.bpf_obj_get_info_by_fd(progFd, info, len), "bpf_obj_get_info_by_fd");
+        return info;
+    }
+
+    /** The compiled object's BTF, to check the Java mirror of the shared structs. */
+    public Btf btf() {
+        Pointer b = lib.bpf_object__btf(obj);
+        if (b == null) throw new BpfException("the object carries no BTF (compile with -g)");
+        return new Btf(lib, b);
+    }
+
+    // ------------------------------------------------------------------ attachment
+
+    private static int ifindex(String ifname) {
+        int idx = LibC.INSTANCE.if_nametoindex(ifname);
+        if (idx == 0) throw new BpfException("no interface '" + ifname + "' in this thread's network namespace: " + LibC.lastError());
+        return idx;
+    }
+
+    /** The id of the XDP program attached to {@code ifname} (calling thread's namespace), 0 if none. */
+    public static int attachedXdpProgramId(String ifname) {
+        IntByReference id = new IntByReference(0);
+        BpfException.check(LibBpf.get().bpf_xdp_query_id(ifindex(ifname), 0, id), "bpf_xdp_query_id(" + ifname + ")");
+        return id.intValue();
+    }
+
+    /**
+     * Attaches the Electrode XDP program to {@code ifname} in the calling thread's namespace:
+     * native mode, falling back to generic mode only where native is unsupported. A program
+     * left attached by a killed run is replaced.
+     */
+    public XdpMode attachXdp(String ifname) {
+        return attachXdp(ifname, xdpFd, "XDP " + XDP_PROGRAM);
+    }
+
+    /**
+     * Attaches the trivial XDP_PASS program to {@code ifname} (calling thread's namespace):
+     * the peer end of a veth needs one for XDP_TX frames to be delivered.
+     */
+    public XdpMode attachXdpPass(String ifname) {
+        return attachXdp(ifname, xdpPassFd, "XDP " + XDP_PASS_PROGRAM);
+    }
+
+    private synchronized XdpMode attachXdp(String ifname, int progFd, String what) {
+        ensureOpen();
+        int idx = ifindex(ifname);
+        int ret = lib.bpf_xdp_attach(idx, progFd, XDP_FLAGS_DRV_MODE, null);
+        if (ret == -17 /* EEXIST */ || ret == -16 /* EBUSY */) {
+            // A program in the other mode, left by a run that was killed: remove it and retry.
+            lib.bpf_xdp_detach(idx, XDP_FLAGS_SKB_MODE, null);
+            lib.bpf_xdp_detach(idx, XDP_FLAGS_DRV_MODE, null);
+            ret = lib.bpf_xdp_attach(idx, progFd, XDP_FLAGS_DRV_MODE, null);
+        }
+        XdpMode mode = XdpMode.NATIVE;
+        int flags = XDP_FLAGS_DRV_MODE;
+        if (ret == -95 /* EOPNOTSUPP */) {
+            mode = XdpMode.GENERIC;
+            flags = XDP_FLAGS_SKB_MODE;
+            ret = lib.bpf_xdp_attach(idx, progFd, flags, null);
+        }
+        BpfException.check(ret, "attach " + what + " to " + ifname);
+        int detachFlags = flags;
+        attachments.add(new Attachment(what + " on " + ifname, NamespaceRef.ofCurrentThread(),
+                () -> lib.bpf_xdp_detach(ifindex(ifname), detachFlags, null)));
+        return mode;
+    }
+
+    /**
+     * Attaches the TC program to the clsact egress hook of {@code ifname} (calling thread's
+     * namespace), through libbpf's TC API. A filter left by a killed run is replaced.
+     */
+    public synchronized void attachTcEgress(String ifname) {
+        ensureOpen();
+        int idx = ifindex(ifname);
+        Pointer hook = tcHook(idx, BPF_TC_EGRESS);
+        int created = lib.bpf_tc_hook_create(hook);
+        if (created < 0 && created != -17 /* EEXIST: clsact already there */)
+            BpfException.check(created, "create clsact qdisc on " + ifname);
+        Pointer opts = tcOpts(tcFd, BPF_TC_F_REPLACE);
+        BpfException.check(lib.bpf_tc_attach(hook, opts), "attach TC " + TC_PROGRAM + " to " + ifname + " egress");
+        boolean ownsQdisc = created == 0;
+        attachments.add(new Attachment("TC " + TC_PROGRAM + " on " + ifname, NamespaceRef.ofCurrentThread(), () -> {
+            int i = ifindex(ifname);
+            lib.bpf_tc_detach(tcHook(i, BPF_TC_EGRESS), tcOpts(0, 0));
+            if (ownsQdisc) lib.bpf_tc_hook_destroy(tcHook(i, BPF_TC_INGRESS | BPF_TC_EGRESS));
+        }));
+    }
+
+    private Pointer tcHook(int ifindex, int attachPoint) {
+        Pointer hook = Memory.allocateDirect(rt, TC_HOOK_SIZE, true);
+        hook.putLong(0, TC_HOOK_SIZE);
+        hook.putInt(8, ifindex);
+        hook.putInt(12, attachPoint);
+        return hook;
+    }
+
+    private Pointer tcOpts(int progFd, int flags) {
+        Pointer opts = Memory.allocateDirect(rt, TC_OPTS_SIZE, true);
+        opts.putLong(0, TC_OPTS_SIZE);
+        opts.putInt(8, progFd);
+        opts.putInt(12, flags);
+        opts.putInt(20, TC_HANDLE);
+        opts.putInt(24, TC_PRIORITY);
+        return opts;
+    }
+
+    /** True if a TC filter with our handle and priority sits on {@code ifname}'s egress (calling thread's namespace). */
+    public static boolean tcFilterAttached(String ifname) {
+        LibBpf lib = LibBpf.get();
+        Pointer hook = Memory.allocateDirect(LibBpf.runtime(), TC_HOOK_SIZE, true);
+        hook.putLong(0, TC_HOOK_SIZE);
+        hook.putInt(8, ifindex(ifname));
+        hook.putInt(12, BPF_TC_EGRESS);
+        Pointer opts = Memory.allocateDirect(LibBpf.runtime(), TC_OPTS_SIZE, true);
+        opts.putLong(0, TC_OPTS_SIZE);
+        opts.putInt(20, TC_HANDLE);
+        opts.putInt(24, TC_PRIORITY);
+        return lib.bpf_tc_query(hook, opts) == 0;
+    }
+
+    /** Detaches everything this instance attached, each in its own namespace. */
+    public synchronized void detachAll() {
+        RuntimeException first = null;
+        for (int i = attachments.size() - 1; i >= 0; i--) {
+            Attachment a = attachments.get(i);
+            try {
+                a.ns().call(() -> {
+                    a.detach().run();
+                    return null;
+                });
+            } catch (RuntimeException e) {
+                if (first == null) first = new BpfException("detach " + a.what() + ": " + e.getMessage());
+            } finally {
+                a.ns().close();
+            }
+        }
+        attachments.clear();
+        if (first != null) throw first;
+    }
+
+    /**
+     * Forgets the attachments without detaching them, as a killed process would (tests of
+     * stale-attachment recovery).
+     */
+    synchronized void abandonAttachments() {
+        for (Attachment a : attachments) a.ns().close();
+        attachments.clear();
+    }
+
+    private void ensureOpen() {
+        if (closed) throw new IllegalStateException("ElectrodeBpf instance is closed");
+    }
+
+    /** Detaches every program this instance attached and frees the object and its maps. */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            detachAll();
+        } finally {
+            if (ring != null) ring.close();
+            lib.bpf_object__close(obj);
+        }
+    }
+}

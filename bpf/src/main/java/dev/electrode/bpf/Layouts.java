@@ -1,0 +1,63 @@
+package dev.electrode.bpf;
+
+/**
+ * Java mirror of the structs in electrode.h: sizes and field offsets in bytes.
+ * BtfLayoutTest checks every constant against the compiled object's BTF.
+ */
+public final class Layouts {
+    private Layouts() {}
+
+    public static final int MAX_REPLICAS = 16;
+    public static final int QUORUM_SLOTS = 1024;
+    public static final int MAX_BODY = 9000;
+    public static final int QUORUM_FLAG = 0x4000_0000;
+    public static final int CLONE_MARK = 0x0E1EC7DE;
+
+    /** struct electrode_config */
+    public static final class Config {
+        public static final int SIZE = 16;
+        public static final int REPLICA_COUNT = 0;
+        public static final int QUORUM_SIZE = 4;
+        public static final int ENABLE_MASK = 8;
+        public static final int PORT = 12;
+        public static final int RESERVED = 14;
+    }
+
+    /** struct electrode_replica */
+    public static final class Replica {
+        public static final int SIZE = 12;
+        public static final int IPV4 = 0;
+        public static final int PORT = 4;
+        public static final int MAC = 6;
+    }
+
+    /** struct electrode_control */
+    public static final class Control {
+        public static final int SIZE = 32;
+        public static final int STATUS = 0;
+        public static final int MY_IDX = 4;
+        public static final int LEADER_IDX = 8;
+        public static final int BATCH_SIZE = 12;
+        public static final int VIEW = 16;
+        public static final int LAST_OP = 24;
+    }
+
+    /** struct electrode_quorum_entry */
+    public static final class QuorumEntry {
+        public static final int SIZE = 16;
+        public static final int VIEW = 0;
+        public static final int OPNUM = 4;
+        public static final int ACKS = 8;
+        public static final int RESERVED = 12;
+    }
+
+    /** struct electrode_prepare_record (header of a ring buffer record) */
+    public static final class PrepareRecord {
+        public static final int SIZE = 32;
+        public static final int VIEW = 0;
+        public static final int OPNUM = 8;
+        public static final int BATCH_START = 16;
+        public static final int BODY_LEN = 24;
+        public static final int RESERVED = 28;
+    }
+}
