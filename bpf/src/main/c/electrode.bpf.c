@@ -199,7 +199,8 @@ static __always_inline int handle_prepare(struct xdp_md *ctx, struct frame *f, s
 		count(ELECTRODE_CTR_PASS_GAP);
 		return XDP_PASS;
 	}
-	if (f->data_len == 0 || f->data_len > ELECTRODE_MAX_BODY) {
+	__u32 max_body = cfg->max_body && cfg->max_body < ELECTRODE_MAX_BODY ? cfg->max_body : ELECTRODE_MAX_BODY;
+	if (f->data_len == 0 || f->data_len > max_body) {
 		count(ELECTRODE_CTR_PASS_TOO_LARGE);
 		return XDP_PASS;
 	}

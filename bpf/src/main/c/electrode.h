@@ -50,7 +50,7 @@ struct electrode_config {
 	__u32 quorum_size;   /* f + 1 */
 	__u32 enable_mask;   /* enum electrode_offload bits */
 	__u16 port;          /* replica UDP port, host order */
-	__u16 reserved;
+	__u16 max_body;      /* largest body the fast path buffers; 0 = ELECTRODE_MAX_BODY */
 };
 
 /* One replica's address (map "replicas", indexed by replica index). */

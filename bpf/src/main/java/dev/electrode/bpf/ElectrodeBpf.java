@@ -143,6 +143,13 @@ public final class ElectrodeBpf implements AutoCloseable {
      * quorum size (f+1), the enabled offloads and the replica UDP port.
      */
     public synchronized void configure(List<ReplicaAddress> replicas, int quorumSize, Set<Offload> enabled, int port) {
+        configure(replicas, quorumSize, enabled, port, Layouts.MAX_BODY);
+    }
+
+    /** As {@link #configure(List, int, Set, int)}, with the largest Prepare body the fast path buffers (1..9000). */
+    public synchronized void configure(List<ReplicaAddress> replicas, int quorumSize, Set<Offload> enabled, int port, int maxBody) {
+        if (maxBody < 1 || maxBody > Layouts.MAX_BODY)
+            throw new IllegalArgumentException("fast-path body limit must be 1.." + Layouts.MAX_BODY + ", got " + maxBody);
         if (replicas.isEmpty() || replicas.size() > Layouts.MAX_REPLICAS)
             throw new IllegalArgumentException("1.." + Layouts.MAX_REPLICAS + " replicas supported, got " + replicas.size());
         if (quorumSize < 1 || quorumSize > replicas.size()) throw new IllegalArgumentException("bad quorum size " + quorumSize);
@@ -154,15 +161,16 @@ public final class ElectrodeBpf implements AutoCloseable {
             value.put(Layouts.Replica.MAC, r.mac(), 0, 6);
             update(replicasFd, i, "replicas[" + i + "]");
         }
-        writeConfig(replicas.size(), quorumSize, Offload.mask(enabled), port);
+        writeConfig(replicas.size(), quorumSize, Offload.mask(enabled), port, maxBody);
     }
 
-    private void writeConfig(int replicaCount, int quorumSize, int mask, int port) {
+    private void writeConfig(int replicaCount, int quorumSize, int mask, int port, int maxBody) {
         value.setMemory(0, Layouts.Config.SIZE, (byte) 0);
         value.putInt(Layouts.Config.REPLICA_COUNT, replicaCount);
         value.putInt(Layouts.Config.QUORUM_SIZE, quorumSize);
         value.putInt(Layouts.Config.ENABLE_MASK, mask);
         value.putShort(Layouts.Config.PORT, (short) port);
+        value.putShort(Layouts.Config.MAX_BODY, (short) maxBody);
         update(configFd, 0, "config");
     }
 

@@ -20,7 +20,7 @@ public final class Layouts {
         public static final int QUORUM_SIZE = 4;
         public static final int ENABLE_MASK = 8;
         public static final int PORT = 12;
-        public static final int RESERVED = 14;
+        public static final int MAX_BODY = 14;
     }
 
     /** struct electrode_replica */

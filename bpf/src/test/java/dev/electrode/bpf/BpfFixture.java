@@ -19,6 +19,8 @@ final class BpfFixture implements AutoCloseable {
     final TestRun run = new TestRun();
     final int n;
 
+    final List<ReplicaAddress> addresses = new ArrayList<>();
+
     BpfFixture(int n, Set<Offload> enabled) {
         RootRequired.assumeRoot();
         this.n = n;
@@ -31,6 +33,7 @@ final class BpfFixture implements AutoCloseable {
                 throw new AssertionError(e);
             }
         }
+        addresses.addAll(addrs);
         bpf.configure(addrs, (n - 1) / 2 + 1, enabled, Frames.PORT);
     }
 

@@ -33,7 +33,7 @@ class BtfLayoutTest {
             assertStruct(btf, "electrode_config", Layouts.Config.SIZE,
                     new Field("replica_count", Layouts.Config.REPLICA_COUNT, 4), new Field("quorum_size", Layouts.Config.QUORUM_SIZE, 4),
                     new Field("enable_mask", Layouts.Config.ENABLE_MASK, 4), new Field("port", Layouts.Config.PORT, 2),
-                    new Field("reserved", Layouts.Config.RESERVED, 2));
+                    new Field("max_body", Layouts.Config.MAX_BODY, 2));
             assertStruct(btf, "electrode_replica", Layouts.Replica.SIZE,
                     new Field("ipv4", Layouts.Replica.IPV4, 4), new Field("port", Layouts.Replica.PORT, 2), new Field("mac", Layouts.Replica.MAC, 6));
             assertStruct(btf, "electrode_control", Layouts.Control.SIZE,

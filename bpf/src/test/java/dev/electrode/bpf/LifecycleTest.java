@@ -93,6 +93,18 @@ class LifecycleTest {
     }
 
     @Test
+    void fallsBackToGenericModeWhereNativeIsUnsupported() {
+        try (StarTopology t = StarTopology.create("lg", 1, "10.218.0"); ElectrodeBpf bpf = ElectrodeBpf.load()) {
+            var sw = t.switchNamespace();
+            // A Linux bridge device implements no native XDP.
+            assertEquals(ElectrodeBpf.XdpMode.GENERIC, sw.call(() -> bpf.attachXdp("br0")));
+            assertEquals(bpf.programId(bpf.xdpProgramFd()), (int) sw.call(() -> ElectrodeBpf.attachedXdpProgramId("br0")));
+            bpf.detachAll();
+            assertEquals(0, (int) sw.call(() -> ElectrodeBpf.attachedXdpProgramId("br0")));
+        }
+    }
+
+    @Test
     void attachingToAMissingInterfaceSaysWhich() {
         try (StarTopology t = StarTopology.create("lm", 1, "10.217.0"); ElectrodeBpf bpf = ElectrodeBpf.load()) {
             BpfException e = assertThrows(BpfException.class, () -> t.host(0).ns().run(() -> bpf.attachXdp("nosuch0")));

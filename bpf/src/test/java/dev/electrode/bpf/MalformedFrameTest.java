@@ -72,6 +72,19 @@ class MalformedFrameTest {
     }
 
     @Test
+    void bodiesAboveTheFastPathLimitGoUpTheStack() {
+        try (BpfFixture fx = new BpfFixture(3).as(1, 5, 10)) {
+            fx.bpf.configure(fx.addresses, 2, java.util.EnumSet.allOf(Offload.class), Frames.PORT, 200);
+            PrepareMessage big = Frames.prepare(5, 11, 12, 150); // about 320 bytes of body
+            assertPassedUntouched(fx, Frames.prepareFrame(1, big, false), "body above the limit");
+            assertEquals(1, fx.bpf.counter(Counter.PASS_TOO_LARGE));
+            assertEquals(XDP_TX, fx.xdp(Frames.prepareFrame(1, Frames.prepare(5, 11, 11, 20), false)).retval(), "a small one still goes");
+            assertThrows(IllegalArgumentException.class,
+                    () -> fx.bpf.configure(fx.addresses, 2, java.util.EnumSet.allOf(Offload.class), Frames.PORT, 9001));
+        }
+    }
+
+    @Test
     void truncatedAtEveryByteBoundary() {
         try (BpfFixture fx = new BpfFixture(3).as(1, 5, 10)) {
             byte[] full = validPrepare();
