@@ -111,7 +111,8 @@ static __always_inline enum msg_kind classify(struct frame *f, __u64 type_len, c
 }
 
 /*
- * Parses data..end as a frame to (to_port) or from (!to_port) the replica UDP port.
+ * Parses data..end as a frame to (to_port) or from (!to_port) the replica UDP port
+ * (or any UDP port if port is 0).
  * On PARSE_OK with kind != MSG_OTHER, meta and body are valid and body + data_len == end
  * of the UDP payload.
  */
@@ -135,8 +136,8 @@ static __always_inline enum parse_result parse_frame(void *data, void *end, __u1
 	f->udp = (void *)f->ip + f->ip_len;
 	if ((void *)(f->udp + 1) > end)
 		return PARSE_NOT_OURS;
-	if ((to_port ? f->udp->dest : f->udp->source) != bpf_htons(port))
-		return PARSE_NOT_OURS;
+	if (port != 0 && (to_port ? f->udp->dest : f->udp->source) != bpf_htons(port))
+		return PARSE_NOT_OURS; /* port 0: any UDP port */
 
 	/* IP fragments (MF set or an offset) carry partial datagrams: leave them to the stack. */
 	if (f->ip->frag_off & bpf_htons(0x3fff))

@@ -14,7 +14,7 @@ public final class BpfException extends RuntimeException {
     }
 
     /** Throws if {@code ret} (a libbpf int result) is negative. */
-    static int check(int ret, String operation) {
+    public static int check(int ret, String operation) {
         if (ret < 0) throw new BpfException(operation + ": " + LibBpf.describe(ret), -ret);
         return ret;
     }

@@ -6,11 +6,6 @@ import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.byref.IntByReference;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -37,9 +32,6 @@ public final class ElectrodeBpf implements AutoCloseable {
     // linux/if_link.h
     private static final int XDP_FLAGS_SKB_MODE = 1 << 1;
     private static final int XDP_FLAGS_DRV_MODE = 1 << 2;
-    // enum bpf_tc_attach_point and BPF_TC_F_REPLACE (libbpf.h)
-    private static final int BPF_TC_INGRESS = 1, BPF_TC_EGRESS = 2, BPF_TC_F_REPLACE = 1;
-    private static final int TC_HOOK_SIZE = 24, TC_OPTS_SIZE = 32;
     /** Handle and priority of our TC filter: fixed, so a stale filter of a killed run is replaced. */
     public static final int TC_HANDLE = 0xE1EC, TC_PRIORITY = 1;
     // struct bpf_prog_info
@@ -48,7 +40,7 @@ public final class ElectrodeBpf implements AutoCloseable {
 
     private final LibBpf lib = LibBpf.get();
     private final jnr.ffi.Runtime rt = LibBpf.runtime();
-    private final Pointer obj;
+    private final BpfObject object;
     private final int xdpFd, tcFd, xdpPassFd;
     private final int configFd, replicasFd, controlFd, quorumFd, countersFd, ringFd;
     private final int cpus;
@@ -59,65 +51,31 @@ public final class ElectrodeBpf implements AutoCloseable {
 
     private record Attachment(String what, NamespaceRef ns, Runnable detach) {}
 
-    private ElectrodeBpf(Path objectFile) {
-        Pointer o = lib.bpf_object__open_file(objectFile.toString(), null);
-        if (o == null) throw new BpfException("bpf_object__open_file(" + objectFile + "): " + LibBpf.describe(rt.getLastError()));
-        this.obj = o;
+    private ElectrodeBpf(BpfObject object) {
+        this.object = object;
         try {
-            int err = lib.bpf_object__load(obj);
-            if (err < 0) {
-                throw new BpfException("loading the Electrode eBPF object failed: " + LibBpf.describe(err)
-                        + (err == -1 || err == -13 ? " (root or CAP_BPF+CAP_NET_ADMIN is needed)" : "")
-                        + "; libbpf printed the verifier log above", -err);
-            }
-            xdpFd = programFd(XDP_PROGRAM);
-            tcFd = programFd(TC_PROGRAM);
-            xdpPassFd = programFd(XDP_PASS_PROGRAM);
-            configFd = mapFd("config");
-            replicasFd = mapFd("replicas");
-            controlFd = mapFd("control");
-            quorumFd = mapFd("quorum");
-            countersFd = mapFd("counters");
-            ringFd = mapFd("prepare_ring");
+            xdpFd = object.programFd(XDP_PROGRAM);
+            tcFd = object.programFd(TC_PROGRAM);
+            xdpPassFd = object.programFd(XDP_PASS_PROGRAM);
+            configFd = object.mapFd("config");
+            replicasFd = object.mapFd("replicas");
+            controlFd = object.mapFd("control");
+            quorumFd = object.mapFd("quorum");
+            countersFd = object.mapFd("counters");
+            ringFd = object.mapFd("prepare_ring");
             cpus = BpfException.check(lib.libbpf_num_possible_cpus(), "libbpf_num_possible_cpus");
             key = Memory.allocateDirect(rt, 4, true);
             value = Memory.allocateDirect(rt, 64, true);
             perCpu = Memory.allocateDirect(rt, 8L * cpus, true);
         } catch (RuntimeException e) {
-            lib.bpf_object__close(obj);
+            object.close();
             throw e;
         }
     }
 
     /** Loads a fresh instance of the object from the classpath. */
     public static ElectrodeBpf load() {
-        Path tmp = null;
-        try (InputStream in = ElectrodeBpf.class.getResourceAsStream(OBJECT_RESOURCE)) {
-            if (in == null) throw new BpfException(OBJECT_RESOURCE + " is not on the classpath: build the bpf module (mvn package)");
-            tmp = Files.createTempFile("electrode-", ".bpf.o");
-            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            return new ElectrodeBpf(tmp);
-        } catch (IOException e) {
-            throw new BpfException("cannot extract " + OBJECT_RESOURCE + ": " + e.getMessage());
-        } finally {
-            if (tmp != null) {
-                try {
-                    Files.deleteIfExists(tmp);
-                } catch (IOException ignored) {
-                    // a temp file left behind is harmless
-                }
-            }
-        }
-    }
-
-    private int programFd(String name) {
-        Pointer p = lib.bpf_object__find_program_by_name(obj, name);
-        if (p == null) throw new BpfException("program " + name + " missing from the object");
-        return BpfException.check(lib.bpf_program__fd(p), "bpf_program__fd(" + name + ")");
-    }
-
-    private int mapFd(String name) {
-        return BpfException.check(lib.bpf_object__find_map_fd_by_name(obj, name), "map " + name);
+        return new ElectrodeBpf(BpfObject.load(OBJECT_RESOURCE));
     }
 
     public int xdpProgramFd() { return xdpFd; }
@@ -258,15 +216,11 @@ public final class ElectrodeBpf implements AutoCloseable {
     }
 
     /** The compiled object's BTF, to check the Java mirror of the shared structs. */
-    public Btf btf() {
-        Pointer b = lib.bpf_object__btf(obj);
-        if (b == null) throw new BpfException("the object carries no BTF (compile with -g)");
-        return new Btf(lib, b);
-    }
+    public Btf btf() { return object.btf(); }
 
     // ------------------------------------------------------------------ attachment
 
-    private static int ifindex(String ifname) {
+    static int ifindex(String ifname) {
         int idx = LibC.INSTANCE.if_nametoindex(ifname);
         if (idx == 0) throw new BpfException("no interface '" + ifname + "' in this thread's network namespace: " + LibC.lastError());
         return idx;
@@ -326,51 +280,13 @@ public final class ElectrodeBpf implements AutoCloseable {
      */
     public synchronized void attachTcEgress(String ifname) {
         ensureOpen();
-        int idx = ifindex(ifname);
-        Pointer hook = tcHook(idx, BPF_TC_EGRESS);
-        int created = lib.bpf_tc_hook_create(hook);
-        if (created < 0 && created != -17 /* EEXIST: clsact already there */)
-            BpfException.check(created, "create clsact qdisc on " + ifname);
-        Pointer opts = tcOpts(tcFd, BPF_TC_F_REPLACE);
-        BpfException.check(lib.bpf_tc_attach(hook, opts), "attach TC " + TC_PROGRAM + " to " + ifname + " egress");
-        boolean ownsQdisc = created == 0;
-        attachments.add(new Attachment("TC " + TC_PROGRAM + " on " + ifname, NamespaceRef.ofCurrentThread(), () -> {
-            int i = ifindex(ifname);
-            lib.bpf_tc_detach(tcHook(i, BPF_TC_EGRESS), tcOpts(0, 0));
-            if (ownsQdisc) lib.bpf_tc_hook_destroy(tcHook(i, BPF_TC_INGRESS | BPF_TC_EGRESS));
-        }));
-    }
-
-    private Pointer tcHook(int ifindex, int attachPoint) {
-        Pointer hook = Memory.allocateDirect(rt, TC_HOOK_SIZE, true);
-        hook.putLong(0, TC_HOOK_SIZE);
-        hook.putInt(8, ifindex);
-        hook.putInt(12, attachPoint);
-        return hook;
-    }
-
-    private Pointer tcOpts(int progFd, int flags) {
-        Pointer opts = Memory.allocateDirect(rt, TC_OPTS_SIZE, true);
-        opts.putLong(0, TC_OPTS_SIZE);
-        opts.putInt(8, progFd);
-        opts.putInt(12, flags);
-        opts.putInt(20, TC_HANDLE);
-        opts.putInt(24, TC_PRIORITY);
-        return opts;
+        Runnable detach = TcHook.attach(ifindex(ifname), ifname, TcHook.Direction.EGRESS, tcFd, TC_HANDLE, TC_PRIORITY, TC_PROGRAM);
+        attachments.add(new Attachment("TC " + TC_PROGRAM + " on " + ifname, NamespaceRef.ofCurrentThread(), detach));
     }
 
     /** True if a TC filter with our handle and priority sits on {@code ifname}'s egress (calling thread's namespace). */
     public static boolean tcFilterAttached(String ifname) {
-        LibBpf lib = LibBpf.get();
-        Pointer hook = Memory.allocateDirect(LibBpf.runtime(), TC_HOOK_SIZE, true);
-        hook.putLong(0, TC_HOOK_SIZE);
-        hook.putInt(8, ifindex(ifname));
-        hook.putInt(12, BPF_TC_EGRESS);
-        Pointer opts = Memory.allocateDirect(LibBpf.runtime(), TC_OPTS_SIZE, true);
-        opts.putLong(0, TC_OPTS_SIZE);
-        opts.putInt(20, TC_HANDLE);
-        opts.putInt(24, TC_PRIORITY);
-        return lib.bpf_tc_query(hook, opts) == 0;
+        return TcHook.attached(ifindex(ifname), TcHook.Direction.EGRESS, TC_HANDLE, TC_PRIORITY);
     }
 
     /** Detaches everything this instance attached, each in its own namespace. */
@@ -415,7 +331,7 @@ public final class ElectrodeBpf implements AutoCloseable {
             detachAll();
         } finally {
             if (ring != null) ring.close();
-            lib.bpf_object__close(obj);
+            object.close();
         }
     }
 }
