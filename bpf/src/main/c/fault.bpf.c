@@ -130,10 +130,18 @@ int fault_ingress(struct __sk_buff *skb)
 	if (dst)
 		m.dst = *dst;
 
+	/* Any UDP datagram can be corrupted: locate its payload whatever it carries. */
+	struct iphdr *ip = (void *)(eth + 1);
+	if (eth->h_proto == bpf_htons(ETH_P_IP) && (void *)(ip + 1) <= end && ip->protocol == IPPROTO_UDP && ip->ihl >= 5) {
+		struct udphdr *udp = (void *)ip + ip->ihl * 4;
+		if ((void *)(udp + 1) <= end && bpf_ntohs(udp->len) > sizeof(struct udphdr)) {
+			m.payload_off = (void *)(udp + 1) - data;
+			m.payload_len = bpf_ntohs(udp->len) - sizeof(struct udphdr);
+		}
+	}
+
 	struct frame f = {};
 	if (parse_frame(data, end, 0, 1, &f) == PARSE_OK) {
-		m.payload_off = (void *)f.payload - data;
-		m.payload_len = bpf_ntohs(f.udp->len) - sizeof(struct udphdr);
 		switch (f.kind) {
 		case MSG_PREPARE: m.msg = FAULT_MSG_PREPARE; break;
 		case MSG_PREPARE_OK: m.msg = FAULT_MSG_PREPARE_OK; break;

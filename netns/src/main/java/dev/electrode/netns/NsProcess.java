@@ -1,0 +1,86 @@
+package dev.electrode.netns;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An OS process started inside a network namespace ({@code ip netns exec}), with stdout and
+ * stderr in files. Only processes started here are signalled, by their own handle.
+ */
+public final class NsProcess implements AutoCloseable {
+    private final Process process;
+    private final Path stdout;
+    private final Path stderr;
+    private final String description;
+
+    private NsProcess(Process process, Path stdout, Path stderr, String description) {
+        this.process = process;
+        this.stdout = stdout;
+        this.stderr = stderr;
+        this.description = description;
+    }
+
+    /** Starts {@code command} in {@code ns}; output is appended to {@code stdout} and {@code stderr}. */
+    public static NsProcess start(NetNamespace ns, List<String> command, Path stdout, Path stderr) {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
+        cmd.addAll(command);
+        try {
+            Files.createDirectories(stdout.toAbsolutePath().getParent());
+            Files.createDirectories(stderr.toAbsolutePath().getParent());
+            Process p = new ProcessBuilder(cmd)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(stdout.toFile()))
+                    .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()))
+                    .start();
+            return new NsProcess(p, stdout, stderr, String.join(" ", command) + " in " + ns.name());
+        } catch (IOException e) {
+            throw new NetnsException("cannot start '" + String.join(" ", cmd) + "': " + e.getMessage(), e);
+        }
+    }
+
+    public long pid() { return process.pid(); }
+
+    public boolean isAlive() { return process.isAlive(); }
+
+    public Path stdout() { return stdout; }
+
+    public Path stderr() { return stderr; }
+
+    /** The exit code, waiting up to {@code timeout}; -1 if still running. */
+    public int waitFor(Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    }
+
+    /** SIGKILL, and wait until it is gone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM; the exit code, or -1 if it did not exit within {@code timeout}. */
+    public int terminate(Duration timeout) throws InterruptedException {
+        process.destroy();
+        return waitFor(timeout);
+    }
+
+    /** True once stdout contains {@code text}. */
+    public boolean stdoutContains(String text) {
+        try {
+            return Files.exists(stdout) && Files.readString(stdout).contains(text);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public String toString() { return description + " (pid " + pid() + ")"; }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive() && terminate(Duration.ofSeconds(5)) < 0) kill();
+    }
+}

@@ -1,0 +1,76 @@
+package dev.electrode.testbed;
+
+import dev.electrode.bpf.fault.FaultInjector;
+import dev.electrode.bpf.fault.FaultRule;
+import dev.electrode.netns.Links;
+import dev.electrode.netns.StarTopology;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reversible faults on a star topology: rules of the eBPF fault layer on the bridge ports
+ * (loss, duplication, corruption, by host, message type, view and opnum), partitions built
+ * from drop rules, and links taken down. {@link #heal()} undoes everything.
+ */
+public final class Faults implements AutoCloseable {
+    private final StarTopology topology;
+    private final FaultInjector injector;
+    private final List<Integer> downLinks = new ArrayList<>();
+
+    Faults(StarTopology topology) {
+        this.topology = topology;
+        this.injector = FaultInjector.load();
+        try {
+            topology.switchNamespace().run(() -> {
+                for (StarTopology.Host h : topology.hosts()) injector.attachPort(h.switchPort(), h.index(), h.mac());
+            });
+        } catch (RuntimeException e) {
+            injector.close();
+            throw e;
+        }
+    }
+
+    /** Installs a rule; returns its slot (for {@link #remove} and {@link #stats}). */
+    public int add(FaultRule rule) { return injector.add(rule); }
+
+    public void remove(int slot) { injector.remove(slot); }
+
+    public FaultInjector.Stats stats(int slot) { return injector.stats(slot); }
+
+    /** Drops everything from {@code from} to {@code to} (one direction). */
+    public int cut(int from, int to) { return add(FaultRule.drop().from(from).to(to)); }
+
+    /** Drops every frame between the hosts of {@code group} and all other hosts, both ways. */
+    public void partition(Set<Integer> group) {
+        int[] in = group.stream().mapToInt(Integer::intValue).toArray();
+        int[] out = topology.hosts().stream().mapToInt(StarTopology.Host::index).filter(i -> !group.contains(i)).toArray();
+        if (in.length == 0 || out.length == 0) return;
+        add(FaultRule.drop().from(in).to(out));
+        add(FaultRule.drop().from(out).to(in));
+    }
+
+    /** Cuts host {@code h} off from everyone. */
+    public void isolate(int h) { partition(Set.of(h)); }
+
+    /** Takes host {@code h}'s link down (its bridge port). */
+    public void linkDown(int h) {
+        Links.down(topology.switchNamespace(), topology.host(h).switchPort());
+        downLinks.add(h);
+    }
+
+    public void linkUp(int h) {
+        Links.up(topology.switchNamespace(), topology.host(h).switchPort());
+        downLinks.remove(Integer.valueOf(h));
+    }
+
+    /** Removes every rule and brings every link back up. */
+    public void heal() {
+        injector.clear();
+        for (int h : List.copyOf(downLinks)) linkUp(h);
+    }
+
+    @Override
+    public void close() { injector.close(); }
+}

@@ -1,0 +1,136 @@
+package dev.electrode.testbed;
+
+import dev.electrode.netns.NetNamespace;
+import org.pcap4j.core.PcapDumper;
+import org.pcap4j.core.PcapHandle;
+import org.pcap4j.core.PcapNetworkInterface;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A pcap4j capture of one interface inside a namespace, written to a .pcap file. start()
+ * returns only once the capture has seen a probe datagram, so traffic that follows is in
+ * the file. Uses loop() + breakLoop(), since a blocking read on an idle link never returns.
+ */
+public final class InterfaceCapture implements AutoCloseable {
+    /** UDP port of the start-up probe (discard): captured, but not part of any test's traffic. */
+    public static final int PROBE_PORT = 9;
+
+    private final PcapHandle handle;
+    private final PcapDumper dumper;
+    private final Thread loop;
+    private final Path file;
+    private final AtomicLong packets = new AtomicLong();
+    private volatile Throwable failure;
+
+    private InterfaceCapture(PcapHandle handle, PcapDumper dumper, Path file) {
+        this.handle = handle;
+        this.dumper = dumper;
+        this.file = file;
+        CountDownLatch started = new CountDownLatch(1);
+        this.loop = new Thread(() -> {
+            started.countDown();
+            try {
+                handle.loop(-1, (byte[] raw) -> {
+                    try {
+                        synchronized (dumper) {
+                            dumper.dumpRaw(raw, handle.getTimestamp());
+                        }
+                        packets.incrementAndGet();
+                    } catch (Exception e) {
+                        failure = e;
+                    }
+                });
+            } catch (InterruptedException e) {
+                // breakLoop(): the capture is over
+            } catch (Exception e) {
+                failure = e;
+            }
+        }, "capture-" + file.getFileName());
+        loop.setDaemon(true);
+        loop.start();
+        try {
+            started.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Starts capturing {@code ifname} in {@code ns} into {@code file}, and waits until a probe
+     * datagram sent from {@code ns} to {@code broadcast} has been captured.
+     */
+    public static InterfaceCapture start(NetNamespace ns, String ifname, Path file, InetAddress broadcast) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            PcapHandle h = ns.call(() -> new PcapHandle.Builder(ifname).snaplen(65536)
+                    .promiscuousMode(PcapNetworkInterface.PromiscuousMode.PROMISCUOUS)
+                    .timeoutMillis(20).immediateMode(true).bufferSize(8 << 20).build());
+            PcapDumper d = h.dumpOpen(file.toString());
+            InterfaceCapture c = new InterfaceCapture(h, d, file);
+            c.confirmRunning(ns, broadcast);
+            return c;
+        } catch (TestbedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new TestbedException("cannot capture " + ifname + " in " + ns.name() + " (libpcap installed? run ci/setup-host.sh): " + e, e);
+        }
+    }
+
+    private void confirmRunning(NetNamespace ns, InetAddress broadcast) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        try (DatagramSocket s = ns.call(() -> {
+            DatagramSocket sock = new DatagramSocket();
+            sock.setBroadcast(true);
+            return sock;
+        })) {
+            byte[] probe = "electrode-testbed capture probe".getBytes();
+            while (packets.get() == 0) {
+                if (failure != null) throw new TestbedException("capture of " + file + " failed: " + failure, failure);
+                if (System.nanoTime() > deadline) throw new TestbedException("capture of " + file + " saw nothing within 10 s");
+                ns.run(() -> s.send(new DatagramPacket(probe, probe.length, broadcast, PROBE_PORT)));
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    /** The .pcap file. */
+    public Path file() { return file; }
+
+    /** Frames captured so far. */
+    public long packets() { return packets.get(); }
+
+    /** Writes buffered frames to the file, so it can be read while the capture goes on. */
+    public void flush() {
+        try {
+            synchronized (dumper) {
+                dumper.flush();
+            }
+        } catch (Exception e) {
+            throw new TestbedException("flush of " + file + " failed: " + e, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            handle.breakLoop();
+            loop.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (Exception e) {
+            // closing anyway
+        } finally {
+            synchronized (dumper) {
+                dumper.close();
+            }
+            handle.close();
+        }
+    }
+}

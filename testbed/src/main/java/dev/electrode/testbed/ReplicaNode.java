@@ -1,0 +1,158 @@
+package dev.electrode.testbed;
+
+import dev.electrode.app.KvStore;
+import dev.electrode.config.ClusterConfig;
+import dev.electrode.launch.ReplicaProcess;
+import dev.electrode.netns.NetNamespace;
+import dev.electrode.netns.NsProcess;
+import dev.electrode.server.ReplicaServer;
+import dev.electrode.vr.Status;
+import dev.electrode.vr.VrReplica;
+import dev.electrode.vr.VrSettings;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * One replica of a testbed cluster, inside its host's namespace: either in this JVM (its
+ * socket bound on the namespace's thread) or as a separate JVM started with ip netns exec.
+ */
+public abstract sealed class ReplicaNode implements AutoCloseable {
+    protected final int index;
+    protected final NetNamespace ns;
+
+    ReplicaNode(int index, NetNamespace ns) {
+        this.index = index;
+        this.ns = ns;
+    }
+
+    public int index() { return index; }
+
+    /** Stops the replica abruptly: an in-JVM replica loses its state, a process gets SIGKILL. */
+    public abstract void kill() throws InterruptedException;
+
+    /** Starts the replica again after {@link #kill()}; it rejoins through VR recovery. */
+    public abstract void restart() throws InterruptedException;
+
+    public abstract boolean isRunning();
+
+    /** A replica running in this JVM. */
+    public static final class InJvm extends ReplicaNode {
+        private final ClusterConfig config;
+        private final VrSettings settings;
+        private ReplicaServer server;
+        private KvStore store;
+
+        InJvm(int index, NetNamespace ns, ClusterConfig config, VrSettings settings) {
+            super(index, ns);
+            this.config = config;
+            this.settings = settings;
+            start(false);
+        }
+
+        private void start(boolean recovering) {
+            store = new KvStore();
+            KvStore s = store;
+            server = ns.call(() -> ReplicaServer.start(config, index, settings, s, recovering));
+        }
+
+        /** Runs {@code q} against the VR core on its thread. */
+        public <T> T query(Function<VrReplica, T> q) {
+            if (server == null) throw new IllegalStateException("replica " + index + " is not running");
+            return server.query(q);
+        }
+
+        /** The replica's KV store, read on the replica thread. */
+        public <T> T store(Function<KvStore, T> q) {
+            KvStore s = store;
+            return query(v -> q.apply(s));
+        }
+
+        public Status status() { return query(VrReplica::status); }
+
+        public long view() { return query(VrReplica::view); }
+
+        public long commitNum() { return query(VrReplica::commitNum); }
+
+        public ReplicaServer server() { return server; }
+
+        @Override public void kill() {
+            if (server != null) server.close();
+            server = null;
+        }
+
+        @Override public void restart() {
+            if (server != null) throw new IllegalStateException("replica " + index + " is running");
+            start(true);
+        }
+
+        @Override public boolean isRunning() { return server != null; }
+
+        @Override public void close() { kill(); }
+    }
+
+    /** A replica running as its own JVM inside the namespace. */
+    public static final class Process extends ReplicaNode {
+        private final Path configFile;
+        private final Path logDir;
+        private final List<String> args;
+        private NsProcess process;
+
+        Process(int index, NetNamespace ns, Path configFile, Path logDir, List<String> args) {
+            super(index, ns);
+            this.configFile = configFile;
+            this.logDir = logDir;
+            this.args = List.copyOf(args);
+            start(false);
+        }
+
+        private void start(boolean recovering) {
+            List<String> cmd = new ArrayList<>(ReplicaProcess.javaCommand());
+            cmd.addAll(List.of("replica", "--config", configFile.toString(), "--index", Integer.toString(index)));
+            cmd.addAll(args);
+            if (recovering) cmd.add("--recover");
+            Path out = logDir.resolve("replica-" + index + ".out");
+            long before = count(out);
+            process = NsProcess.start(ns, cmd, out, logDir.resolve("replica-" + index + ".err"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (count(out) <= before) {
+                if (!process.isAlive()) throw new TestbedException("replica " + index + " exited before it was ready; see " + process.stderr());
+                if (System.nanoTime() > deadline) throw new TestbedException("replica " + index + " not ready in 30 s; see " + process.stderr());
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new TestbedException("interrupted", e);
+                }
+            }
+        }
+
+        private static long count(Path out) {
+            try {
+                return java.nio.file.Files.exists(out)
+                        ? java.nio.file.Files.readAllLines(out).stream().filter(l -> l.contains(ReplicaProcess.READY_MARKER)).count() : 0;
+            } catch (java.io.IOException e) {
+                return 0;
+            }
+        }
+
+        public NsProcess process() { return process; }
+
+        /** True once the replica printed {@code text} (status lines: "status NORMAL view 1 leader 1"). */
+        public boolean printed(String text) { return process.stdoutContains(text); }
+
+        @Override public void kill() throws InterruptedException { process.kill(); }
+
+        @Override public void restart() {
+            if (process.isAlive()) throw new IllegalStateException("replica " + index + " is running (pid " + process.pid() + ")");
+            start(true);
+        }
+
+        @Override public boolean isRunning() { return process.isAlive(); }
+
+        @Override public void close() throws InterruptedException { process.close(); }
+    }
+}

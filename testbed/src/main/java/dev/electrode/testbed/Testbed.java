@@ -1,0 +1,42 @@
+package dev.electrode.testbed;
+
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Gives a test a star topology of network namespaces (one host per replica plus a client
+ * host), a VR cluster in it, a client, captures of every host interface and the fault
+ * layer, through a {@link TestbedEnv} parameter. Everything is torn down afterwards, and a
+ * leftover namespace fails the test.
+ */
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.TYPE)
+@ExtendWith(TestbedExtension.class)
+public @interface Testbed {
+    /** Number of replicas (odd). */
+    int replicas() default 3;
+
+    /** Run each replica as its own JVM (ip netns exec) instead of in the test's JVM. */
+    boolean processes() default false;
+
+    /** One testbed per test method, or one for the whole class. */
+    Scope scope() default Scope.PER_TEST;
+
+    /** Start the VR cluster and client; false gives only the topology, captures and faults. */
+    boolean cluster() default true;
+
+    /** Capture every host interface into target/testbed/&lt;class&gt;/&lt;method&gt;/. */
+    boolean capture() default true;
+
+    /** Keep the capture files even when the test passes (they are always kept when it fails). */
+    boolean keepCaptures() default false;
+
+    /** VR batch size of the replicas. */
+    int batchSize() default 1;
+
+    enum Scope { PER_TEST, PER_CLASS }
+}

@@ -1,0 +1,216 @@
+package dev.electrode.testbed;
+
+import dev.electrode.client.ClientOptions;
+import dev.electrode.client.VrClient;
+import dev.electrode.config.ClusterConfig;
+import dev.electrode.netns.Names;
+import dev.electrode.netns.StarTopology;
+import dev.electrode.vr.Status;
+import dev.electrode.vr.VrSettings;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * One test's testbed: the topology (hosts 0..n-1 run the replicas, host n is the client),
+ * the cluster, a client bound in the client namespace, the fault layer and the captures.
+ */
+public final class TestbedEnv implements AutoCloseable {
+    public static final int PORT = 12345;
+    public static final String SUBNET = "10.220.0";
+    public static final VrSettings SETTINGS = VrSettings.DEFAULT.withTimers(20_000, 40_000, 300_000);
+
+    private final Testbed spec;
+    private final Path dir;
+    private final StarTopology topology;
+    private final ClusterConfig config;
+    private final List<ReplicaNode> replicas = new ArrayList<>();
+    private final Map<Integer, InterfaceCapture> captures = new LinkedHashMap<>();
+    private final List<String> namespaces = new ArrayList<>();
+    private Faults faults;
+    private VrClient client;
+    private final Thread shutdownHook = new Thread(this::closeQuietly, "testbed-teardown");
+    private boolean closed;
+
+    TestbedEnv(Testbed spec, Path dir) {
+        this.spec = spec;
+        this.dir = dir;
+        int n = spec.replicas();
+        if (n < 1 || n % 2 == 0) throw new TestbedException("@Testbed(replicas = " + n + "): the replica count must be odd");
+        Names.sweepLeftovers();
+        this.topology = StarTopology.create("tb", n + 1, SUBNET);
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        namespaces.add(topology.switchNamespace().name());
+        topology.hosts().forEach(h -> namespaces.add(h.ns().name()));
+        List<InetSocketAddress> addrs = new ArrayList<>();
+        for (int i = 0; i < n; i++) addrs.add(new InetSocketAddress(topology.host(i).address(), PORT));
+        this.config = new ClusterConfig((n - 1) / 2, addrs);
+        try {
+            Files.createDirectories(dir);
+            faults = new Faults(topology);
+            if (spec.capture()) {
+                InetAddress bcast = InetAddress.getByName(SUBNET + ".255");
+                for (StarTopology.Host h : topology.hosts())
+                    captures.put(h.index(), InterfaceCapture.start(h.ns(), h.ifname(), dir.resolve(hostName(h.index()) + "-eth0.pcap"), bcast));
+            }
+            if (spec.cluster()) startCluster();
+        } catch (RuntimeException | IOException e) {
+            closeQuietly();
+            throw e instanceof RuntimeException r ? r : new TestbedException(e.toString(), e);
+        }
+    }
+
+    private String hostName(int i) { return i == replicaCount() ? "client" : "replica" + i; }
+
+    private void startCluster() throws IOException {
+        int n = replicaCount();
+        VrSettings settings = SETTINGS.withBatchSize(spec.batchSize());
+        if (spec.processes()) {
+            Path conf = dir.resolve("cluster.conf");
+            Files.writeString(conf, config.toText());
+            List<String> args = List.of("--batch-size", Integer.toString(spec.batchSize()), "--heartbeat-ms", "20",
+                    "--resend-ms", "40", "--view-change-ms", "300");
+            for (int i = 0; i < n; i++) replicas.add(new ReplicaNode.Process(i, topology.host(i).ns(), conf, dir, args));
+        } else {
+            for (int i = 0; i < n; i++) replicas.add(new ReplicaNode.InJvm(i, topology.host(i).ns(), config, settings));
+        }
+        ClientOptions opts = new ClientOptions(Duration.ofMillis(50), Duration.ofMillis(400), Duration.ofSeconds(30), false);
+        client = clientHost().ns().call(() -> VrClient.connect(config, opts));
+    }
+
+    public int replicaCount() { return spec.replicas(); }
+
+    public StarTopology topology() { return topology; }
+
+    public StarTopology.Host host(int i) { return topology.host(i); }
+
+    /** The host the client runs on (index = replica count). */
+    public StarTopology.Host clientHost() { return topology.host(replicaCount()); }
+
+    public ClusterConfig config() { return config; }
+
+    /** The directory of this test's captures and logs. */
+    public Path dir() { return dir; }
+
+    public ReplicaNode replica(int i) { return replicas.get(i); }
+
+    /** Replica {@code i} when the cluster runs in this JVM. */
+    public ReplicaNode.InJvm inJvm(int i) {
+        if (!(replicas.get(i) instanceof ReplicaNode.InJvm r)) throw new IllegalStateException("replicas run as processes");
+        return r;
+    }
+
+    public VrClient client() {
+        if (client == null) throw new IllegalStateException("@Testbed(cluster = false): no client");
+        return client;
+    }
+
+    public Faults faults() { return faults; }
+
+    public InterfaceCapture capture(int host) {
+        InterfaceCapture c = captures.get(host);
+        if (c == null) throw new IllegalStateException("no capture of host " + host + " (@Testbed(capture = false)?)");
+        return c;
+    }
+
+    /** The decoded frames captured so far on host {@code host}'s interface. */
+    public WireLog wire(int host) {
+        InterfaceCapture c = capture(host);
+        c.flush();
+        return WireLog.read(c.file());
+    }
+
+    /** Capture files of this testbed. */
+    public List<Path> captureFiles() {
+        return captures.values().stream().map(InterfaceCapture::file).toList();
+    }
+
+    /** Waits until the in-JVM replicas agree on a NORMAL leader other than {@code not} (or any, if -1); returns it. */
+    public int awaitLeader(int not, Duration atMost) {
+        int[] leader = {-1};
+        await().atMost(atMost).pollInterval(Duration.ofMillis(20)).until(() -> {
+            for (ReplicaNode r : replicas) {
+                if (!(r instanceof ReplicaNode.InJvm j) || !j.isRunning()) continue;
+                if (j.query(v -> v.isActiveLeader()) && r.index() != not) {
+                    leader[0] = r.index();
+                    return true;
+                }
+            }
+            return false;
+        });
+        return leader[0];
+    }
+
+    /** Waits until every running in-JVM replica is NORMAL and has committed at least {@code op}. */
+    public void awaitCommitted(long op, Duration atMost) {
+        await().atMost(atMost).pollInterval(Duration.ofMillis(20)).until(() -> replicas.stream()
+                .filter(r -> r instanceof ReplicaNode.InJvm j && j.isRunning())
+                .allMatch(r -> ((ReplicaNode.InJvm) r).query(v -> v.status() == Status.NORMAL && v.commitNum() >= op)));
+    }
+
+    /** Namespaces this testbed created. */
+    List<String> namespaces() { return namespaces; }
+
+    /** Tears everything down; deletes the captures unless kept. Returns the names of namespaces that survived. */
+    List<String> close(boolean keepCaptures) {
+        if (closed) return List.of();
+        closed = true;
+        closeQuietly();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException ignored) {
+            // the JVM is shutting down and the hook runs this
+        }
+        if (!keepCaptures) {
+            for (Path p : captureFiles()) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // a capture file left is harmless
+                }
+            }
+        }
+        return LeakCheck.surviving(namespaces);
+    }
+
+    @Override
+    public void close() { close(spec.keepCaptures()); }
+
+    private synchronized void closeQuietly() {
+        if (client != null) client.close();
+        client = null;
+        for (ReplicaNode r : replicas) {
+            try {
+                r.close();
+            } catch (Exception ignored) {
+                // best effort: the namespace is deleted next anyway
+            }
+        }
+        replicas.clear();
+        for (InterfaceCapture c : captures.values()) c.close();
+        if (faults != null) faults.close();
+        faults = null;
+        topology.close();
+    }
+
+    /** Lists the files of the test directory (for failure reports). */
+    String describeFiles() {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> "  " + p.toAbsolutePath()).sorted().reduce((a, b) -> a + "\n" + b).orElse("  (none)");
+        } catch (IOException e) {
+            return "  (cannot list " + dir + ")";
+        }
+    }
+
+}

@@ -1,0 +1,42 @@
+package dev.electrode.testbed;
+
+import dev.electrode.wire.Frame;
+import dev.electrode.wire.MessageType;
+import dev.electrode.wire.proto.*;
+import com.google.protobuf.Message;
+
+import java.net.Inet4Address;
+
+/** One captured UDP datagram decoded with the project's wire codec. */
+public record WireFrame(long timeMicros, Inet4Address src, int srcPort, Inet4Address dst, int dstPort, Frame frame) {
+    public MessageType type() { return frame.type(); }
+
+    /** The view of messages that carry one, else -1. */
+    public long view() {
+        Message b = frame.body();
+        if (b instanceof PrepareMessage p) return p.getView();
+        if (b instanceof PrepareOKMessage p) return p.getView();
+        if (b instanceof CommitMessage p) return p.getView();
+        if (b instanceof ReplyMessage p) return p.getView();
+        if (b instanceof StartViewChangeMessage p) return p.getView();
+        if (b instanceof DoViewChangeMessage p) return p.getView();
+        if (b instanceof StartViewMessage p) return p.getView();
+        return -1;
+    }
+
+    /** The opnum of messages that carry one, else -1. */
+    public long opnum() {
+        Message b = frame.body();
+        if (b instanceof PrepareMessage p) return p.getOpnum();
+        if (b instanceof PrepareOKMessage p) return p.getOpnum();
+        if (b instanceof CommitMessage p) return p.getOpnum();
+        if (b instanceof ReplyMessage p) return p.getOpnum();
+        return -1;
+    }
+
+    @Override
+    public String toString() {
+        return String.format("%10d  %15s:%-5d -> %15s:%-5d  %-22s view %-3s op %s", timeMicros, src.getHostAddress(), srcPort,
+                dst.getHostAddress(), dstPort, type(), view() < 0 ? "-" : Long.toString(view()), opnum() < 0 ? "-" : Long.toString(opnum()));
+    }
+}

@@ -1,0 +1,96 @@
+package dev.electrode.testbed;
+
+import dev.electrode.bpf.fault.FaultInjector;
+import dev.electrode.bpf.fault.FaultRule;
+import dev.electrode.netns.Commands;
+import dev.electrode.netns.NetStats;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The fault layer between two hosts: loss, one-way cuts, partitions, duplication, corruption, link down. */
+@Testbed(replicas = 1, cluster = false, keepCaptures = true)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class FaultLayerTest {
+    @Test
+    void lossCutsPartitionAndHeal(TestbedEnv env) throws Exception {
+        try (Udp a = new Udp(env.host(0), 4000); Udp b = new Udp(env.host(1), 4000)) {
+            assertEquals(5, a.exchange(b, 5), "a -> b before any fault");
+            assertEquals(5, b.exchange(a, 5), "b -> a before any fault");
+
+            int loss = env.faults().add(FaultRule.drop());
+            assertEquals(0, a.exchange(b, 5), "100% loss blocks a -> b");
+            assertEquals(0, b.exchange(a, 5), "100% loss blocks b -> a");
+            env.faults().remove(loss);
+
+            env.faults().cut(0, 1);
+            assertEquals(0, a.exchange(b, 5), "the cut direction is blocked");
+            assertEquals(5, b.exchange(a, 5), "the other direction flows");
+            env.faults().heal();
+
+            env.faults().partition(Set.of(0));
+            assertEquals(0, a.exchange(b, 5));
+            assertEquals(0, b.exchange(a, 5));
+            env.faults().heal();
+            assertEquals(5, a.exchange(b, 5), "healed");
+            assertEquals(5, b.exchange(a, 5), "healed");
+
+            env.faults().linkDown(1);
+            assertEquals(0, a.exchange(b, 5), "link down");
+            env.faults().heal();
+            assertEquals(5, a.exchange(b, 5), "link up again");
+        }
+        // The capture on host 0 holds what left it (7 rounds of 5, dropped or not: faults act in the
+        // switch) and what reached it (3 rounds of 5), read back by tcpdump.
+        env.capture(0).flush();
+        String dump = Commands.run(List.of("tcpdump", "-nn", "-r", env.capture(0).file().toString(), "udp port 4000"));
+        long out = dump.lines().filter(l -> l.contains("10.220.0.10.4000 > 10.220.0.11.4000: UDP")).count();
+        long in = dump.lines().filter(l -> l.contains("10.220.0.11.4000 > 10.220.0.10.4000: UDP")).count();
+        assertEquals(35, out, dump);
+        assertEquals(15, in, dump);
+    }
+
+    @Test
+    void thirtyPercentLossDropsThirtyPercentOfTenThousandFrames(TestbedEnv env) throws Exception {
+        try (Udp a = new Udp(env.host(0), 4001); Udp b = new Udp(env.host(1), 4001)) {
+            int rule = env.faults().add(FaultRule.drop().from(0).to(1).probability(0.30, 42));
+            int received = 0;
+            for (int batch = 0; batch < 100; batch++) {
+                for (int i = 0; i < 100; i++) a.send(b, ("m" + (batch * 100 + i)).getBytes());
+                received += b.receiveAll(50).size();
+            }
+            FaultInjector.Stats s = env.faults().stats(rule);
+            assertEquals(10_000, s.matched());
+            assertEquals(10_000 - received, s.fired(), "every missing datagram was dropped by the rule");
+            double rate = s.fired() / 10_000.0;
+            assertTrue(rate >= 0.28 && rate <= 0.32, "drop rate " + rate);
+            assertEquals(0, NetStats.snmp(env.host(1).ns()).get("Udp.RcvbufErrors"), "no loss in the receiver's socket");
+        }
+    }
+
+    @Test
+    void duplicationAndCorruption(TestbedEnv env) throws Exception {
+        try (Udp a = new Udp(env.host(0), 4002); Udp b = new Udp(env.host(1), 4002)) {
+            assertEquals(1, a.exchange(b, 1), "resolves ARP first, so the rule sees only the datagrams");
+            int dup = env.faults().add(FaultRule.duplicate().from(0));
+            assertEquals(20, a.exchange(b, 10), "every datagram arrives twice");
+            assertEquals(10, env.faults().stats(dup).fired());
+            env.faults().remove(dup);
+
+            env.faults().add(FaultRule.corrupt().from(0).probability(1.0, 7));
+            byte[] sent = "0123456789abcdef".getBytes();
+            a.send(b, sent);
+            List<byte[]> got = b.receiveAll(300);
+            assertEquals(1, got.size());
+            int diff = 0;
+            for (int i = 0; i < sent.length; i++) if (sent[i] != got.get(0)[i]) diff++;
+            assertEquals(1, diff, "one byte flipped: " + new String(got.get(0)) + " vs " + Arrays.toString(sent));
+        }
+    }
+}
