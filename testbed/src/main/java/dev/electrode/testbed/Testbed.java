@@ -38,5 +38,17 @@ public @interface Testbed {
     /** VR batch size of the replicas. */
     int batchSize() default 1;
 
+    /** Leader heartbeat period. */
+    long heartbeatMs() default 20;
+
+    /** Retransmission period of prepares and other protocol messages. */
+    long resendMs() default 40;
+
+    /** Leader silence before followers start a view change. */
+    long viewChangeMs() default 300;
+
+    /** The client's first retransmission timeout (it doubles up to 8 times this). */
+    long clientRetryMs() default 50;
+
     enum Scope { PER_TEST, PER_CLASS }
 }

@@ -29,7 +29,6 @@ import static org.awaitility.Awaitility.await;
 public final class TestbedEnv implements AutoCloseable {
     public static final int PORT = 12345;
     public static final String SUBNET = "10.220.0";
-    public static final VrSettings SETTINGS = VrSettings.DEFAULT.withTimers(20_000, 40_000, 300_000);
 
     private final Testbed spec;
     private final Path dir;
@@ -75,17 +74,20 @@ public final class TestbedEnv implements AutoCloseable {
 
     private void startCluster() throws IOException {
         int n = replicaCount();
-        VrSettings settings = SETTINGS.withBatchSize(spec.batchSize());
+        VrSettings settings = VrSettings.DEFAULT.withBatchSize(spec.batchSize())
+                .withTimers(spec.heartbeatMs() * 1000, spec.resendMs() * 1000, spec.viewChangeMs() * 1000);
         if (spec.processes()) {
             Path conf = dir.resolve("cluster.conf");
             Files.writeString(conf, config.toText());
-            List<String> args = List.of("--batch-size", Integer.toString(spec.batchSize()), "--heartbeat-ms", "20",
-                    "--resend-ms", "40", "--view-change-ms", "300");
+            List<String> args = List.of("--batch-size", Integer.toString(spec.batchSize()),
+                    "--heartbeat-ms", Long.toString(spec.heartbeatMs()), "--resend-ms", Long.toString(spec.resendMs()),
+                    "--view-change-ms", Long.toString(spec.viewChangeMs()));
             for (int i = 0; i < n; i++) replicas.add(new ReplicaNode.Process(i, topology.host(i).ns(), conf, dir, args));
         } else {
             for (int i = 0; i < n; i++) replicas.add(new ReplicaNode.InJvm(i, topology.host(i).ns(), config, settings));
         }
-        ClientOptions opts = new ClientOptions(Duration.ofMillis(50), Duration.ofMillis(400), Duration.ofSeconds(30), false);
+        ClientOptions opts = new ClientOptions(Duration.ofMillis(spec.clientRetryMs()), Duration.ofMillis(8 * spec.clientRetryMs()),
+                Duration.ofSeconds(30), false);
         client = clientHost().ns().call(() -> VrClient.connect(config, opts));
     }
 

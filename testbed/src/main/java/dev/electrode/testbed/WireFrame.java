@@ -34,6 +34,11 @@ public record WireFrame(long timeMicros, Inet4Address src, int srcPort, Inet4Add
         return -1;
     }
 
+    /** The client id of a Request, else 0. */
+    public long clientId() {
+        return frame.body() instanceof RequestMessage r ? r.getReq().getClientid() : 0;
+    }
+
     @Override
     public String toString() {
         return String.format("%10d  %15s:%-5d -> %15s:%-5d  %-22s view %-3s op %s", timeMicros, src.getHostAddress(), srcPort,
