@@ -35,6 +35,14 @@ struct {
 	__type(value, __u32);
 } mac_host SEC(".maps");
 
+/* ifindex of the delay line's input device (a TAP read by user space); 0 = no delay line. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} delay_target SEC(".maps");
+
 static __always_inline __u64 xorshift64(__u64 *state)
 {
 	__u64 x = *state ? *state : 0x9E3779B97F4A7C15ull;
@@ -102,6 +110,13 @@ static __always_inline int apply(struct fault_rule *r, struct match_ctx *m)
 			}
 		}
 		return TC_ACT_OK;
+	case FAULT_DELAY: {
+		__u32 zero = 0;
+		__u32 *target = bpf_map_lookup_elem(&delay_target, &zero);
+		if (target && *target)
+			return bpf_redirect(*target, 0); /* out of the TAP: user space holds it, then re-injects */
+		return TC_ACT_OK;
+	}
 	}
 	return TC_ACT_OK;
 }

@@ -19,6 +19,7 @@ enum fault_action {
 	FAULT_DROP = 1,
 	FAULT_DUPLICATE = 2,
 	FAULT_CORRUPT = 3,
+	FAULT_DELAY = 4,       /* detour through the user-space delay line (map delay_target) */
 };
 
 /* Message kinds a rule can match (0 = any frame). */

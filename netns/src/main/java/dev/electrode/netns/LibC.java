@@ -20,6 +20,18 @@ public interface LibC {
 
     String strerror(int errnum);
 
+    int O_RDWR = 2;
+    short POLLIN = 1;
+
+    @SaveError int ioctl(int fd, long request, jnr.ffi.Pointer arg);
+
+    @SaveError long read(int fd, jnr.ffi.Pointer buf, long count);
+
+    @SaveError long write(int fd, jnr.ffi.Pointer buf, long count);
+
+    /** poll(2) on an array of struct pollfd {int fd; short events; short revents;}. */
+    @SaveError int poll(jnr.ffi.Pointer fds, long nfds, int timeoutMs);
+
     /** The process-wide binding. */
     LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
 

@@ -35,14 +35,23 @@ public final class NetNamespace implements AutoCloseable {
         }
     }
 
-    /** Creates the namespace {@code name} (which must not exist) and brings its loopback up. */
+    /**
+     * Creates the namespace {@code name} (which must not exist), brings its loopback up and
+     * turns IPv6 off in it: the project is IPv4-only, and IPv6 neighbour discovery would add
+     * frames to captures and fault rules.
+     */
     public static NetNamespace create(String name) {
         if (name.length() > 64 || !name.matches("[A-Za-z0-9_.-]+"))
             throw new IllegalArgumentException("bad namespace name '" + name + "'");
         Commands.ip("netns", "add", name);
         try {
             Commands.ip("-n", name, "link", "set", "lo", "up");
-            return new NetNamespace(name);
+            NetNamespace ns = new NetNamespace(name);
+            ns.run(() -> {
+                for (String conf : new String[] {"all", "default"})
+                    java.nio.file.Files.writeString(Path.of("/proc/sys/net/ipv6/conf", conf, "disable_ipv6"), "1");
+            });
+            return ns;
         } catch (RuntimeException e) {
             try {
                 Commands.ip("netns", "del", name);

@@ -18,6 +18,7 @@ public final class Faults implements AutoCloseable {
     private final StarTopology topology;
     private final FaultInjector injector;
     private final List<Integer> downLinks = new ArrayList<>();
+    private DelayLine delayLine;
 
     Faults(StarTopology topology) {
         this.topology = topology;
@@ -38,6 +39,23 @@ public final class Faults implements AutoCloseable {
     public void remove(int slot) { injector.remove(slot); }
 
     public FaultInjector.Stats stats(int slot) { return injector.stats(slot); }
+
+    /**
+     * Delays the frames {@code rule} matches (its action must be DELAY) by {@code delay} plus a
+     * uniformly random jitter of up to {@code jitter}, which reorders them. All delay rules
+     * share one delay line: the last call sets its delay and jitter.
+     */
+    public int delay(FaultRule rule, java.time.Duration delay, java.time.Duration jitter, long seed) {
+        if (rule.action() != FaultRule.Action.DELAY) throw new IllegalArgumentException("not a delay rule: " + rule);
+        if (delayLine != null) delayLine.close();
+        var sw = topology.switchNamespace();
+        delayLine = new DelayLine(sw, "br0", delay.toNanos() / 1000, jitter.toNanos() / 1000, seed);
+        injector.setDelayTarget(delayLine.inputIfindex(sw));
+        return add(rule);
+    }
+
+    /** Frames that went through the delay line so far. */
+    public long delayed() { return delayLine == null ? 0 : delayLine.delayed(); }
 
     /** Drops everything from {@code from} to {@code to} (one direction). */
     public int cut(int from, int to) { return add(FaultRule.drop().from(from).to(to)); }
@@ -68,9 +86,17 @@ public final class Faults implements AutoCloseable {
     /** Removes every rule and brings every link back up. */
     public void heal() {
         injector.clear();
+        injector.setDelayTarget(0);
+        if (delayLine != null) {
+            delayLine.close();
+            delayLine = null;
+        }
         for (int h : List.copyOf(downLinks)) linkUp(h);
     }
 
     @Override
-    public void close() { injector.close(); }
+    public void close() {
+        if (delayLine != null) delayLine.close();
+        injector.close();
+    }
 }

@@ -75,6 +75,38 @@ class FaultLayerTest {
     }
 
     @Test
+    void delayAndReordering(TestbedEnv env) throws Exception {
+        try (Udp a = new Udp(env.host(0), 4003); Udp b = new Udp(env.host(1), 4003)) {
+            assertEquals(1, a.exchange(b, 1));
+            // A fixed delay of 30 ms on a -> b: every datagram arrives at least 30 ms after it was sent.
+            env.faults().delay(FaultRule.delay().from(0).to(1), java.time.Duration.ofMillis(30), java.time.Duration.ZERO, 1);
+            b.socket.setSoTimeout(2000);
+            for (int i = 0; i < 10; i++) {
+                long t0 = System.nanoTime();
+                a.send(b, ("d" + i).getBytes());
+                b.socket.receive(new java.net.DatagramPacket(new byte[64], 64));
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                assertTrue(ms >= 30, "datagram " + i + " arrived after " + ms + " ms");
+            }
+            assertEquals(5, b.exchange(a, 5), "the other direction is not delayed, and flows");
+
+            // Jitter of 40 ms on 100 datagrams sent back to back: all arrive, in another order.
+            env.faults().heal();
+            env.faults().delay(FaultRule.delay().from(0).to(1), java.time.Duration.ofMillis(1), java.time.Duration.ofMillis(40), 2);
+            for (int i = 0; i < 100; i++) a.send(b, Integer.toString(i).getBytes());
+            List<byte[]> got = b.receiveAll(500);
+            assertEquals(100, got.size(), "nothing lost");
+            int inversions = 0;
+            for (int i = 1; i < got.size(); i++)
+                if (Integer.parseInt(new String(got.get(i))) < Integer.parseInt(new String(got.get(i - 1)))) inversions++;
+            assertTrue(inversions > 10, "reordered: " + inversions + " inversions");
+            assertEquals(100, env.faults().delayed());
+            env.faults().heal();
+            assertEquals(5, a.exchange(b, 5), "healed");
+        }
+    }
+
+    @Test
     void duplicationAndCorruption(TestbedEnv env) throws Exception {
         try (Udp a = new Udp(env.host(0), 4002); Udp b = new Udp(env.host(1), 4002)) {
             assertEquals(1, a.exchange(b, 1), "resolves ARP first, so the rule sees only the datagrams");

@@ -34,7 +34,7 @@ public final class FaultInjector implements AutoCloseable {
 
     private final LibBpf lib = LibBpf.get();
     private final BpfObject object;
-    private final int progFd, rulesFd, portHostFd, macHostFd;
+    private final int progFd, rulesFd, portHostFd, macHostFd, delayTargetFd;
     private final Pointer key = Memory.allocateDirect(LibBpf.runtime(), 8, true);
     private final Pointer value = Memory.allocateDirect(LibBpf.runtime(), Layout.SIZE, true);
     private final boolean[] used = new boolean[MAX_RULES];
@@ -47,6 +47,14 @@ public final class FaultInjector implements AutoCloseable {
         this.rulesFd = object.mapFd("rules");
         this.portHostFd = object.mapFd("port_host");
         this.macHostFd = object.mapFd("mac_host");
+        this.delayTargetFd = object.mapFd("delay_target");
+    }
+
+    /** Where DELAY rules send frames: the ifindex (in the switch namespace) of the delay line's input; 0 = nowhere. */
+    public synchronized void setDelayTarget(int ifindex) {
+        key.putInt(0, 0);
+        value.putInt(0, ifindex);
+        BpfException.check(lib.bpf_map_update_elem(delayTargetFd, key, value, 0), "delay_target");
     }
 
     public static FaultInjector load() { return new FaultInjector(BpfObject.load(OBJECT_RESOURCE)); }

@@ -12,7 +12,7 @@ public record FaultRule(Action action, Kind kind, long srcHosts, long dstHosts, 
                         double probability, long seed) {
     /** What happens to a matching frame. */
     public enum Action {
-        DROP(1), DUPLICATE(2), CORRUPT(3);
+        DROP(1), DUPLICATE(2), CORRUPT(3), DELAY(4);
 
         final int code;
 
@@ -42,6 +42,9 @@ public record FaultRule(Action action, Kind kind, long srcHosts, long dstHosts, 
 
     /** Flips one random byte of the UDP payload of matching frames. */
     public static FaultRule corrupt() { return of(Action.CORRUPT); }
+
+    /** Sends matching frames through the delay line (its delay and jitter are set where it is created). */
+    public static FaultRule delay() { return of(Action.DELAY); }
 
     /** Only frames sent by these hosts (topology indexes). */
     public FaultRule from(int... hosts) { return new FaultRule(action, kind, mask(hosts), dstHosts, view, opnum, probability, seed); }
