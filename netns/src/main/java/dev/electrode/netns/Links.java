@@ -29,6 +29,11 @@ public final class Links {
 
     public static void down(NetNamespace ns, String ifname) { ns.ip("link", "set", ifname, "down"); }
 
+    /** Sets the MAC address of an interface, e.g. "02:00:00:00:00:01". */
+    public static void mac(NetNamespace ns, String ifname, String mac) {
+        ns.ip("link", "set", ifname, "address", mac);
+    }
+
     /** Sets the MTU of an interface. */
     public static void mtu(NetNamespace ns, String ifname, int mtu) {
         ns.ip("link", "set", ifname, "mtu", Integer.toString(mtu));

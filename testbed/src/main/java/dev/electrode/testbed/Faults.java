@@ -19,6 +19,7 @@ public final class Faults implements AutoCloseable {
     private final FaultInjector injector;
     private final List<Integer> downLinks = new ArrayList<>();
     private DelayLine delayLine;
+    private final List<String> netemPorts = new ArrayList<>();
 
     Faults(StarTopology topology) {
         this.topology = topology;
@@ -52,6 +53,23 @@ public final class Faults implements AutoCloseable {
         delayLine = new DelayLine(sw, "br0", delay.toNanos() / 1000, jitter.toNanos() / 1000, seed);
         injector.setDelayTarget(delayLine.inputIfindex(sw));
         return add(rule);
+    }
+
+    /**
+     * Delays everything host {@code h} receives with netem (delay plus jitter), where the kernel
+     * has sch_netem; throws a TestbedException naming the missing feature where it has not
+     * (then use {@link #delay} rules). Removed by {@link #heal()}.
+     */
+    public void netemDelay(int h, java.time.Duration delay, java.time.Duration jitter) {
+        String port = topology.host(h).switchPort();
+        try {
+            dev.electrode.netns.Commands.run(List.of("tc", "-n", topology.switchNamespace().name(), "qdisc", "add", "dev", port,
+                    "root", "netem", "delay", delay.toMillis() + "ms", jitter.toMillis() + "ms"));
+            netemPorts.add(port);
+        } catch (dev.electrode.netns.NetnsException e) {
+            throw new TestbedException("netem is not available in this kernel (sch_netem missing): " + e.getMessage()
+                    + "; use Faults.delay(FaultRule.delay()...) instead", e);
+        }
     }
 
     /** Frames that went through the delay line so far. */
@@ -92,6 +110,9 @@ public final class Faults implements AutoCloseable {
             delayLine = null;
         }
         for (int h : List.copyOf(downLinks)) linkUp(h);
+        for (String port : netemPorts)
+            dev.electrode.netns.Commands.run(List.of("tc", "-n", topology.switchNamespace().name(), "qdisc", "del", "dev", port, "root"));
+        netemPorts.clear();
     }
 
     @Override

@@ -107,6 +107,28 @@ class FaultLayerTest {
     }
 
     @Test
+    void netemWhereTheKernelHasItAndAClearErrorWhereNot(TestbedEnv env) throws Exception {
+        boolean kernelHasNetem = java.nio.file.Files.exists(java.nio.file.Path.of("/proc/config.gz"))
+                && dev.electrode.netns.Commands.run(List.of("sh", "-c", "zcat /proc/config.gz | grep -c '^CONFIG_NET_SCH_NETEM=' || true")).strip().equals("1");
+        try (Udp a = new Udp(env.host(0), 4004); Udp b = new Udp(env.host(1), 4004)) {
+            assertEquals(1, a.exchange(b, 1));
+            try {
+                env.faults().netemDelay(1, java.time.Duration.ofMillis(30), java.time.Duration.ZERO);
+            } catch (TestbedException e) {
+                assertFalse(kernelHasNetem, "netem failed although the kernel has it: " + e.getMessage());
+                assertTrue(e.getMessage().contains("netem is not available in this kernel"), e.getMessage());
+                return;
+            }
+            b.socket.setSoTimeout(2000);
+            long t0 = System.nanoTime();
+            a.send(b, "x".getBytes());
+            b.socket.receive(new java.net.DatagramPacket(new byte[8], 8));
+            assertTrue((System.nanoTime() - t0) / 1_000_000 >= 30, "netem delayed the datagram");
+            env.faults().heal();
+        }
+    }
+
+    @Test
     void duplicationAndCorruption(TestbedEnv env) throws Exception {
         try (Udp a = new Udp(env.host(0), 4002); Udp b = new Udp(env.host(1), 4002)) {
             assertEquals(1, a.exchange(b, 1), "resolves ARP first, so the rule sees only the datagrams");
