@@ -239,8 +239,9 @@ static __always_inline int handle_prepare(struct xdp_md *ctx, struct frame *f, s
 /*
  * Leader, PrepareOK or MyPrepareOK: set the sender's bit in the (view, opnum)-tagged entry;
  * pass exactly the ACK that brings the count to f (with the leader, a quorum), drop the
- * rest. The passed ACK carries the bitset in fast meta word c so user space sees who
- * acknowledged. A tag mismatch passes, so a stale entry can only delay a commit.
+ * rest, except repeats after completion (answers to a retransmission). A passed ACK carries
+ * the bitset in fast meta word c so user space sees who acknowledged. A tag mismatch passes,
+ * so a stale entry can only delay a commit.
  */
 static __always_inline int handle_ack(struct frame *f, struct electrode_config *cfg, struct electrode_control *ctl)
 {
@@ -259,12 +260,21 @@ static __always_inline int handle_ack(struct frame *f, struct electrode_config *
 	}
 	__u32 bit = 1u << idx;
 	__u32 old = __sync_fetch_and_or(&e->acks, bit);
+	__u32 needed = cfg->quorum_size - 1;
 	if (old & bit) {
-		count(ELECTRODE_CTR_ACK_DUPLICATE);
-		return XDP_DROP;
+		if (popcount32(old) < needed) {
+			count(ELECTRODE_CTR_ACK_DUPLICATE);
+			return XDP_DROP;
+		}
+		/* A re-ACK after the quorum completed answers a retransmission: the ACK that completed
+		 * it may have been lost above us, so pass this one, with the whole set. */
+		store_le32(f->meta + 8, ELECTRODE_QUORUM_FLAG | old);
+		f->udp->check = 0;
+		count(ELECTRODE_CTR_ACK_REPASSED);
+		return XDP_PASS;
 	}
 	__u32 acks = old | bit;
-	if (popcount32(acks) != cfg->quorum_size - 1) {
+	if (popcount32(acks) != needed) {
 		count(ELECTRODE_CTR_ACK_PRUNED);
 		return XDP_DROP;
 	}
@@ -404,8 +414,11 @@ int electrode_tc_egress(struct __sk_buff *skb)
 		__u32 opnum = load_le32(f.meta + 4);
 		__u32 slot = opnum % ELECTRODE_QUORUM_SLOTS;
 		struct electrode_quorum_entry *e = bpf_map_lookup_elem(&quorum, &slot);
-		if (e) {
-			e->view = meta_a & ~ELECTRODE_BROADCAST_BIT;
+		__u32 view = meta_a & ~ELECTRODE_BROADCAST_BIT;
+		/* Only a new (view, opnum) resets the entry: without the broadcast offload one
+		 * PREPARE leaves once per follower, and a retransmission must not wipe counted ACKs. */
+		if (e && (e->view != view || e->opnum != opnum)) {
+			e->view = view;
 			e->opnum = opnum;
 			e->acks = 0;
 			count(ELECTRODE_CTR_QUORUM_RESET);

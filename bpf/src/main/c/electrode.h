@@ -108,7 +108,8 @@ enum electrode_counter {
 	ELECTRODE_CTR_PASS_IP_OPTIONS,      /* Prepare with IPv4 options: left to the stack */
 	ELECTRODE_CTR_ACK_PASSED,           /* quorum-completing ACK passed to user space */
 	ELECTRODE_CTR_ACK_PRUNED,           /* ACK dropped: quorum not yet, or already, complete */
-	ELECTRODE_CTR_ACK_DUPLICATE,        /* ACK from a replica already counted */
+	ELECTRODE_CTR_ACK_DUPLICATE,        /* ACK from a replica already counted, quorum not complete: dropped */
+	ELECTRODE_CTR_ACK_REPASSED,         /* repeated ACK after the quorum completed: passed with the set */
 	ELECTRODE_CTR_ACK_TAG_MISMATCH,     /* no matching quorum entry: passed */
 	ELECTRODE_CTR_QUORUM_RESET,         /* TC: outgoing Prepare reset its entry */
 	ELECTRODE_CTR_CLONES_SENT,

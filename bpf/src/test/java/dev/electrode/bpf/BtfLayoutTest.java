@@ -56,10 +56,10 @@ class BtfLayoutTest {
         return Files.readString(h);
     }
 
-    private static long define(String header, String name) {
+    private static Long define(String header, String name) {
         Matcher m = Pattern.compile("#define " + name + "\\s+(\\S+)").matcher(header);
         assertTrue(m.find(), name + " not defined");
-        String v = m.group(1).replaceAll("[uU]$", "");
+        String v = m.group(1).replaceAll("[uUlL]+$", "");
         return v.startsWith("0x") ? Long.parseLong(v.substring(2), 16) : Long.parseLong(v);
     }
 

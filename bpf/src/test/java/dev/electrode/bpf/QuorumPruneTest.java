@@ -86,13 +86,32 @@ class QuorumPruneTest {
     }
 
     @Test
-    void aRetransmittedPrepareResetsTheEntrySoReAcksCountAgain() {
-        try (BpfFixture fx = new BpfFixture(3).as(0, 0, 10)) {
+    void copiesOfOnePrepareSentOnePerFollowerResetTheEntryOnce() {
+        try (BpfFixture fx = new BpfFixture(5).as(0, 0, 10)) { // f = 2, broadcast off: four copies leave
             prepareLeaves(fx, 0, 11);
-            assertEquals(XDP_PASS, fx.xdp(Frames.ackFrame(1, 0, 11, true)).retval());
-            assertEquals(XDP_DROP, fx.xdp(Frames.ackFrame(1, 0, 11, true)).retval(), "duplicate");
-            prepareLeaves(fx, 0, 11); // the leader resends: e.g. the passed ACK was lost in its socket
-            assertEquals(XDP_PASS, fx.xdp(Frames.ackFrame(1, 0, 11, true)).retval(), "counts again after the reset");
+            assertEquals(XDP_DROP, fx.xdp(Frames.ackFrame(1, 0, 11, true)).retval(), "first ACK of two needed");
+            fx.tc(Frames.prepareFrame(3, Frames.prepare(0, 11, 11, 8), false)); // the next copy, right after
+            assertEquals(0b10, fx.bpf.readQuorum(11).acks(), "the copy kept the ACK already counted");
+            assertEquals(XDP_PASS, fx.xdp(Frames.ackFrame(2, 0, 11, true)).retval(), "the second distinct ACK completes");
+        }
+    }
+
+    @Test
+    void aRetransmissionNeitherWipesCountedAcksNorStallsCommit() {
+        try (BpfFixture fx = new BpfFixture(5).as(0, 0, 10)) { // f = 2
+            prepareLeaves(fx, 0, 11);
+            assertEquals(XDP_DROP, fx.xdp(Frames.ackFrame(1, 0, 11, true)).retval());
+            fx.tc(Frames.prepareFrame(1, Frames.prepare(0, 11, 11, 8), false)); // retransmitted
+            assertEquals(0b10, fx.bpf.readQuorum(11).acks(), "the retransmission kept the counted ACK");
+            TestRun.Result done = fx.xdp(Frames.ackFrame(3, 0, 11, true));
+            assertEquals(XDP_PASS, done.retval(), "quorum complete");
+            // Suppose that passed ACK was lost in the leader's socket: the leader retransmits,
+            // followers ACK again, and those repeats now go up with the whole set.
+            TestRun.Result again = fx.xdp(Frames.ackFrame(1, 0, 11, false));
+            assertEquals(XDP_PASS, again.retval(), "a repeat after completion passes");
+            assertEquals(Layouts.QUORUM_FLAG | 0b1010, metaC(again.frame()), "with the acknowledging set");
+            assertEquals(1, fx.bpf.counter(Counter.ACK_REPASSED));
+            assertEquals(XDP_DROP, fx.xdp(Frames.ackFrame(4, 0, 11, true)).retval(), "a new late ACK is still pruned");
         }
     }
 

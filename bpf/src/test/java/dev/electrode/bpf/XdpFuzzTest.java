@@ -99,7 +99,7 @@ class XdpFuzzTest {
             int passed = 0;
             for (int i = 0; i < RUNS; i++) {
                 int opnum = 11 + rnd.nextInt(4);
-                if (rnd.nextInt(8) == 0) QuorumPruneTest.prepareLeaves(fx, 0, opnum);
+                if (rnd.nextInt(8) == 0) fx.bpf.writeQuorum(opnum, new QuorumEntry(0, opnum, 0)); // a fresh Prepare
                 byte[] base = Frames.ackFrame(1 + rnd.nextInt(4), 0, opnum, rnd.nextBoolean());
                 byte[] in = rnd.nextInt(3) == 0 ? base : mutate(base, rnd);
                 TestRun.Result r = fx.xdp(in);

@@ -21,18 +21,28 @@ import java.util.Map;
  * replica 10.0.0.3:12345
  * </pre>
  * Blank lines and lines starting with '#' are ignored. Replica i is the i-th replica line.
+ * A replica line may end with the replica's MAC address ({@code replica 10.0.0.1:12345
+ * 02:00:00:00:00:01}), which the eBPF offloads need to address frames.
  */
 public final class ClusterConfig {
     private final int f;
     private final List<InetSocketAddress> replicas;
     private final Map<InetSocketAddress, Integer> indexByAddress = new HashMap<>();
+    private final List<byte[]> macs;
 
     public ClusterConfig(int f, List<InetSocketAddress> replicas) {
+        this(f, replicas, java.util.Collections.nCopies(replicas.size(), null));
+    }
+
+    /** A configuration with each replica's MAC address (null entries where unknown). */
+    public ClusterConfig(int f, List<InetSocketAddress> replicas, List<byte[]> macs) {
         if (f < 0) throw new IllegalArgumentException("f must be non-negative");
         if (replicas.size() != 2 * f + 1)
             throw new IllegalArgumentException("f " + f + " needs " + (2 * f + 1) + " replicas, got " + replicas.size());
+        if (macs.size() != replicas.size()) throw new IllegalArgumentException("one MAC entry per replica");
         this.f = f;
         this.replicas = List.copyOf(replicas);
+        this.macs = new ArrayList<>(macs);
         for (int i = 0; i < replicas.size(); i++) {
             if (indexByAddress.put(replicas.get(i), i) != null)
                 throw new IllegalArgumentException("replica address " + replicas.get(i) + " appears twice");
@@ -56,6 +66,7 @@ public final class ClusterConfig {
         int fLine = 0;
         List<InetSocketAddress> replicas = new ArrayList<>();
         Map<InetSocketAddress, Integer> seen = new HashMap<>();
+        List<byte[]> macs = new ArrayList<>();
         String[] lines = text.split("\r?\n", -1);
         for (int i = 0; i < lines.length; i++) {
             int lineNo = i + 1;
@@ -76,8 +87,10 @@ public final class ClusterConfig {
                     fLine = lineNo;
                 }
                 case "replica" -> {
-                    if (parts.length != 2) throw new ConfigException(where + "expected 'replica <host>:<port>', got '" + line + "'");
+                    if (parts.length != 2 && parts.length != 3)
+                        throw new ConfigException(where + "expected 'replica <host>:<port> [<mac>]', got '" + line + "'");
                     InetSocketAddress addr = parseAddress(where, parts[1]);
+                    macs.add(parts.length == 3 ? parseMac(where, parts[2]) : null);
                     Integer dup = seen.put(addr, lineNo);
                     if (dup != null) throw new ConfigException(where + "replica " + parts[1] + " already listed on line " + dup);
                     replicas.add(addr);
@@ -89,7 +102,18 @@ public final class ClusterConfig {
         if (replicas.size() != 2 * f + 1)
             throw new ConfigException(source + ":" + fLine + ": f " + f + " needs " + (2 * f + 1)
                     + " replica lines, found " + replicas.size());
-        return new ClusterConfig(f, replicas);
+        return new ClusterConfig(f, replicas, macs);
+    }
+
+    private static byte[] parseMac(String where, String s) throws ConfigException {
+        String[] p = s.split(":");
+        if (p.length != 6) throw new ConfigException(where + "MAC address must be six hex bytes like 02:00:00:00:00:01, got '" + s + "'");
+        byte[] mac = new byte[6];
+        for (int i = 0; i < 6; i++) {
+            if (!p[i].matches("[0-9a-fA-F]{1,2}")) throw new ConfigException(where + "bad MAC address byte '" + p[i] + "' in '" + s + "'");
+            mac[i] = (byte) Integer.parseInt(p[i], 16);
+        }
+        return mac;
     }
 
     private static InetSocketAddress parseAddress(String where, String s) throws ConfigException {
@@ -114,9 +138,23 @@ public final class ClusterConfig {
     /** The text form of this configuration (parses back to an equal one). */
     public String toText() {
         StringBuilder sb = new StringBuilder("f ").append(f).append('\n');
-        for (InetSocketAddress a : replicas) sb.append("replica ").append(a.getAddress().getHostAddress()).append(':').append(a.getPort()).append('\n');
+        for (int i = 0; i < replicas.size(); i++) {
+            InetSocketAddress a = replicas.get(i);
+            sb.append("replica ").append(a.getAddress().getHostAddress()).append(':').append(a.getPort());
+            if (macs.get(i) != null) sb.append(' ').append(formatMac(macs.get(i)));
+            sb.append('\n');
+        }
         return sb.toString();
     }
+
+    static String formatMac(byte[] mac) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < mac.length; i++) sb.append(i == 0 ? "" : ":").append(String.format("%02x", mac[i]));
+        return sb.toString();
+    }
+
+    /** Replica {@code i}'s MAC address, or null if the configuration does not give it. */
+    public byte[] mac(int i) { return macs.get(i) == null ? null : macs.get(i).clone(); }
 
     public int f() { return f; }
     public int size() { return replicas.size(); }

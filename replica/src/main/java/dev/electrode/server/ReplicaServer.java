@@ -1,12 +1,17 @@
 package dev.electrode.server;
 
 import com.google.protobuf.Message;
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.electrode.config.ClusterConfig;
+import dev.electrode.offload.ReplicaOffloads;
 import dev.electrode.transport.UdpEndpoint;
 import dev.electrode.vr.*;
 import dev.electrode.wire.FastMeta;
 import dev.electrode.wire.Frame;
 import dev.electrode.wire.MessageType;
+import dev.electrode.wire.WireFormat;
+import dev.electrode.wire.proto.PrepareMessage;
+import dev.electrode.wire.proto.PrepareOKMessage;
 
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -28,6 +33,13 @@ public final class ReplicaServer implements AutoCloseable {
     private final ScheduledFuture<?>[] timers = new ScheduledFuture<?>[VrTimer.values().length];
     private volatile boolean closed;
     private volatile StatusListener statusListener;
+    private final ReplicaOffloads offloads; // null: plain UDP
+    private final int batchSize;
+    private ScheduledFuture<?> drainTimer;
+    private long fastPreparesDrained;
+    private long fastPrepareParseErrors;
+    /** How often the kernel log is drained when no datagram wakes the replica up. */
+    private static final long DRAIN_PERIOD_MICROS = 500;
 
     /** Told of every status or view change, on the replica thread. */
     @FunctionalInterface
@@ -39,8 +51,10 @@ public final class ReplicaServer implements AutoCloseable {
     public void onStatusChange(StatusListener l) { statusListener = l; }
 
     private ReplicaServer(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering,
-                          InetSocketAddress bindAddress, StatusListener listener) throws InterruptedException {
+                          InetSocketAddress bindAddress, StatusListener listener, ReplicaOffloads offloads) throws InterruptedException {
         this.statusListener = listener;
+        this.offloads = offloads;
+        this.batchSize = settings.batchSize();
         if (index < 0 || index >= config.size())
             throw new IllegalArgumentException("replica index " + index + " not in the configuration (0.." + (config.size() - 1) + ")");
         this.config = config;
@@ -49,7 +63,18 @@ public final class ReplicaServer implements AutoCloseable {
         SecureRandom nonces = new SecureRandom();
         this.core = new VrReplica(config.size(), index, settings, app, new SocketOutbox(), recovering, nonces::nextLong);
         this.endpoint = UdpEndpoint.bind(bindAddress, "vr-replica-" + index, new Inbound());
-        runOnLoop(() -> { core.start(); endpoint.flush(); return null; });
+        runOnLoop(() -> {
+            if (offloads != null) offloads.controlChanged(core.status(), core.view(), core.leaderOf(core.view()), core.lastOp());
+            core.start();
+            endpoint.flush();
+            if (offloads != null && offloads.fastAck()) {
+                drainTimer = endpoint.eventLoop().scheduleAtFixedRate(() -> {
+                    drainKernelLog();
+                    endpoint.flush();
+                }, DRAIN_PERIOD_MICROS, DRAIN_PERIOD_MICROS, TimeUnit.MICROSECONDS);
+            }
+            return null;
+        });
     }
 
     /**
@@ -59,16 +84,41 @@ public final class ReplicaServer implements AutoCloseable {
      */
     public static ReplicaServer start(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering)
             throws InterruptedException {
-        return new ReplicaServer(config, index, settings, app, recovering, config.replica(index), null);
+        return new ReplicaServer(config, index, settings, app, recovering, config.replica(index), null, null);
+    }
+
+    /** As {@link #start}, with kernel offloads (already attached for this replica) driven by the replica. */
+    public static ReplicaServer start(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering,
+                                      StatusListener listener, ReplicaOffloads offloads) throws InterruptedException {
+        return new ReplicaServer(config, index, settings, app, recovering, config.replica(index), listener, offloads);
     }
 
     /** As {@link #start}, with a listener installed before the replica starts. */
     public static ReplicaServer start(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering,
                                       StatusListener listener) throws InterruptedException {
-        return new ReplicaServer(config, index, settings, app, recovering, config.replica(index), listener);
+        return new ReplicaServer(config, index, settings, app, recovering, config.replica(index), listener, null);
     }
 
     public int index() { return index; }
+
+    /** Fast-acknowledged Prepares taken from the kernel log so far (read on the replica thread). */
+    public long fastPreparesDrained() { return query(r -> fastPreparesDrained); }
+
+    /** Applies the Prepares the kernel acknowledged, in the order the ring holds them. */
+    private void drainKernelLog() {
+        if (offloads == null || !offloads.fastAck()) return;
+        offloads.drain(body -> {
+            PrepareMessage p;
+            try {
+                p = PrepareMessage.parseFrom(body);
+            } catch (InvalidProtocolBufferException e) {
+                fastPrepareParseErrors++;
+                return;
+            }
+            fastPreparesDrained++;
+            core.onFastAckedPrepare(p);
+        });
+    }
 
     public ClusterConfig config() { return config; }
 
@@ -98,19 +148,29 @@ public final class ReplicaServer implements AutoCloseable {
         try {
             endpoint.eventLoop().submit(() -> {
                 for (ScheduledFuture<?> t : timers) if (t != null) t.cancel(false);
+                if (drainTimer != null) drainTimer.cancel(false);
+                // A stopped replica must not go on acknowledging in the kernel.
+                if (offloads != null) offloads.controlChanged(Status.RECOVERING, core.view(), core.leaderOf(core.view()), core.lastOp());
             }).await(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        endpoint.close();
+        endpoint.close(); // the offloads belong to whoever attached them
     }
 
     private final class Inbound implements UdpEndpoint.Receiver {
         @Override
         public void onFrame(InetSocketAddress from, Frame frame) {
+            drainKernelLog(); // what the kernel acknowledged comes before what the socket delivers
             int replica = config.indexOf(from);
-            if (replica >= 0) core.onReplicaMessage(replica, frame.body());
-            else core.onClientMessage(from, frame.body());
+            if (replica < 0) {
+                core.onClientMessage(from, frame.body());
+            } else if (frame.body() instanceof PrepareOKMessage ok && (frame.meta().c() & WireFormat.QUORUM_FLAG) != 0
+                    && offloads != null && offloads.quorumPrune()) {
+                core.onAckSet(replica, ok, frame.meta().c() & ~WireFormat.QUORUM_FLAG);
+            } else {
+                core.onReplicaMessage(replica, frame.body());
+            }
         }
     }
 
@@ -124,6 +184,13 @@ public final class ReplicaServer implements AutoCloseable {
         @Override
         public void toAllReplicas(Message m) {
             MessageType t = MessageType.of(m);
+            if (offloads != null && offloads.broadcast() && !others.isEmpty()
+                    && (t == MessageType.PREPARE || t == MessageType.COMMIT)) {
+                // One datagram with the broadcast bit, to the first other replica; TC egress clones it.
+                FastMeta meta = t == MessageType.COMMIT ? FastMeta.BROADCAST_ONLY : FastMeta.forMessage(t, m).withBroadcastBit();
+                endpoint.send(others.get(0), t, m, meta);
+                return;
+            }
             endpoint.send(others, t, m, FastMeta.forMessage(t, m));
         }
 
@@ -139,6 +206,7 @@ public final class ReplicaServer implements AutoCloseable {
             if (closed) return;
             timers[timer.ordinal()] = endpoint.eventLoop().schedule(() -> {
                 timers[timer.ordinal()] = null;
+                drainKernelLog();
                 core.onTimer(timer);
                 endpoint.flush();
             }, delayMicros, TimeUnit.MICROSECONDS);
@@ -146,7 +214,15 @@ public final class ReplicaServer implements AutoCloseable {
 
         @Override
         public void statusChanged(Status status, long view, int leader) {
+            // Only the kernel state here (this runs inside the core): it stops fast acks at once, and
+            // what the kernel acknowledged before is drained before the core's next input.
+            if (offloads != null) offloads.controlChanged(status, view, leader, core.lastOp());
             if (statusListener != null) statusListener.statusChanged(status, view, leader);
+        }
+
+        @Override
+        public void logAdvanced(long lastOp) {
+            if (offloads != null) offloads.logAdvanced(lastOp);
         }
 
         @Override

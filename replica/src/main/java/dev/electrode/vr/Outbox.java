@@ -27,4 +27,10 @@ public interface Outbox {
      * mirror this into kernel state; servers log it.
      */
     default void statusChanged(Status status, long view, int leader) {}
+
+    /**
+     * The log grew through the slow path (a Prepare from the socket, state transfer): a
+     * fast-ack offload raises its kernel copy of lastOp so it can go on acknowledging.
+     */
+    default void logAdvanced(long lastOp) {}
 }

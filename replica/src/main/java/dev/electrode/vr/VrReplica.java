@@ -50,7 +50,10 @@ public final class VrReplica {
 
     // Follower state.
     private boolean heardFromLeader;
-    private final TreeMap<Long, PrepareMessage> bufferedPrepares = new TreeMap<>(); // batchstart -> prepare
+    /** A Prepare waiting for a gap to fill; {@code ack} is false if the kernel already acknowledged it. */
+    private record Buffered(PrepareMessage prepare, boolean ack) {}
+
+    private final TreeMap<Long, Buffered> bufferedPrepares = new TreeMap<>(); // batchstart -> prepare
     private boolean stateTransferPending;
 
     // View change state, valid in VIEW_CHANGE status for `view`.
@@ -298,8 +301,62 @@ public final class VrReplica {
         if (!fromLeaderOfCurrentOrNewerView(from, p.getView())) return;
         if (status != Status.NORMAL || isActiveLeader()) return;
         heardFromLeader = true;
-        handlePrepare(p);
+        long before = log.lastOp();
+        handlePrepare(p, true);
         applyBufferedPrepares();
+        if (log.lastOp() > before) out.logAdvanced(log.lastOp());
+    }
+
+    /**
+     * A Prepare that the fast-ack offload already acknowledged in the kernel (drained from its
+     * ring buffer): applied exactly as the slow path would, but without a PrepareOK.
+     */
+    public void onFastAckedPrepare(PrepareMessage p) {
+        if (status == Status.VIEW_CHANGE && p.getView() == lastNormalView && leaderOf(lastNormalView) != me) {
+            // Acknowledged by the kernel before it learnt of the view change: part of what this
+            // replica promised in its last normal view, so its DoViewChange must carry it.
+            if (p.getBatchstart() <= log.lastOp() + 1 && p.getOpnum() > log.lastOp()
+                    && p.getRequestCount() == p.getOpnum() - p.getBatchstart() + 1) {
+                for (long op = log.lastOp() + 1; op <= p.getOpnum(); op++) {
+                    log.append(LogEntry.newBuilder().setView(p.getView()).setOpnum(op)
+                            .setRequest(p.getRequest((int) (op - p.getBatchstart()))).build());
+                }
+                stats.fastPreparesApplied++;
+            } else {
+                stats.fastPreparesIgnored++;
+            }
+            return;
+        }
+        if (status != Status.NORMAL || isActiveLeader() || p.getView() != view) {
+            stats.fastPreparesIgnored++; // the view moved on; the leader retransmits what is still needed
+            return;
+        }
+        heardFromLeader = true;
+        stats.fastPreparesApplied++;
+        handlePrepare(p, false);
+        applyBufferedPrepares();
+    }
+
+    /**
+     * The quorum-pruning offload passed {@code ok} as the ACK that completes a quorum, with
+     * the set of replicas whose ACKs for the same (view, opnum) it counted ({@code ackBits},
+     * bit i = replica i). Each counts as that replica's PrepareOK; a stale set can only lack
+     * replicas, never claim a different operation, since the kernel tags it with (view, opnum).
+     */
+    public void onAckSet(int from, PrepareOKMessage ok, int ackBits) {
+        if (ok.getReplicaIdx() != from || (ackBits & (1 << from)) == 0) {
+            onReplicaMessage(from, ok); // not a consistent set: count the sender alone
+            return;
+        }
+        if (!isActiveLeader() || ok.getView() != view || ok.getOpnum() > log.lastOp()) {
+            stats.messagesIgnored++;
+            return;
+        }
+        stats.ackSetsApplied++;
+        for (int r = 0; r < n; r++) {
+            if (r != me && (ackBits & (1 << r)) != 0 && ok.getOpnum() > ackedUpTo[r]) ackedUpTo[r] = ok.getOpnum();
+        }
+        maybeCommitAsLeader();
     }
 
     /**
@@ -320,14 +377,14 @@ public final class VrReplica {
         return true;
     }
 
-    private void handlePrepare(PrepareMessage p) {
+    private void handlePrepare(PrepareMessage p, boolean ack) {
         long lastOp = log.lastOp();
         if (p.getOpnum() <= lastOp) {
-            sendPrepareOk(p.getOpnum()); // already have it: the earlier ack may have been lost
+            if (ack) sendPrepareOk(p.getOpnum()); // already have it: the earlier ack may have been lost
             return;
         }
         if (p.getBatchstart() > lastOp + 1) {
-            bufferPrepare(p);
+            bufferPrepare(p, ack);
             requestStateTransfer();
             return;
         }
@@ -339,12 +396,14 @@ public final class VrReplica {
             Request r = p.getRequest((int) (op - p.getBatchstart()));
             log.append(LogEntry.newBuilder().setView(view).setOpnum(op).setRequest(r).build());
         }
-        sendPrepareOk(p.getOpnum());
+        if (ack) sendPrepareOk(p.getOpnum());
     }
 
-    private void bufferPrepare(PrepareMessage p) {
+    private void bufferPrepare(PrepareMessage p, boolean ack) {
         if (bufferedPrepares.size() >= settings.maxBufferedPrepares() && p.getBatchstart() > bufferedPrepares.lastKey()) return;
-        bufferedPrepares.put(p.getBatchstart(), p);
+        Buffered old = bufferedPrepares.get(p.getBatchstart());
+        // A kernel-acknowledged copy owes no PrepareOK, whichever copy arrived first.
+        bufferedPrepares.put(p.getBatchstart(), new Buffered(p, ack && (old == null || old.ack())));
         stats.preparesBuffered++;
         while (bufferedPrepares.size() > settings.maxBufferedPrepares()) bufferedPrepares.pollLastEntry();
     }
@@ -353,8 +412,8 @@ public final class VrReplica {
     private void applyBufferedPrepares() {
         if (status != Status.NORMAL) return;
         while (!bufferedPrepares.isEmpty() && bufferedPrepares.firstKey() <= log.lastOp() + 1) {
-            PrepareMessage p = bufferedPrepares.pollFirstEntry().getValue();
-            if (p.getView() == view && p.getOpnum() > log.lastOp()) handlePrepare(p);
+            Buffered b = bufferedPrepares.pollFirstEntry().getValue();
+            if (b.prepare().getView() == view && b.prepare().getOpnum() > log.lastOp()) handlePrepare(b.prepare(), b.ack());
         }
     }
 
@@ -479,6 +538,7 @@ public final class VrReplica {
         commitUpTo(Math.min(s.getOpnum(), log.lastOp()));
         if (log.lastOp() > before) sendPrepareOk(log.lastOp());
         applyBufferedPrepares();
+        if (log.lastOp() > before) out.logAdvanced(log.lastOp());
         boolean gapRemains = !bufferedPrepares.isEmpty() && bufferedPrepares.firstKey() > log.lastOp() + 1;
         if (log.lastOp() < s.getOpnum() || gapRemains) {
             // Ask for the next chunk at once while chunks make progress; otherwise retry on the resend timer.

@@ -17,6 +17,9 @@ public final class VrStats {
     public volatile long recoveriesCompleted;
     public volatile long messagesIgnored;
     public volatile long messagesFromWrongSender;
+    public volatile long fastPreparesApplied;
+    public volatile long fastPreparesIgnored;
+    public volatile long ackSetsApplied;
 
     @Override
     public String toString() {
@@ -26,6 +29,7 @@ public final class VrStats {
                 + " vcDone=" + viewChangesCompleted + " stReq=" + stateTransfersRequested
                 + " stEntries=" + stateTransferEntriesApplied + " buffered=" + preparesBuffered
                 + " recoveries=" + recoveriesCompleted + " ignored=" + messagesIgnored
-                + " wrongSender=" + messagesFromWrongSender;
+                + " wrongSender=" + messagesFromWrongSender + " fastPrepares=" + fastPreparesApplied
+                + " fastIgnored=" + fastPreparesIgnored + " ackSets=" + ackSetsApplied;
     }
 }

@@ -27,6 +27,9 @@ public final class WireFormat {
     /** Bit 31 of fast meta word a: "broadcast me" (cleared by the TC program). */
     public static final int BROADCAST_BIT = 0x8000_0000;
 
+    /** Set in fast meta word c of an ACK the leader's XDP passed as quorum-completing; the low bits hold the acknowledging set. */
+    public static final int QUORUM_FLAG = 0x4000_0000;
+
     /** Body length of the raw (non-protobuf) MyPrepareOK: u64 view, u64 opnum, u32 replicaIdx. */
     public static final int MY_PREPARE_OK_BODY_LEN = 20;
 }

@@ -16,6 +16,19 @@ class ClusterConfigTest {
         assertEquals(c.replicas(), ClusterConfig.parse("again", c.toText()).replicas());
     }
 
+    @Test
+    void optionalMacAddresses() throws ConfigException {
+        ClusterConfig c = ClusterConfig.parse("m.conf", "f 1\nreplica 10.0.0.1:1 02:00:00:00:00:0a\nreplica 10.0.0.2:1\nreplica 10.0.0.3:1 02:00:00:00:00:0C\n");
+        assertArrayEquals(new byte[] {2, 0, 0, 0, 0, 10}, c.mac(0));
+        assertNull(c.mac(1));
+        assertArrayEquals(new byte[] {2, 0, 0, 0, 0, 12}, c.mac(2));
+        ClusterConfig again = ClusterConfig.parse("again", c.toText());
+        assertArrayEquals(c.mac(2), again.mac(2));
+        assertEquals("bad.conf:2: MAC address must be six hex bytes like 02:00:00:00:00:01, got '02:00'",
+                error("f 0\nreplica 10.0.0.1:1 02:00\n"));
+        assertEquals("bad.conf:2: bad MAC address byte 'zz' in '02:00:00:00:00:zz'", error("f 0\nreplica 10.0.0.1:1 02:00:00:00:00:zz\n"));
+    }
+
     private static String error(String text) {
         return assertThrows(ConfigException.class, () -> ClusterConfig.parse("bad.conf", text)).getMessage();
     }

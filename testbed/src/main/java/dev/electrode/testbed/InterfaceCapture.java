@@ -69,6 +69,11 @@ public final class InterfaceCapture implements AutoCloseable {
      * datagram sent from {@code ns} to {@code broadcast} has been captured.
      */
     public static InterfaceCapture start(NetNamespace ns, String ifname, Path file, InetAddress broadcast) {
+        return start(ns, ifname, file, ns, broadcast);
+    }
+
+    /** As above, with the probe sent from {@code probeFrom} (a namespace whose traffic crosses the interface). */
+    public static InterfaceCapture start(NetNamespace ns, String ifname, Path file, NetNamespace probeFrom, InetAddress broadcast) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             PcapHandle h = ns.call(() -> new PcapHandle.Builder(ifname).snaplen(65536)
@@ -76,7 +81,7 @@ public final class InterfaceCapture implements AutoCloseable {
                     .timeoutMillis(20).immediateMode(true).bufferSize(8 << 20).build());
             PcapDumper d = h.dumpOpen(file.toString());
             InterfaceCapture c = new InterfaceCapture(h, d, file);
-            c.confirmRunning(ns, broadcast);
+            c.confirmRunning(probeFrom, broadcast);
             return c;
         } catch (TestbedException e) {
             throw e;

@@ -45,18 +45,20 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         private final VrSettings settings;
         private ReplicaServer server;
         private KvStore store;
+        private final dev.electrode.offload.ReplicaOffloads offloads;
 
-        InJvm(int index, NetNamespace ns, ClusterConfig config, VrSettings settings) {
+        InJvm(int index, NetNamespace ns, ClusterConfig config, VrSettings settings, dev.electrode.offload.ReplicaOffloads offloads) {
             super(index, ns);
             this.config = config;
             this.settings = settings;
+            this.offloads = offloads;
             start(false);
         }
 
         private void start(boolean recovering) {
             store = new KvStore();
             KvStore s = store;
-            server = ns.call(() -> ReplicaServer.start(config, index, settings, s, recovering));
+            server = ns.call(() -> ReplicaServer.start(config, index, settings, s, recovering, null, offloads));
         }
 
         /** Runs {@code q} against the VR core on its thread. */

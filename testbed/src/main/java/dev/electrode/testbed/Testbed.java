@@ -50,5 +50,11 @@ public @interface Testbed {
     /** The client's first retransmission timeout (it doubles up to 8 times this). */
     long clientRetryMs() default 50;
 
+    /** Electrode offloads to run the replicas with (in-JVM replicas); none = plain VR. */
+    dev.electrode.bpf.Offload[] offloads() default {};
+
+    /** Also capture the switch side of every host's veth (sees what XDP hides from the host side). */
+    boolean switchCaptures() default false;
+
     enum Scope { PER_TEST, PER_CLASS }
 }

@@ -36,6 +36,10 @@ public final class TestbedEnv implements AutoCloseable {
     private final ClusterConfig config;
     private final List<ReplicaNode> replicas = new ArrayList<>();
     private final Map<Integer, InterfaceCapture> captures = new LinkedHashMap<>();
+    private final Map<Integer, InterfaceCapture> switchCaptures = new LinkedHashMap<>();
+    private final java.util.Set<dev.electrode.bpf.Offload> offloads;
+    private final List<dev.electrode.bpf.KernelOffloads> kernelOffloads = new ArrayList<>();
+    private dev.electrode.bpf.ElectrodeBpf peerPass; // XDP_PASS on the switch side, for XDP_TX delivery
     private final List<String> namespaces = new ArrayList<>();
     private Faults faults;
     private VrClient client;
@@ -45,6 +49,10 @@ public final class TestbedEnv implements AutoCloseable {
     TestbedEnv(Testbed spec, Path dir) {
         this.spec = spec;
         this.dir = dir;
+        this.offloads = spec.offloads().length == 0 ? java.util.EnumSet.noneOf(dev.electrode.bpf.Offload.class)
+                : java.util.EnumSet.copyOf(java.util.Arrays.asList(spec.offloads()));
+        if (!offloads.isEmpty() && spec.processes())
+            throw new TestbedException("@Testbed(offloads) runs in-JVM replicas only (processes = false)");
         int n = spec.replicas();
         if (n < 1 || n % 2 == 0) throw new TestbedException("@Testbed(replicas = " + n + "): the replica count must be odd");
         Names.sweepLeftovers();
@@ -53,8 +61,12 @@ public final class TestbedEnv implements AutoCloseable {
         namespaces.add(topology.switchNamespace().name());
         topology.hosts().forEach(h -> namespaces.add(h.ns().name()));
         List<InetSocketAddress> addrs = new ArrayList<>();
-        for (int i = 0; i < n; i++) addrs.add(new InetSocketAddress(topology.host(i).address(), PORT));
-        this.config = new ClusterConfig((n - 1) / 2, addrs);
+        List<byte[]> macs = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            addrs.add(new InetSocketAddress(topology.host(i).address(), PORT));
+            macs.add(topology.host(i).mac());
+        }
+        this.config = new ClusterConfig((n - 1) / 2, addrs, macs);
         try {
             Files.createDirectories(dir);
             faults = new Faults(topology);
@@ -62,6 +74,11 @@ public final class TestbedEnv implements AutoCloseable {
                 InetAddress bcast = InetAddress.getByName(SUBNET + ".255");
                 for (StarTopology.Host h : topology.hosts())
                     captures.put(h.index(), InterfaceCapture.start(h.ns(), h.ifname(), dir.resolve(hostName(h.index()) + "-eth0.pcap"), bcast));
+                if (spec.switchCaptures()) {
+                    for (StarTopology.Host h : topology.hosts())
+                        switchCaptures.put(h.index(), InterfaceCapture.start(topology.switchNamespace(), h.switchPort(),
+                                dir.resolve("switch-" + h.switchPort() + ".pcap"), h.ns(), bcast));
+                }
             }
             if (spec.cluster()) startCluster();
         } catch (RuntimeException | IOException e) {
@@ -84,7 +101,24 @@ public final class TestbedEnv implements AutoCloseable {
                     "--view-change-ms", Long.toString(spec.viewChangeMs()));
             for (int i = 0; i < n; i++) replicas.add(new ReplicaNode.Process(i, topology.host(i).ns(), conf, dir, args));
         } else {
-            for (int i = 0; i < n; i++) replicas.add(new ReplicaNode.InJvm(i, topology.host(i).ns(), config, settings));
+            if (offloads.contains(dev.electrode.bpf.Offload.FAST_ACK)) {
+                // XDP_TX on a veth is delivered only if the peer end runs an XDP program too.
+                peerPass = dev.electrode.bpf.ElectrodeBpf.load();
+                topology.switchNamespace().run(() -> {
+                    for (int i = 0; i < n; i++) peerPass.attachXdpPass(topology.host(i).switchPort());
+                });
+            }
+            for (int i = 0; i < n; i++) {
+                dev.electrode.offload.ReplicaOffloads off = null;
+                if (!offloads.isEmpty()) {
+                    int idx = i;
+                    dev.electrode.bpf.KernelOffloads k = topology.host(i).ns().call(() ->
+                            dev.electrode.bpf.KernelOffloads.attach(config, idx, spec.batchSize(), offloads, topology.host(idx).ifname()));
+                    kernelOffloads.add(k);
+                    off = k;
+                }
+                replicas.add(new ReplicaNode.InJvm(i, topology.host(i).ns(), config, settings, off));
+            }
         }
         ClientOptions opts = new ClientOptions(Duration.ofMillis(spec.clientRetryMs()), Duration.ofMillis(8 * spec.clientRetryMs()),
                 Duration.ofSeconds(30), false);
@@ -120,6 +154,20 @@ public final class TestbedEnv implements AutoCloseable {
 
     public Faults faults() { return faults; }
 
+    /** The offloads of replica {@code i} (counters, maps), when the testbed runs with offloads. */
+    public dev.electrode.bpf.KernelOffloads offloads(int i) {
+        if (kernelOffloads.isEmpty()) throw new IllegalStateException("@Testbed(offloads = {}) runs plain VR");
+        return kernelOffloads.get(i);
+    }
+
+    /** The decoded frames captured so far on the switch side of host {@code host}'s veth. */
+    public WireLog switchWire(int host) {
+        InterfaceCapture c = switchCaptures.get(host);
+        if (c == null) throw new IllegalStateException("no switch-side capture (@Testbed(switchCaptures = true))");
+        c.flush();
+        return WireLog.read(c.file());
+    }
+
     public InterfaceCapture capture(int host) {
         InterfaceCapture c = captures.get(host);
         if (c == null) throw new IllegalStateException("no capture of host " + host + " (@Testbed(capture = false)?)");
@@ -135,7 +183,9 @@ public final class TestbedEnv implements AutoCloseable {
 
     /** Capture files of this testbed. */
     public List<Path> captureFiles() {
-        return captures.values().stream().map(InterfaceCapture::file).toList();
+        List<Path> all = new ArrayList<>(captures.values().stream().map(InterfaceCapture::file).toList());
+        switchCaptures.values().forEach(c -> all.add(c.file()));
+        return all;
     }
 
     /** Waits until the in-JVM replicas agree on a NORMAL leader other than {@code not} (or any, if -1); returns it. */
@@ -200,7 +250,12 @@ public final class TestbedEnv implements AutoCloseable {
             }
         }
         replicas.clear();
+        for (var k : kernelOffloads) k.close();
+        kernelOffloads.clear();
+        if (peerPass != null) peerPass.close();
+        peerPass = null;
         for (InterfaceCapture c : captures.values()) c.close();
+        for (InterfaceCapture c : switchCaptures.values()) c.close();
         if (faults != null) faults.close();
         faults = null;
         topology.close();

@@ -1,0 +1,104 @@
+package dev.electrode.bpf;
+
+import dev.electrode.config.ClusterConfig;
+import dev.electrode.offload.ReplicaOffloads;
+import dev.electrode.vr.Status;
+
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The replica's offloads implemented by the Electrode XDP and TC programs: one independent
+ * instance per replica, attached to the replica's interface in the calling thread's
+ * namespace. Every offload can also be switched at run time ({@link #setEnabled}).
+ */
+public final class KernelOffloads implements ReplicaOffloads {
+    private final ElectrodeBpf bpf;
+    private final int me;
+    private final int batchSize;
+    private volatile Set<Offload> enabled;
+    private final ElectrodeBpf.XdpMode mode;
+
+    private KernelOffloads(ElectrodeBpf bpf, int me, int batchSize, Set<Offload> enabled, ElectrodeBpf.XdpMode mode) {
+        this.bpf = bpf;
+        this.me = me;
+        this.batchSize = batchSize;
+        this.enabled = Set.copyOf(enabled);
+        this.mode = mode;
+    }
+
+    /**
+     * Loads a fresh instance for replica {@code me} of {@code config}, configures it and
+     * attaches XDP and TC egress to {@code ifname} (in the calling thread's namespace). The
+     * configuration must give every replica's MAC address, and all replicas one UDP port.
+     */
+    public static KernelOffloads attach(ClusterConfig config, int me, int batchSize, Set<Offload> enabled, String ifname) {
+        int port = config.replica(me).getPort();
+        List<ReplicaAddress> addrs = new ArrayList<>();
+        for (int i = 0; i < config.size(); i++) {
+            InetSocketAddress a = config.replica(i);
+            if (a.getPort() != port)
+                throw new IllegalArgumentException("the offloads need one UDP port for all replicas: replica " + i + " uses "
+                        + a.getPort() + ", replica " + me + " uses " + port);
+            if (!(a.getAddress() instanceof Inet4Address v4))
+                throw new IllegalArgumentException("the offloads speak IPv4 only; replica " + i + " is " + a.getAddress());
+            byte[] mac = config.mac(i);
+            if (mac == null)
+                throw new IllegalArgumentException("the offloads need every replica's MAC address: add it to replica line " + (i + 1)
+                        + " of the configuration (replica host:port mac)");
+            addrs.add(new ReplicaAddress(v4, a.getPort(), mac));
+        }
+        ElectrodeBpf bpf = ElectrodeBpf.load();
+        try {
+            bpf.configure(addrs, config.f() + 1, enabled, port);
+            ElectrodeBpf.XdpMode mode = bpf.attachXdp(ifname);
+            bpf.attachTcEgress(ifname);
+            return new KernelOffloads(bpf, me, batchSize, enabled, mode);
+        } catch (RuntimeException e) {
+            bpf.close();
+            throw e;
+        }
+    }
+
+    /** The eBPF instance (counters, maps). */
+    public ElectrodeBpf bpf() { return bpf; }
+
+    /** How the XDP program is attached. */
+    public ElectrodeBpf.XdpMode xdpMode() { return mode; }
+
+    /** Switches offloads on or off while the replica runs. */
+    public void setEnabled(Set<Offload> on) {
+        enabled = Set.copyOf(on);
+        bpf.setEnabled(on);
+    }
+
+    @Override public boolean broadcast() { return enabled.contains(Offload.BROADCAST); }
+
+    @Override public boolean fastAck() { return enabled.contains(Offload.FAST_ACK); }
+
+    @Override public boolean quorumPrune() { return enabled.contains(Offload.QUORUM_PRUNE); }
+
+    @Override
+    public void controlChanged(Status status, long view, int leader, long lastOp) {
+        bpf.writeControl(new ControlState(status.code(), me, leader, batchSize, view, lastOp));
+    }
+
+    @Override
+    public void logAdvanced(long lastOp) {
+        ControlState c = bpf.readControl();
+        // Only forward: XDP may have acknowledged further ahead already (those are in the ring).
+        if (c.lastOp() < lastOp)
+            bpf.writeControl(new ControlState(c.status(), c.myIdx(), c.leaderIdx(), c.batchSize(), c.view(), lastOp));
+    }
+
+    @Override
+    public int drain(PrepareSink sink) {
+        return bpf.prepareRing().drain((view, opnum, batchStart, body) -> sink.accept(body));
+    }
+
+    @Override
+    public void close() { bpf.close(); }
+}

@@ -1,0 +1,39 @@
+package dev.electrode.offload;
+
+import dev.electrode.vr.Status;
+
+import java.nio.ByteBuffer;
+
+/**
+ * What a replica needs from kernel offloads, without knowing how they work (the bpf module
+ * implements it with XDP and TC programs). All calls come from the replica's thread.
+ */
+public interface ReplicaOffloads extends AutoCloseable {
+    /** The leader hands PREPARE and COMMIT to the kernel once, with the broadcast bit; TC fans them out. */
+    boolean broadcast();
+
+    /** Followers' PREPAREs are acknowledged in XDP; user space drains them with {@link #drain}. */
+    boolean fastAck();
+
+    /** The leader's XDP passes only quorum-completing ACKs, with the acknowledging set in fast meta. */
+    boolean quorumPrune();
+
+    /** Status, view or leader changed (also at start); {@code lastOp} is the end of the user-space log. */
+    void controlChanged(Status status, long view, int leader, long lastOp);
+
+    /** The slow path extended the log to {@code lastOp}. */
+    void logAdvanced(long lastOp);
+
+    /** Hands every fast-acknowledged Prepare body (protobuf PrepareMessage) in the kernel log to {@code sink}; returns how many. */
+    int drain(PrepareSink sink);
+
+    /** Receives one Prepare body; the buffer is valid only during the call. */
+    @FunctionalInterface
+    interface PrepareSink {
+        void accept(ByteBuffer prepareBody);
+    }
+
+    /** Detaches the programs. */
+    @Override
+    void close();
+}

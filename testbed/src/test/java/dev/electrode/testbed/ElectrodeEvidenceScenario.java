@@ -1,0 +1,186 @@
+package dev.electrode.testbed;
+
+import dev.electrode.app.KvOps;
+import dev.electrode.bpf.Counter;
+import dev.electrode.bpf.Offload;
+import dev.electrode.client.VrClient;
+import dev.electrode.netns.NetStats;
+import dev.electrode.wire.MessageType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * SPEC section 5 on real veths: per committed operation, the socket-layer counters of each
+ * namespace and the captures on both ends of each veth show each enabled offload at work
+ * (and each disabled one not). Subclasses choose n and the offloads.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+abstract class ElectrodeEvidenceScenario {
+    static final int WARMUP = 30, OPS = 20;
+
+    private static Set<Offload> enabled(TestbedEnv env, Class<?> c) {
+        Offload[] o = c.getAnnotation(Testbed.class).offloads();
+        return o.length == 0 ? EnumSet.noneOf(Offload.class) : EnumSet.copyOf(List.of(o));
+    }
+
+    /** Frames of a capture after the first {@code skip}. */
+    private static List<WireFrame> after(WireLog log, int skip) {
+        return new ArrayList<>(log.frames().subList(Math.min(skip, log.count()), log.count()));
+    }
+
+    private static long count(List<WireFrame> frames, java.util.function.Predicate<WireFrame> p) {
+        return frames.stream().filter(p).count();
+    }
+
+    private static boolean isAck(WireFrame f) {
+        return f.type() == MessageType.PREPARE_OK || f.type() == MessageType.MY_PREPARE_OK;
+    }
+
+    @Test
+    void offloadsLeaveTheirTraceInCountersAndCaptures(TestbedEnv env) throws Exception {
+        Set<Offload> on = enabled(env, getClass());
+        int n = env.replicaCount();
+        VrClient.Session warm = env.client().newSession();
+        for (int i = 0; i < WARMUP; i++) warm.invokeSync(KvOps.put("w" + i, "x"));
+        env.awaitCommitted(WARMUP, Duration.ofSeconds(10));
+
+        // Quiet point: remember how much each capture and counter holds.
+        int[] hostSkip = new int[n], switchSkip = new int[n];
+        List<Map<String, Long>> before = new ArrayList<>();
+        awaitStableCaptures(env);
+        for (int i = 0; i < n; i++) {
+            hostSkip[i] = env.wire(i).count();
+            switchSkip[i] = env.switchWire(i).count();
+            before.add(NetStats.snmp(env.host(i).ns()));
+        }
+        Map<Counter, Long> leaderBpf = on.isEmpty() ? Map.of() : env.offloads(0).bpf().counters();
+        List<Map<Counter, Long>> followerBpf = new ArrayList<>();
+        for (int i = 0; i < n; i++) followerBpf.add(on.isEmpty() ? Map.of() : env.offloads(i).bpf().counters());
+
+        VrClient.Session s = env.client().newSession();
+        for (int i = 0; i < OPS; i++) s.invokeSync(KvOps.put("k" + i, "v" + i));
+        long last = WARMUP + OPS;
+        env.awaitCommitted(last, Duration.ofSeconds(10));
+        awaitStableCaptures(env);
+
+        InetAddress leader = env.host(0).address();
+        List<WireFrame> leaderEth = after(env.wire(0), hostSkip[0]);
+        List<WireFrame> leaderSwitch = after(env.switchWire(0), switchSkip[0]);
+        Map<String, Long> leaderAfter = NetStats.snmp(env.host(0).ns());
+        String table = "\nleader eth0:\n" + new WireLog(leaderEth, "leader eth0").table();
+
+        // PREPAREs leave the leader's interface: n-1 per operation, to distinct followers (TC clones included).
+        for (long op = WARMUP + 1; op <= last; op++) {
+            long o = op;
+            Set<InetAddress> dests = new HashSet<>();
+            leaderEth.stream().filter(f -> f.type() == MessageType.PREPARE && f.opnum() == o).forEach(f -> dests.add(f.dst()));
+            assertEquals(n - 1, dests.size(), "op " + op + ": PREPARE destinations " + dests + table);
+        }
+        long prepares = count(leaderEth, f -> f.type() == MessageType.PREPARE && f.src().equals(leader));
+        long commits = count(leaderEth, f -> f.type() == MessageType.COMMIT && f.src().equals(leader));
+        long replies = count(leaderEth, f -> f.type() == MessageType.REPLY && f.src().equals(leader));
+        assertEquals(OPS * (n - 1), prepares, "PREPARE frames" + table);
+        assertEquals(OPS, replies, "REPLY frames" + table);
+        long sends = on.contains(Offload.BROADCAST) ? (prepares + commits) / (n - 1) + replies : prepares + commits + replies;
+        assertEquals(sends, leaderAfter.get("Udp.OutDatagrams") - before.get(0).get("Udp.OutDatagrams"),
+                "leader socket sends (broadcast " + on.contains(Offload.BROADCAST) + ")" + table);
+        if (on.contains(Offload.BROADCAST)) {
+            assertEquals(prepares + commits, env.offloads(0).bpf().counter(Counter.CLONES_SENT) - leaderBpf.get(Counter.CLONES_SENT),
+                    "every copy came from the TC fan-out");
+        }
+
+        // ACKs: n-1 per operation reach the leader's veth; with pruning only one per operation reaches its socket.
+        long acksOnWire = count(leaderSwitch, f -> isAck(f) && f.dst().equals(leader));
+        long acksAtLeader = count(leaderEth, f -> isAck(f) && f.dst().equals(leader));
+        assertEquals(OPS * (n - 1), acksOnWire, "ACKs crossing the leader's switch port\n" + new WireLog(leaderSwitch, "p0").table());
+        assertEquals(on.contains(Offload.QUORUM_PRUNE) ? OPS : OPS * (n - 1), acksAtLeader, "ACKs reaching the leader's stack" + table);
+        long inbound = count(leaderEth, f -> f.dst().equals(leader));
+        assertEquals(inbound, leaderAfter.get("Udp.InDatagrams") - before.get(0).get("Udp.InDatagrams"),
+                "leader socket receives exactly what its interface shows" + table);
+
+        for (int i = 1; i < n; i++) {
+            InetAddress me = env.host(i).address();
+            List<WireFrame> eth = after(env.wire(i), hostSkip[i]);
+            List<WireFrame> sw = after(env.switchWire(i), switchSkip[i]);
+            Map<String, Long> a = NetStats.snmp(env.host(i).ns());
+            long in = a.get("Udp.InDatagrams") - before.get(i).get("Udp.InDatagrams");
+            String t = "\nfollower " + i + " eth0:\n" + new WireLog(eth, "eth0").table() + "\nswitch side:\n" + new WireLog(sw, "p" + i).table();
+            assertEquals(OPS, count(sw, f -> f.type() == MessageType.PREPARE && f.dst().equals(me)), "PREPAREs sent to follower " + i + t);
+            assertEquals(count(eth, f -> f.dst().equals(me)), in, "follower " + i + ": socket receives what eth0 shows" + t);
+            if (on.contains(Offload.FAST_ACK)) {
+                assertEquals(0, count(eth, f -> f.type() == MessageType.PREPARE), "no PREPARE reaches follower " + i + "'s stack" + t);
+                assertEquals(OPS, count(sw, f -> f.type() == MessageType.MY_PREPARE_OK && f.src().equals(me)),
+                        "a MyPrepareOK leaves follower " + i + " per operation" + t);
+                assertEquals(OPS, env.offloads(i).bpf().counter(Counter.FAST_ACKED) - followerBpf.get(i).get(Counter.FAST_ACKED));
+            } else {
+                assertEquals(OPS, count(eth, f -> f.type() == MessageType.PREPARE), "PREPAREs reach follower " + i + "'s socket" + t);
+                assertEquals(OPS, count(sw, f -> f.type() == MessageType.PREPARE_OK && f.src().equals(me)), "PrepareOKs from follower " + i + t);
+            }
+            int idx = i;
+            assertTrue(env.inJvm(i).query(v -> v.lastOp()) >= last, "follower " + idx + " logged every operation");
+        }
+        // Every replica holds the same state.
+        String digest = env.inJvm(0).store(kv -> kv.digest());
+        for (int i = 1; i < n; i++) assertEquals(digest, env.inJvm(i).store(kv -> kv.digest()), "replica " + i + " state");
+    }
+
+    private static void awaitStableCaptures(TestbedEnv env) {
+        int[] lastSeen = {-1};
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            int total = 0;
+            for (int i = 0; i < env.replicaCount(); i++) total += env.wire(i).count() + env.switchWire(i).count();
+            boolean stable = total == lastSeen[0];
+            lastSeen[0] = total;
+            return stable;
+        });
+    }
+}
+
+// Long heartbeats keep idle COMMITs out of the measured window; long retransmission timeouts keep retransmissions out.
+@Testbed(replicas = 3, switchCaptures = true, heartbeatMs = 2000, viewChangeMs = 6000, resendMs = 3000, clientRetryMs = 3000,
+        offloads = {Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE})
+class Electrode3AllOffloadsTest extends ElectrodeEvidenceScenario {}
+
+@Testbed(replicas = 3, switchCaptures = true, heartbeatMs = 2000, viewChangeMs = 6000, resendMs = 3000, clientRetryMs = 3000,
+        offloads = Offload.BROADCAST)
+class Electrode3BroadcastTest extends ElectrodeEvidenceScenario {}
+
+@Testbed(replicas = 3, switchCaptures = true, heartbeatMs = 2000, viewChangeMs = 6000, resendMs = 3000, clientRetryMs = 3000,
+        offloads = Offload.FAST_ACK)
+class Electrode3FastAckTest extends ElectrodeEvidenceScenario {}
+
+@Testbed(replicas = 3, switchCaptures = true, heartbeatMs = 2000, viewChangeMs = 6000, resendMs = 3000, clientRetryMs = 3000,
+        offloads = Offload.QUORUM_PRUNE)
+class Electrode3QuorumPruneTest extends ElectrodeEvidenceScenario {}
+
+@Testbed(replicas = 3, switchCaptures = true, heartbeatMs = 2000, viewChangeMs = 6000, resendMs = 3000, clientRetryMs = 3000)
+class Electrode3PlainTest extends ElectrodeEvidenceScenario {}
+
+@Testbed(replicas = 5, switchCaptures = true, heartbeatMs = 2000, viewChangeMs = 6000, resendMs = 3000, clientRetryMs = 3000,
+        offloads = {Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE})
+class Electrode5AllOffloadsTest extends ElectrodeEvidenceScenario {}
+
+@Testbed(replicas = 5, switchCaptures = true, heartbeatMs = 2000, viewChangeMs = 6000, resendMs = 3000, clientRetryMs = 3000,
+        offloads = Offload.BROADCAST)
+class Electrode5BroadcastTest extends ElectrodeEvidenceScenario {}
+
+@Testbed(replicas = 5, switchCaptures = true, heartbeatMs = 2000, viewChangeMs = 6000, resendMs = 3000, clientRetryMs = 3000,
+        offloads = Offload.FAST_ACK)
+class Electrode5FastAckTest extends ElectrodeEvidenceScenario {}
+
+@Testbed(replicas = 5, switchCaptures = true, heartbeatMs = 2000, viewChangeMs = 6000, resendMs = 3000, clientRetryMs = 3000,
+        offloads = Offload.QUORUM_PRUNE)
+class Electrode5QuorumPruneTest extends ElectrodeEvidenceScenario {}
