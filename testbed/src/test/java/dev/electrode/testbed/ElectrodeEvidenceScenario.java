@@ -184,3 +184,7 @@ class Electrode5FastAckTest extends ElectrodeEvidenceScenario {}
 @Testbed(replicas = 5, switchCaptures = true, heartbeatMs = 2000, viewChangeMs = 6000, resendMs = 3000, clientRetryMs = 3000,
         offloads = Offload.QUORUM_PRUNE)
 class Electrode5QuorumPruneTest extends ElectrodeEvidenceScenario {}
+
+@Testbed(replicas = 7, switchCaptures = true, heartbeatMs = 2000, viewChangeMs = 6000, resendMs = 3000, clientRetryMs = 3000,
+        offloads = {Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE})
+class Electrode7AllOffloadsTest extends ElectrodeEvidenceScenario {}
