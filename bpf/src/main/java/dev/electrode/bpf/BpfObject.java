@@ -47,6 +47,13 @@ public final class BpfObject implements AutoCloseable {
         }
     }
 
+    /** libbpf's handle of program {@code name}. */
+    public Pointer program(String name) {
+        Pointer p = lib.bpf_object__find_program_by_name(obj, name);
+        if (p == null) throw new BpfException("program " + name + " missing from the object");
+        return p;
+    }
+
     /** File descriptor of program {@code name}. */
     public int programFd(String name) {
         Pointer p = lib.bpf_object__find_program_by_name(obj, name);

@@ -234,12 +234,14 @@ public final class ElectrodeBpf implements AutoCloseable {
     }
 
     /**
-     * Attaches the Electrode XDP program to {@code ifname} in the calling thread's namespace:
-     * native mode, falling back to generic mode only where native is unsupported. A program
-     * left attached by a killed run is replaced.
+     * Attaches the Electrode XDP program to {@code ifname} in the calling thread's namespace
+     * through a BPF link, so the kernel detaches it when this process dies (a dead follower
+     * must not go on acknowledging). The kernel uses native mode where the driver supports it,
+     * generic mode otherwise; the mode is reported. A netlink attachment left by an older run
+     * is removed first.
      */
     public XdpMode attachXdp(String ifname) {
-        return attachXdp(ifname, xdpFd, "XDP " + XDP_PROGRAM);
+        return attachXdp(ifname, XDP_PROGRAM, xdpFd);
     }
 
     /**
@@ -247,31 +249,40 @@ public final class ElectrodeBpf implements AutoCloseable {
      * the peer end of a veth needs one for XDP_TX frames to be delivered.
      */
     public XdpMode attachXdpPass(String ifname) {
-        return attachXdp(ifname, xdpPassFd, "XDP " + XDP_PASS_PROGRAM);
+        return attachXdp(ifname, XDP_PASS_PROGRAM, xdpPassFd);
     }
 
-    private synchronized XdpMode attachXdp(String ifname, int progFd, String what) {
+    private synchronized XdpMode attachXdp(String ifname, String program, int progFd) {
         ensureOpen();
         int idx = ifindex(ifname);
-        int ret = lib.bpf_xdp_attach(idx, progFd, XDP_FLAGS_DRV_MODE, null);
-        if (ret == -17 /* EEXIST */ || ret == -16 /* EBUSY */) {
-            // A program in the other mode, left by a run that was killed: remove it and retry.
+        Pointer prog = object.program(program);
+        Pointer link = lib.bpf_program__attach_xdp(prog, idx);
+        if (link == null) {
+            int err = rt.getLastError();
+            if (err != 16 /* EBUSY */ && err != 17 /* EEXIST */)
+                throw new BpfException("attach XDP " + program + " to " + ifname + ": " + LibBpf.describe(err), err);
+            // A netlink attachment from an earlier run that was killed: remove it and retry.
             lib.bpf_xdp_detach(idx, XDP_FLAGS_SKB_MODE, null);
             lib.bpf_xdp_detach(idx, XDP_FLAGS_DRV_MODE, null);
-            ret = lib.bpf_xdp_attach(idx, progFd, XDP_FLAGS_DRV_MODE, null);
+            link = lib.bpf_program__attach_xdp(prog, idx);
+            if (link == null) {
+                err = rt.getLastError();
+                throw new BpfException("attach XDP " + program + " to " + ifname + " (after removing a stale program): "
+                        + LibBpf.describe(err), err);
+            }
         }
-        XdpMode mode = XdpMode.NATIVE;
-        int flags = XDP_FLAGS_DRV_MODE;
-        if (ret == -95 /* EOPNOTSUPP */) {
-            mode = XdpMode.GENERIC;
-            flags = XDP_FLAGS_SKB_MODE;
-            ret = lib.bpf_xdp_attach(idx, progFd, flags, null);
-        }
-        BpfException.check(ret, "attach " + what + " to " + ifname);
-        int detachFlags = flags;
-        attachments.add(new Attachment(what + " on " + ifname, NamespaceRef.ofCurrentThread(),
-                () -> lib.bpf_xdp_detach(ifindex(ifname), detachFlags, null)));
+        IntByReference drvId = new IntByReference(0);
+        lib.bpf_xdp_query_id(idx, XDP_FLAGS_DRV_MODE, drvId);
+        XdpMode mode = drvId.intValue() == programId(progFd) ? XdpMode.NATIVE : XdpMode.GENERIC;
+        Pointer l = link;
+        attachments.add(new Attachment("XDP " + program + " on " + ifname, NamespaceRef.ofCurrentThread(),
+                () -> lib.bpf_link__destroy(l)));
         return mode;
+    }
+
+    /** Attaches XDP the old way, through netlink (it survives this process): to test stale-attachment recovery. */
+    synchronized void attachXdpByNetlink(String ifname) {
+        BpfException.check(lib.bpf_xdp_attach(ifindex(ifname), xdpFd, XDP_FLAGS_DRV_MODE, null), "netlink attach to " + ifname);
     }
 
     /**

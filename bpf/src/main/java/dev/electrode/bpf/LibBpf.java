@@ -27,6 +27,11 @@ public interface LibBpf {
 
     int bpf_xdp_attach(int ifindex, int progFd, int flags, Pointer opts);
 
+    /** XDP through a BPF link: detached by the kernel when the last reference (this process) goes. */
+    @SaveError Pointer bpf_program__attach_xdp(Pointer prog, int ifindex);
+
+    int bpf_link__destroy(Pointer link);
+
     int bpf_xdp_detach(int ifindex, int flags, Pointer opts);
 
     int bpf_xdp_query_id(int ifindex, int flags, IntByReference progId);

@@ -70,11 +70,11 @@ class LifecycleTest {
             StarTopology.Host h = t.host(0);
             ElectrodeBpf crashed = ElectrodeBpf.load();
             h.ns().run(() -> {
-                crashed.attachXdp("eth0");
+                crashed.attachXdpByNetlink("eth0"); // netlink attachments outlive their process
                 crashed.attachTcEgress("eth0");
             });
             int staleId = crashed.programId(crashed.xdpProgramFd());
-            crashed.abandonAttachments(); // as if the process died: netlink attachments stay
+            crashed.abandonAttachments(); // as if the process died
             crashed.close();
             assertEquals(staleId, xdpId(h), "the stale program is still attached");
             assertTrue(tc(h));
