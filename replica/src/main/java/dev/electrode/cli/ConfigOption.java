@@ -7,11 +7,11 @@ import picocli.CommandLine;
 import java.nio.file.Path;
 
 /** The --config option shared by the commands. */
-final class ConfigOption {
+public final class ConfigOption {
     @CommandLine.Option(names = "--config", required = true, description = "cluster configuration file (SPEC text format)")
     Path file;
 
-    ClusterConfig load(CommandLine cmd) {
+    public ClusterConfig load(CommandLine cmd) {
         try {
             return ClusterConfig.load(file);
         } catch (ConfigException e) {

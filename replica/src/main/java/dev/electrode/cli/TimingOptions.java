@@ -4,9 +4,9 @@ import dev.electrode.vr.VrSettings;
 import picocli.CommandLine.Option;
 
 /** Protocol tunables as command-line options. */
-final class TimingOptions {
+public final class TimingOptions {
     @Option(names = "--batch-size", defaultValue = "64", description = "most requests per Prepare (default: ${DEFAULT-VALUE})")
-    int batchSize;
+    public int batchSize;
 
     @Option(names = "--batch-timeout-us", defaultValue = "500", description = "longest wait of a partial batch, microseconds (default: ${DEFAULT-VALUE})")
     long batchTimeoutMicros;
@@ -20,7 +20,7 @@ final class TimingOptions {
     @Option(names = "--view-change-ms", defaultValue = "500", description = "leader silence before a view change (default: ${DEFAULT-VALUE})")
     long viewChangeMs;
 
-    VrSettings settings() {
+    public VrSettings settings() {
         VrSettings d = VrSettings.DEFAULT;
         return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMs * 1000, resendMs * 1000, viewChangeMs * 1000,
                 d.stateTransferBytes(), d.maxBufferedPrepares());

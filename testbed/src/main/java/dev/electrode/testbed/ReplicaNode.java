@@ -103,17 +103,29 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         private final List<String> args;
         private NsProcess process;
 
-        Process(int index, NetNamespace ns, Path configFile, Path logDir, List<String> args) {
+        private final boolean offloads;
+
+        Process(int index, NetNamespace ns, Path configFile, Path logDir, List<String> args, boolean offloads) {
             super(index, ns);
             this.configFile = configFile;
             this.logDir = logDir;
             this.args = List.copyOf(args);
+            this.offloads = offloads;
             start(false);
         }
 
         private void start(boolean recovering) {
-            List<String> cmd = new ArrayList<>(ReplicaProcess.javaCommand());
-            cmd.addAll(List.of("replica", "--config", configFile.toString(), "--index", Integer.toString(index)));
+            List<String> cmd = new ArrayList<>();
+            if (offloads) {
+                // A replica with the eBPF offloads: the launcher above both the replica and the bpf module.
+                cmd.addAll(List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                        dev.electrode.testbed.launch.ElectrodeReplicaMain.class.getName()));
+            } else {
+                cmd.addAll(ReplicaProcess.javaCommand());
+                cmd.add("replica");
+            }
+            cmd.addAll(List.of("--config", configFile.toString(), "--index", Integer.toString(index)));
             cmd.addAll(args);
             if (recovering) cmd.add("--recover");
             Path out = logDir.resolve("replica-" + index + ".out");

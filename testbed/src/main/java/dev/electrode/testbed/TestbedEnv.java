@@ -51,8 +51,6 @@ public final class TestbedEnv implements AutoCloseable {
         this.dir = dir;
         this.offloads = spec.offloads().length == 0 ? java.util.EnumSet.noneOf(dev.electrode.bpf.Offload.class)
                 : java.util.EnumSet.copyOf(java.util.Arrays.asList(spec.offloads()));
-        if (!offloads.isEmpty() && spec.processes())
-            throw new TestbedException("@Testbed(offloads) runs in-JVM replicas only (processes = false)");
         int n = spec.replicas();
         if (n < 1 || n % 2 == 0) throw new TestbedException("@Testbed(replicas = " + n + "): the replica count must be odd");
         Names.sweepLeftovers();
@@ -93,21 +91,27 @@ public final class TestbedEnv implements AutoCloseable {
         int n = replicaCount();
         VrSettings settings = VrSettings.DEFAULT.withBatchSize(spec.batchSize())
                 .withTimers(spec.heartbeatMs() * 1000, spec.resendMs() * 1000, spec.viewChangeMs() * 1000);
+        if (offloads.contains(dev.electrode.bpf.Offload.FAST_ACK)) {
+            // XDP_TX on a veth is delivered only if the peer end runs an XDP program too.
+            peerPass = dev.electrode.bpf.ElectrodeBpf.load();
+            topology.switchNamespace().run(() -> {
+                for (int i = 0; i < n; i++) peerPass.attachXdpPass(topology.host(i).switchPort());
+            });
+        }
         if (spec.processes()) {
             Path conf = dir.resolve("cluster.conf");
             Files.writeString(conf, config.toText());
-            List<String> args = List.of("--batch-size", Integer.toString(spec.batchSize()),
+            List<String> args = new ArrayList<>(List.of("--batch-size", Integer.toString(spec.batchSize()),
                     "--heartbeat-ms", Long.toString(spec.heartbeatMs()), "--resend-ms", Long.toString(spec.resendMs()),
-                    "--view-change-ms", Long.toString(spec.viewChangeMs()));
-            for (int i = 0; i < n; i++) replicas.add(new ReplicaNode.Process(i, topology.host(i).ns(), conf, dir, args));
-        } else {
-            if (offloads.contains(dev.electrode.bpf.Offload.FAST_ACK)) {
-                // XDP_TX on a veth is delivered only if the peer end runs an XDP program too.
-                peerPass = dev.electrode.bpf.ElectrodeBpf.load();
-                topology.switchNamespace().run(() -> {
-                    for (int i = 0; i < n; i++) peerPass.attachXdpPass(topology.host(i).switchPort());
-                });
+                    "--view-change-ms", Long.toString(spec.viewChangeMs())));
+            if (!offloads.isEmpty()) {
+                StringBuilder names = new StringBuilder();
+                for (dev.electrode.bpf.Offload o : offloads)
+                    names.append(names.length() == 0 ? "" : ",").append(o.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+                args.addAll(List.of("--offloads", names.toString(), "--iface", "eth0"));
             }
+            for (int i = 0; i < n; i++) replicas.add(new ReplicaNode.Process(i, topology.host(i).ns(), conf, dir, args, !offloads.isEmpty()));
+        } else {
             for (int i = 0; i < n; i++) {
                 dev.electrode.offload.ReplicaOffloads off = null;
                 if (!offloads.isEmpty()) {

@@ -1,0 +1,98 @@
+package dev.electrode.testbed.launch;
+
+import dev.electrode.app.KvStore;
+import dev.electrode.bpf.KernelOffloads;
+import dev.electrode.bpf.Offload;
+import dev.electrode.cli.ConfigOption;
+import dev.electrode.cli.TimingOptions;
+import dev.electrode.config.ClusterConfig;
+import dev.electrode.launch.ReplicaProcess;
+import dev.electrode.server.ReplicaServer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * A replica with the Electrode offloads: attaches the XDP and TC programs to its interface
+ * (in the namespace the process runs in) and drives them. Wiring of replica and bpf, so it
+ * lives above both.
+ */
+@Command(name = "electrode-replica", mixinStandardHelpOptions = true,
+        description = "Run one replica with eBPF offloads until SIGTERM.")
+public final class ElectrodeReplicaMain implements Callable<Integer> {
+    @Mixin ConfigOption config;
+    @Mixin TimingOptions timing;
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--index", required = true, description = "this replica's position in the configuration (0-based)")
+    int index;
+
+    @Option(names = "--recover", description = "rejoin through VR recovery after a crash")
+    boolean recover;
+
+    @Option(names = "--offloads", split = ",", defaultValue = "all",
+            description = "offloads to run: broadcast, fast-ack, quorum-prune, all or none (default: ${DEFAULT-VALUE})")
+    List<String> offloads;
+
+    @Option(names = "--iface", required = true, description = "the interface the replica's traffic crosses")
+    String iface;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new ElectrodeReplicaMain()).execute(args));
+    }
+
+    /** Parses offload names as the --offloads option takes them. */
+    public static Set<Offload> parseOffloads(List<String> names) {
+        Set<Offload> set = EnumSet.noneOf(Offload.class);
+        for (String n : names) {
+            switch (n.strip().toLowerCase(Locale.ROOT)) {
+                case "all" -> set.addAll(EnumSet.allOf(Offload.class));
+                case "none", "" -> { }
+                case "broadcast" -> set.add(Offload.BROADCAST);
+                case "fast-ack" -> set.add(Offload.FAST_ACK);
+                case "quorum-prune" -> set.add(Offload.QUORUM_PRUNE);
+                default -> throw new IllegalArgumentException("unknown offload '" + n + "' (broadcast, fast-ack, quorum-prune, all, none)");
+            }
+        }
+        return set;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ClusterConfig cfg = config.load(spec.commandLine());
+        if (index < 0 || index >= cfg.size())
+            throw new CommandLine.ParameterException(spec.commandLine(), "--index " + index + " is not in 0.." + (cfg.size() - 1));
+        Set<Offload> set;
+        try {
+            set = parseOffloads(offloads);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        KernelOffloads kernel = set.isEmpty() ? null : KernelOffloads.attach(cfg, index, timing.batchSize, set, iface);
+        ReplicaServer server = ReplicaServer.start(cfg, index, timing.settings(), new KvStore(), recover, (status, view, leader) -> {
+            System.out.println("replica " + index + ": status " + status + " view " + view + " leader " + leader);
+            System.out.flush();
+        }, kernel);
+        CountDownLatch stop = new CountDownLatch(1);
+        for (String sig : new String[] {"TERM", "INT"}) sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
+        System.out.println("replica " + index + " " + (recover ? "recovering, " : "") + ReplicaProcess.READY_MARKER + " "
+                + server.endpoint().localAddress() + " offloads " + set + (kernel == null ? "" : " xdp " + kernel.xdpMode()));
+        System.out.flush();
+        stop.await();
+        String stats = server.query(r -> r.stats().toString() + " view=" + r.view() + " commit=" + r.commitNum());
+        String counters = kernel == null ? "" : " bpf " + kernel.bpf().counters();
+        server.close();
+        if (kernel != null) kernel.close();
+        System.out.println("replica " + index + " stopped: " + stats + counters);
+        System.out.flush();
+        return 0;
+    }
+}

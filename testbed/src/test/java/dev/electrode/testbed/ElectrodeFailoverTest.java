@@ -1,0 +1,97 @@
+package dev.electrode.testbed;
+
+import dev.electrode.app.KvOps;
+import dev.electrode.app.proto.KvResult;
+import dev.electrode.bpf.Offload;
+import dev.electrode.client.VrClient;
+import dev.electrode.wire.MessageType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** SIGKILL of the leader process with all offloads on; the new leader's programs take over; the old one recovers. */
+@Testbed(replicas = 5, processes = true, switchCaptures = true, resendMs = 500, clientRetryMs = 100,
+        offloads = {Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE})
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class ElectrodeFailoverTest {
+    private static final MessageType[] ACKS = {MessageType.PREPARE_OK, MessageType.MY_PREPARE_OK};
+
+    @Test
+    void leaderKilledThenRecovered(TestbedEnv env) throws Exception {
+        Map<String, String> acked = new ConcurrentHashMap<>();
+        AtomicInteger failures = new AtomicInteger();
+        List<CompletableFuture<Void>> sessions = new ArrayList<>();
+        for (int c = 0; c < 4; c++) {
+            VrClient.Session s = env.client().newSession();
+            int client = c;
+            sessions.add(CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < 150; i++) {
+                    try {
+                        if (KvOps.result(s.invokeSync(KvOps.put("c" + client + "-" + i, "v" + i))).getStatus() == KvResult.Status.OK)
+                            acked.put("c" + client + "-" + i, "v" + i);
+                    } catch (Exception e) {
+                        failures.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> acked.size() >= 150);
+        env.replica(0).kill();
+        CompletableFuture.allOf(sessions.toArray(new CompletableFuture[0])).get(120, TimeUnit.SECONDS);
+        assertEquals(0, failures.get(), "every request completed after the view change");
+        assertEquals(600, acked.size());
+        ReplicaNode.Process newLeader = (ReplicaNode.Process) env.replica(1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> newLeader.printed("status NORMAL view 1 leader 1"));
+
+        // The new leader's programs: n-1 live ACKs per op cross its veth, one reaches its socket; followers fast-ack.
+        VrClient.Session seq = env.client().newSession();
+        long firstMeasured = lastOpSeen(env) + 1;
+        for (int i = 0; i < 10; i++) seq.invokeSync(KvOps.put("after-" + i, "x"));
+        InetAddress leader = env.host(1).address();
+        await().atMost(Duration.ofSeconds(10)).until(() -> acksTo(env.switchWire(1), leader, firstMeasured) >= 30);
+        assertEquals(30, acksTo(env.switchWire(1), leader, firstMeasured), "three live followers ACK each op");
+        assertEquals(10, acksTo(env.wire(1), leader, firstMeasured), "one ACK per op reaches the new leader's stack\n" + env.wire(1).table());
+        for (int i = 2; i < 5; i++) {
+            int h = i;
+            long mine = env.switchWire(i).ofType(MessageType.MY_PREPARE_OK).from(env.host(i).address())
+                    .where(f -> f.opnum() >= firstMeasured, "measured").count();
+            assertEquals(10, mine, "follower " + h + " fast-acks in view 1");
+        }
+
+        // The killed replica recovers, and its kernel state lets it fast-ack new operations.
+        env.replica(0).restart();
+        ReplicaNode.Process old = (ReplicaNode.Process) env.replica(0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> old.printed("replica 0: status NORMAL view 1 leader 1"));
+        long afterRecovery = lastOpSeen(env) + 1;
+        for (int i = 0; i < 10; i++) seq.invokeSync(KvOps.put("recovered-" + i, "x"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> env.switchWire(0).ofType(MessageType.MY_PREPARE_OK)
+                .from(env.host(0).address()).where(f -> f.opnum() >= afterRecovery, "after recovery").count() >= 10);
+
+        VrClient.Session reader = env.client().newSession();
+        for (Map.Entry<String, String> e : acked.entrySet())
+            assertEquals(e.getValue(), KvOps.result(reader.invokeSync(KvOps.get(e.getKey()))).getValue().toStringUtf8(), "lost " + e.getKey());
+    }
+
+    private static long acksTo(WireLog log, InetAddress leader, long fromOp) {
+        long n = 0;
+        for (MessageType t : ACKS) n += log.ofType(t).to(leader).where(f -> f.opnum() >= fromOp, "measured").count();
+        return n;
+    }
+
+    /** The highest opnum any PREPARE on the new leader's wire carried so far. */
+    private static long lastOpSeen(TestbedEnv env) {
+        return env.wire(1).ofType(MessageType.PREPARE).frames().stream().mapToLong(WireFrame::opnum).max().orElse(0);
+    }
+}
