@@ -101,6 +101,11 @@ public final class ReplicaServer implements AutoCloseable {
 
     public int index() { return index; }
 
+    /** CPU time the replica's protocol thread (its event loop) has used, in nanoseconds. */
+    public long protocolThreadCpuNanos() {
+        return query(r -> java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime());
+    }
+
     /** Fast-acknowledged Prepares taken from the kernel log so far (read on the replica thread). */
     public long fastPreparesDrained() { return query(r -> fastPreparesDrained); }
 

@@ -30,7 +30,7 @@ public final class TestbedEnv implements AutoCloseable {
     public static final int PORT = 12345;
     public static final String SUBNET = "10.220.0";
 
-    private final Testbed spec;
+    private final TestbedSpec spec;
     private final Path dir;
     private final StarTopology topology;
     private final ClusterConfig config;
@@ -46,11 +46,12 @@ public final class TestbedEnv implements AutoCloseable {
     private final Thread shutdownHook = new Thread(this::closeQuietly, "testbed-teardown");
     private boolean closed;
 
-    TestbedEnv(Testbed spec, Path dir) {
+    /** Builds the testbed {@code spec} describes; its files go to {@code dir}. Close it to tear everything down. */
+    public TestbedEnv(TestbedSpec spec, Path dir) {
         this.spec = spec;
         this.dir = dir;
         this.offloads = spec.offloads().length == 0 ? java.util.EnumSet.noneOf(dev.electrode.bpf.Offload.class)
-                : java.util.EnumSet.copyOf(java.util.Arrays.asList(spec.offloads()));
+                : java.util.EnumSet.copyOf(spec.offloadList());
         int n = spec.replicas();
         if (n < 1 || n % 2 == 0) throw new TestbedException("@Testbed(replicas = " + n + "): the replica count must be odd");
         Names.sweepLeftovers();
@@ -219,7 +220,7 @@ public final class TestbedEnv implements AutoCloseable {
     List<String> namespaces() { return namespaces; }
 
     /** Tears everything down; deletes the captures unless kept. Returns the names of namespaces that survived. */
-    List<String> close(boolean keepCaptures) {
+    public List<String> close(boolean keepCaptures) {
         if (closed) return List.of();
         closed = true;
         closeQuietly();

@@ -30,7 +30,7 @@ public final class TestbedExtension implements BeforeAllCallback, AfterAllCallba
     private static TestbedEnv create(ExtensionContext ctx, String method) {
         requireRoot();
         Path dir = Path.of("target", "testbed", ctx.getRequiredTestClass().getSimpleName(), method);
-        return new TestbedEnv(spec(ctx), dir);
+        return new TestbedEnv(TestbedSpec.of(spec(ctx)), dir);
     }
 
     @Override

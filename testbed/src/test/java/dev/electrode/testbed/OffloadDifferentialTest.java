@@ -30,7 +30,7 @@ class OffloadDifferentialTest {
 
     /** Runs the workload of {@code seed} and returns (KV digest, committed operations in order) of replica 0, checking all agree. */
     private static List<String> run(Class<?> spec, long seed) throws Exception {
-        try (TestbedEnv env = new TestbedEnv(spec.getAnnotation(Testbed.class),
+        try (TestbedEnv env = new TestbedEnv(TestbedSpec.of(spec.getAnnotation(Testbed.class)),
                 Path.of("target", "testbed", "OffloadDifferentialTest", spec.getSimpleName()))) {
             // Several sessions whose operations do not conflict, so the state does not depend on interleaving.
             List<CompletableFuture<Void>> sessions = new ArrayList<>();

@@ -15,7 +15,7 @@ class TopologyTimingTest {
     @Test
     void buildAndTearDownFiveReplicaTestbed() {
         RootRequired.assumeRoot();
-        Testbed spec = FiveReplicas.class.getAnnotation(Testbed.class);
+        TestbedSpec spec = TestbedSpec.of(FiveReplicas.class.getAnnotation(Testbed.class));
         for (int round = 1; round <= 3; round++) {
             long t0 = System.nanoTime();
             TestbedEnv env = new TestbedEnv(spec, Path.of("target", "testbed", "TopologyTimingTest", "round" + round));

@@ -1,0 +1,43 @@
+package dev.electrode.testbed;
+
+import dev.electrode.bpf.Offload;
+
+import java.util.List;
+
+/** What a testbed is made of: the {@link Testbed} annotation as a value, for use outside JUnit too. */
+public record TestbedSpec(int replicas, boolean processes, boolean cluster, boolean capture, boolean keepCaptures, int batchSize,
+                          long heartbeatMs, long resendMs, long viewChangeMs, long clientRetryMs, List<Offload> offloadList,
+                          boolean switchCaptures) {
+    /** The spec an annotation describes. */
+    public static TestbedSpec of(Testbed t) {
+        return new TestbedSpec(t.replicas(), t.processes(), t.cluster(), t.capture(), t.keepCaptures(), t.batchSize(),
+                t.heartbeatMs(), t.resendMs(), t.viewChangeMs(), t.clientRetryMs(), List.of(t.offloads()), t.switchCaptures());
+    }
+
+    /** The annotation's defaults for {@code replicas} replicas. */
+    public static TestbedSpec defaults(int replicas) {
+        return new TestbedSpec(replicas, false, true, true, false, 1, 20, 40, 300, 50, List.of(), false);
+    }
+
+    public Offload[] offloads() { return offloadList.toArray(new Offload[0]); }
+
+    public TestbedSpec withOffloads(List<Offload> o) {
+        return new TestbedSpec(replicas, processes, cluster, capture, keepCaptures, batchSize, heartbeatMs, resendMs, viewChangeMs,
+                clientRetryMs, List.copyOf(o), switchCaptures);
+    }
+
+    public TestbedSpec withBatchSize(int b) {
+        return new TestbedSpec(replicas, processes, cluster, capture, keepCaptures, b, heartbeatMs, resendMs, viewChangeMs,
+                clientRetryMs, offloadList, switchCaptures);
+    }
+
+    public TestbedSpec withCapture(boolean c) {
+        return new TestbedSpec(replicas, processes, cluster, c, keepCaptures, batchSize, heartbeatMs, resendMs, viewChangeMs,
+                clientRetryMs, offloadList, switchCaptures);
+    }
+
+    public TestbedSpec withTimers(long heartbeat, long resend, long viewChange, long clientRetry) {
+        return new TestbedSpec(replicas, processes, cluster, capture, keepCaptures, batchSize, heartbeat, resend, viewChange,
+                clientRetry, offloadList, switchCaptures);
+    }
+}

@@ -1,0 +1,154 @@
+package dev.electrode.testbed.bench;
+
+import dev.electrode.bpf.Counter;
+import dev.electrode.bpf.Offload;
+import dev.electrode.client.LoadGenerator;
+import dev.electrode.netns.NetStats;
+import dev.electrode.testbed.ReplicaNode;
+import dev.electrode.testbed.TestbedEnv;
+import dev.electrode.testbed.TestbedSpec;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * The project's main job: a replica cluster in network namespaces, the same closed-loop
+ * workload with plain VR and with Electrode (all offloads), figures side by side.
+ * Everything it creates is removed at the end, also on Ctrl-C.
+ */
+@Command(name = "electrode-main-job", mixinStandardHelpOptions = true,
+        description = "Run plain VR and Electrode on a namespace cluster and compare them.")
+public final class MainJob implements Callable<Integer> {
+    @Option(names = "--replicas", defaultValue = "3", description = "replicas, odd, up to 7 (default: ${DEFAULT-VALUE})")
+    int replicas;
+
+    @Option(names = "--clients", defaultValue = "16", description = "closed-loop clients (default: ${DEFAULT-VALUE})")
+    int clients;
+
+    @Option(names = "--duration", defaultValue = "5", description = "seconds measured per mode (default: ${DEFAULT-VALUE})")
+    int duration;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "seconds of warm-up per mode (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--value-size", defaultValue = "64", description = "bytes per put (default: ${DEFAULT-VALUE})")
+    int valueSize;
+
+    @Option(names = "--batch-size", defaultValue = "1", description = "VR batch size (default: ${DEFAULT-VALUE})")
+    int batchSize;
+
+    /** What one mode measured. */
+    record Figures(String mode, LoadGenerator.Result load, double leaderCpuUs, double followerCpuUs, double leaderOut, double leaderIn,
+                   double followerIn, double clones, double fastAcks, double pruned, String xdpMode) {}
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new MainJob()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (replicas < 1 || replicas % 2 == 0 || replicas > 7) throw new IllegalArgumentException("--replicas must be 1, 3, 5 or 7");
+        System.out.printf("Electrode main job: %d replicas in network namespaces, %d closed-loop clients, %d-byte puts, batch size %d%n",
+                replicas, clients, valueSize, batchSize);
+        List<Figures> out = new ArrayList<>();
+        out.add(run("plain VR", List.of()));
+        out.add(run("Electrode", List.of(Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE)));
+        print(out);
+        return 0;
+    }
+
+    private Figures run(String mode, List<Offload> offloads) throws Exception {
+        TestbedSpec spec = TestbedSpec.defaults(replicas).withCapture(false).withBatchSize(batchSize).withOffloads(offloads)
+                .withTimers(50, 100, 1000, 200);
+        System.out.printf("%n[%s] building the topology and starting the replicas...%n", mode);
+        TestbedEnv env = new TestbedEnv(spec, Path.of("target", "main-job", mode.replace(' ', '-')));
+        try {
+            LoadGenerator.run(env.client(), clients, Duration.ofSeconds(warmup), Duration.ofSeconds(1), valueSize, 1000);
+            long[] cpu0 = cpu(env);
+            List<Map<String, Long>> snmp0 = snmp(env);
+            Map<Counter, Long> leader0 = counters(env, 0), follower0 = counters(env, 1);
+            System.out.printf("[%s] measuring for %d s...%n", mode, duration);
+            LoadGenerator.Result r = LoadGenerator.run(env.client(), clients, Duration.ZERO, Duration.ofSeconds(duration), valueSize, 1000);
+            long[] cpu1 = cpu(env);
+            List<Map<String, Long>> snmp1 = snmp(env);
+            Map<Counter, Long> leader1 = counters(env, 0), follower1 = counters(env, 1);
+            // Operations the cluster committed in the window (clients measured only completed ones inside it).
+            double ops = Math.max(1, r.ops());
+            double followerCpu = 0, followerIn = 0;
+            for (int i = 1; i < replicas; i++) {
+                followerCpu += cpu1[i] - cpu0[i];
+                followerIn += delta(snmp0, snmp1, i, "Udp.InDatagrams");
+            }
+            int followers = Math.max(1, replicas - 1);
+            System.out.printf("[%s] %s%n", mode, r.summary());
+            return new Figures(mode, r, (cpu1[0] - cpu0[0]) / 1000.0 / ops, followerCpu / followers / 1000.0 / ops,
+                    delta(snmp0, snmp1, 0, "Udp.OutDatagrams") / ops, delta(snmp0, snmp1, 0, "Udp.InDatagrams") / ops,
+                    followerIn / followers / ops,
+                    (get(leader1, Counter.CLONES_SENT) - get(leader0, Counter.CLONES_SENT)) / ops,
+                    (get(follower1, Counter.FAST_ACKED) - get(follower0, Counter.FAST_ACKED)) / ops,
+                    (get(leader1, Counter.ACK_PRUNED) - get(leader0, Counter.ACK_PRUNED)) / ops,
+                    offloads.isEmpty() ? "-" : env.offloads(0).xdpMode().toString());
+        } finally {
+            List<String> left = env.close(false);
+            if (!left.isEmpty()) System.err.println("warning: namespaces left behind: " + left);
+        }
+    }
+
+    private long[] cpu(TestbedEnv env) {
+        long[] c = new long[replicas];
+        for (int i = 0; i < replicas; i++) c[i] = ((ReplicaNode.InJvm) env.replica(i)).server().protocolThreadCpuNanos();
+        return c;
+    }
+
+    private List<Map<String, Long>> snmp(TestbedEnv env) {
+        List<Map<String, Long>> l = new ArrayList<>();
+        for (int i = 0; i < replicas; i++) l.add(NetStats.snmp(env.host(i).ns()));
+        return l;
+    }
+
+    private static Map<Counter, Long> counters(TestbedEnv env, int i) {
+        try {
+            return env.offloads(i).bpf().counters();
+        } catch (IllegalStateException plain) {
+            return Map.of();
+        }
+    }
+
+    private static long get(Map<Counter, Long> m, Counter c) { return m.getOrDefault(c, 0L); }
+
+    private static long delta(List<Map<String, Long>> a, List<Map<String, Long>> b, int i, String key) {
+        return b.get(i).get(key) - a.get(i).get(key);
+    }
+
+    private void print(List<Figures> f) {
+        Figures p = f.get(0), e = f.get(1);
+        System.out.printf("%n%d replicas, %d clients, %d s measured per mode%n", replicas, clients, duration);
+        System.out.println("| metric                                    |     plain VR |    Electrode |");
+        System.out.println("|-------------------------------------------|-------------:|-------------:|");
+        row("throughput (ops/s)", p.load().throughput(), e.load().throughput(), "%.0f");
+        row("latency p50 (us)", p.load().percentileMicros(50), e.load().percentileMicros(50), "%.0f");
+        row("latency p99 (us)", p.load().percentileMicros(99), e.load().percentileMicros(99), "%.0f");
+        row("leader protocol-thread CPU per op (us)", p.leaderCpuUs(), e.leaderCpuUs(), "%.2f");
+        row("follower protocol-thread CPU per op (us)", p.followerCpuUs(), e.followerCpuUs(), "%.2f");
+        row("leader socket sends per op (UDP Out)", p.leaderOut(), e.leaderOut(), "%.2f");
+        row("leader socket receives per op (UDP In)", p.leaderIn(), e.leaderIn(), "%.2f");
+        row("follower socket receives per op (UDP In)", p.followerIn(), e.followerIn(), "%.2f");
+        row("TC clones sent per op (leader)", p.clones(), e.clones(), "%.2f");
+        row("XDP fast acks per op (follower 1)", p.fastAcks(), e.fastAcks(), "%.2f");
+        row("XDP ACKs pruned per op (leader)", p.pruned(), e.pruned(), "%.2f");
+        System.out.printf("| %-41s | %12s | %12s |%n", "XDP attach mode", p.xdpMode(), e.xdpMode());
+        System.out.printf("%nthroughput Electrode / plain: %.2f%n", e.load().throughput() / p.load().throughput());
+    }
+
+    private static void row(String name, double a, double b, String fmt) {
+        System.out.printf("| %-41s | %12s | %12s |%n", name, String.format(fmt, a), String.format(fmt, b));
+    }
+
+}
