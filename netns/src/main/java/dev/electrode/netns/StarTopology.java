@@ -28,6 +28,13 @@ public final class StarTopology implements AutoCloseable {
         Names.sweepLeftovers();
         StarTopology t = new StarTopology(NetNamespace.create(Names.namespace(label + "-sw")));
         try {
+            // A plain L2 switch: bridged frames must not go through netfilter (conntrack) here.
+            t.sw.run(() -> {
+                for (String f : new String[] {"iptables", "ip6tables", "arptables"}) {
+                    java.nio.file.Path p = java.nio.file.Path.of("/proc/sys/net/bridge/bridge-nf-call-" + f);
+                    if (java.nio.file.Files.exists(p)) java.nio.file.Files.writeString(p, "0");
+                }
+            });
             Links.bridge(t.sw, "br0");
             for (int i = 0; i < hostCount; i++) {
                 NetNamespace ns = NetNamespace.create(Names.namespace(label + "-h" + i));

@@ -36,6 +36,8 @@ public final class SimCluster {
     private long seq;
 
     final SimReplica[] replicas;
+    /** Model the fast-ack and quorum-pruning programs in front of every replica. */
+    final boolean offloads;
     final List<SimClient> clients = new ArrayList<>();
     private final boolean[][] blocked; // [from endpoint][to endpoint], endpoints: replicas then clients
     private final int maxEndpoints;
@@ -46,6 +48,11 @@ public final class SimCluster {
     private final List<ByteString> canonicalExecution = new ArrayList<>();
 
     public SimCluster(long seed, int n, VrSettings settings, int maxClients) {
+        this(seed, n, settings, maxClients, false);
+    }
+
+    public SimCluster(long seed, int n, VrSettings settings, int maxClients, boolean offloads) {
+        this.offloads = offloads;
         this.seed = seed;
         this.rnd = new Random(seed);
         this.n = n;
@@ -113,8 +120,20 @@ public final class SimCluster {
         if (to < n) {
             SimReplica rep = replicas[to];
             if (!rep.up) return;
-            if (from < n) rep.vr.onReplicaMessage(from, m);
-            else rep.vr.onClientMessage(from, m);
+            if (offloads) {
+                if (from < n && rep.kernel.intercept(from, m, d.frame().meta())) return;
+                rep.kernel.maybeDrainBeforeInput(rnd);
+            }
+            if (from < n) {
+                if (offloads && m instanceof dev.electrode.wire.proto.PrepareOKMessage ok
+                        && (d.frame().meta().c() & WireFormat.QUORUM_FLAG) != 0) {
+                    rep.vr.onAckSet(from, ok, d.frame().meta().c() & ~WireFormat.QUORUM_FLAG);
+                } else {
+                    rep.vr.onReplicaMessage(from, m);
+                }
+            } else {
+                rep.vr.onClientMessage(from, m);
+            }
         } else {
             clients.get(to - n).onMessage(m);
         }
@@ -151,23 +170,62 @@ public final class SimCluster {
 
         SimReplica(int idx) { this.idx = idx; }
 
+        final SimKernel kernel = new SimKernel(this);
+
+        private boolean drainScheduled;
+
+        /** The server's 500 us drain timer, armed while the ring holds records. */
+        void schedulePeriodicDrain() {
+            if (drainScheduled) return;
+            drainScheduled = true;
+            int inc = incarnation;
+            schedule(500, () -> {
+                drainScheduled = false;
+                if (up && inc == incarnation) kernel.drain();
+            });
+        }
+
+        /** A frame the kernel model builds itself (MyPrepareOK): it leaves without passing TC. */
+        void sendRaw(int to, Message m, FastMeta meta) { send(idx, to, m, meta); }
+
+        /** A frame the kernel model passes up with a rewritten fast meta (the quorum-completing ACK). */
+        void kernelPass(int from, dev.electrode.wire.proto.PrepareOKMessage ok, FastMeta meta) {
+            kernel.maybeDrainBeforeInput(rnd);
+            vr.onAckSet(from, ok, meta.c() & ~WireFormat.QUORUM_FLAG);
+        }
+
         void boot(boolean recovering) {
             incarnation++;
             up = true;
             app = new RecordingKv();
             vr = new VrReplica(n, idx, settings, app, this, recovering, rnd::nextLong);
+            kernel.reset(); // the programs detach with the process and are attached again at start
+            kernel.control(vr.status(), vr.view(), vr.leaderOf(vr.view()), vr.lastOp());
             vr.start();
         }
 
         void crash() {
             up = false;
             incarnation++;
+            kernel.reset();
         }
 
-        @Override public void toReplica(int to, Message m) { send(idx, to, m, FastMeta.forMessage(MessageType.of(m), m)); }
+        @Override public void toReplica(int to, Message m) {
+            if (offloads) kernel.egress(m);
+            send(idx, to, m, FastMeta.forMessage(MessageType.of(m), m));
+        }
+
+        @Override public void statusChanged(Status status, long view, int leader) {
+            if (offloads) kernel.control(status, view, leader, vr.lastOp());
+        }
+
+        @Override public void logAdvanced(long lastOp) {
+            if (offloads) kernel.raiseLastOp(lastOp);
+        }
 
         @Override public void toAllReplicas(Message m) {
-            for (int i = 0; i < n; i++) if (i != idx) toReplica(i, m);
+            if (offloads) kernel.egress(m); // one TC pass: the broadcast offload's fan-out
+            for (int i = 0; i < n; i++) if (i != idx) send(idx, i, m, FastMeta.forMessage(MessageType.of(m), m));
         }
 
         @Override public void toClient(Object clientAddress, Message m) {
@@ -178,7 +236,10 @@ public final class SimCluster {
             long gen = ++timerGeneration[t.ordinal()];
             int inc = incarnation;
             schedule(delayMicros, () -> {
-                if (up && inc == incarnation && gen == timerGeneration[t.ordinal()]) vr.onTimer(t);
+                if (up && inc == incarnation && gen == timerGeneration[t.ordinal()]) {
+                    if (offloads) kernel.maybeDrainBeforeInput(rnd);
+                    vr.onTimer(t);
+                }
             });
         }
 

@@ -22,6 +22,16 @@ class SimRandomTest {
 
     @Test
     void randomFaultSchedules() {
+        runSeeds(false);
+    }
+
+    /** The same schedules with the fast-ack and quorum-pruning programs modelled in front of every replica. */
+    @Test
+    void randomFaultSchedulesWithOffloads() {
+        runSeeds(true);
+    }
+
+    private static void runSeeds(boolean offloads) {
         String one = System.getProperty("electrode.sim.seed");
         int seeds = Integer.getInteger("electrode.sim.seeds", 200);
         List<Long> toRun = new ArrayList<>();
@@ -29,11 +39,14 @@ class SimRandomTest {
         else for (long s = 1; s <= seeds; s++) toRun.add(s);
 
         List<String> failures = new ArrayList<>();
-        long viewChanges = 0, recoveries = 0, stateTransfers = 0, resends = 0, ops = 0;
+        long viewChanges = 0, recoveries = 0, stateTransfers = 0, resends = 0, ops = 0, fastAcked = 0, pruned = 0, sets = 0;
         for (long seed : toRun) {
             try {
-                SimCluster sim = runOne(seed);
+                SimCluster sim = runOne(seed, offloads);
                 for (var r : sim.replicas) {
+                    fastAcked += r.kernel.fastAcked;
+                    pruned += r.kernel.pruned;
+                    sets += r.vr.stats().ackSetsApplied;
                     viewChanges += r.vr.stats().viewChangesCompleted;
                     recoveries += r.vr.stats().recoveriesCompleted;
                     stateTransfers += r.vr.stats().stateTransfersRequested;
@@ -45,21 +58,23 @@ class SimRandomTest {
                 System.err.println(e.getMessage());
             }
         }
-        System.out.printf("simulation: %d seeds, %d ops committed, %d view changes installed, %d recoveries, "
-                + "%d state transfers, %d prepare resends, %d failures%n",
-                toRun.size(), ops, viewChanges, recoveries, stateTransfers, resends, failures.size());
+        System.out.printf("simulation%s: %d seeds, %d ops committed, %d view changes installed, %d recoveries, "
+                + "%d state transfers, %d prepare resends, %d failures%s%n", offloads ? " with offloads" : "",
+                toRun.size(), ops, viewChanges, recoveries, stateTransfers, resends, failures.size(),
+                offloads ? String.format("; kernel model: %d fast acks, %d ACKs pruned, %d ACK sets applied", fastAcked, pruned, sets) : "");
+        if (offloads && toRun.size() >= 50) assertTrue(fastAcked > 0 && pruned > 0 && sets > 0, "the kernel model was exercised");
         if (toRun.size() >= 50) {
             assertTrue(viewChanges > 0 && recoveries > 0 && stateTransfers > 0, "the schedules must exercise every recovery path");
         }
         assertTrue(failures.isEmpty(), failures.size() + " of " + toRun.size() + " seeds failed; first:\n" + (failures.isEmpty() ? "" : failures.get(0)));
     }
 
-    static SimCluster runOne(long seed) {
+    static SimCluster runOne(long seed, boolean offloads) {
         Random plan = new Random(seed * 7919);
         int n = plan.nextBoolean() ? 3 : 5;
         int f = (n - 1) / 2;
         VrSettings settings = VrSettings.DEFAULT.withBatchSize(1 + plan.nextInt(8)).withTimers(10_000, 20_000, 100_000);
-        SimCluster sim = new SimCluster(seed, n, settings, 4);
+        SimCluster sim = new SimCluster(seed, n, settings, 4, offloads);
         int clients = 1 + plan.nextInt(4);
         for (int i = 0; i < clients; i++) sim.addClient(100 + plan.nextInt(300)).start();
 
