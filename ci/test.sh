@@ -13,3 +13,7 @@ if command -v ip >/dev/null && [ "$(id -u)" -eq 0 ]; then
   fi
   echo "no network namespaces left behind"
 fi
+# The eBPF programs must also pass the verifier of the Vagrant VM's kernel (Debian 12, 6.1).
+if [ "$(id -u)" -eq 0 ] && [ "${SKIP_KERNEL_CHECK:-0}" != 1 ]; then
+  bash ci/kernel-check.sh
+fi

@@ -215,9 +215,11 @@ static __always_inline int handle_prepare(struct xdp_md *ctx, struct frame *f, s
 	rec->hdr.batch_start = last + 1 + dstart;
 	rec->hdr.body_len = f->data_len;
 	rec->hdr.reserved = 0;
-	__u32 body_len = f->data_len & (ELECTRODE_SCRATCH_BODY - 1); /* a no-op bound the verifier can see */
+	/* Equal to data_len (1..ELECTRODE_MAX_BODY), written so that every verifier sees 1 <= len <= capacity
+	 * (older ones, e.g. 6.1, do not carry a "!= 0" test over to a copy of the register). */
+	__u32 body_len = ((f->data_len - 1) & (ELECTRODE_SCRATCH_BODY - 1)) + 1;
 	__u32 body_off = (void *)f->body - (void *)(long)ctx->data;
-	if (body_len == 0 || bpf_xdp_load_bytes(ctx, body_off, rec->body, body_len))
+	if (bpf_xdp_load_bytes(ctx, body_off, rec->body, body_len))
 		return XDP_PASS;
 
 	/* Claim opnum: a concurrent CPU that got there first makes this frame go up the stack. */

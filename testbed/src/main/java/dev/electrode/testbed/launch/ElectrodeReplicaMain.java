@@ -1,13 +1,11 @@
 package dev.electrode.testbed.launch;
 
-import dev.electrode.app.KvStore;
 import dev.electrode.bpf.KernelOffloads;
 import dev.electrode.bpf.Offload;
 import dev.electrode.cli.ConfigOption;
+import dev.electrode.cli.ReplicaRunner;
 import dev.electrode.cli.TimingOptions;
 import dev.electrode.config.ClusterConfig;
-import dev.electrode.launch.ReplicaProcess;
-import dev.electrode.server.ReplicaServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +16,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * A replica with the Electrode offloads: attaches the XDP and TC programs to its interface
@@ -77,22 +74,13 @@ public final class ElectrodeReplicaMain implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         KernelOffloads kernel = set.isEmpty() ? null : KernelOffloads.attach(cfg, index, timing.batchSize, set, iface);
-        ReplicaServer server = ReplicaServer.start(cfg, index, timing.settings(), new KvStore(), recover, (status, view, leader) -> {
-            System.out.println("replica " + index + ": status " + status + " view " + view + " leader " + leader);
-            System.out.flush();
-        }, kernel);
-        CountDownLatch stop = new CountDownLatch(1);
-        for (String sig : new String[] {"TERM", "INT"}) sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
-        System.out.println("replica " + index + " " + (recover ? "recovering, " : "") + ReplicaProcess.READY_MARKER + " "
-                + server.endpoint().localAddress() + " offloads " + set + (kernel == null ? "" : " xdp " + kernel.xdpMode()));
-        System.out.flush();
-        stop.await();
-        String stats = server.query(r -> r.stats().toString() + " view=" + r.view() + " commit=" + r.commitNum());
-        String counters = kernel == null ? "" : " bpf " + kernel.bpf().counters();
-        server.close();
-        if (kernel != null) kernel.close();
-        System.out.println("replica " + index + " stopped: " + stats + counters);
-        System.out.flush();
+        try {
+            ReplicaRunner.run(cfg, index, timing.settings(), recover, kernel,
+                    " offloads " + set + (kernel == null ? "" : " xdp " + kernel.xdpMode()),
+                    () -> kernel == null ? "" : " bpf " + kernel.bpf().counters());
+        } finally {
+            if (kernel != null) kernel.close();
+        }
         return 0;
     }
 }
