@@ -1,10 +1,6 @@
 package dev.electrode.testbed.bench;
 
-import dev.electrode.bpf.Counter;
 import dev.electrode.bpf.Offload;
-import dev.electrode.client.LoadGenerator;
-import dev.electrode.netns.NetStats;
-import dev.electrode.testbed.ReplicaNode;
 import dev.electrode.testbed.TestbedEnv;
 import dev.electrode.testbed.TestbedSpec;
 import picocli.CommandLine;
@@ -15,8 +11,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
+import dev.electrode.testbed.bench.ClusterMeasurement.Figures;
 
 /**
  * The project's main job: a replica cluster in network namespaces, the same closed-loop
@@ -44,10 +40,6 @@ public final class MainJob implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "1", description = "VR batch size (default: ${DEFAULT-VALUE})")
     int batchSize;
 
-    /** What one mode measured. */
-    record Figures(String mode, LoadGenerator.Result load, double leaderCpuUs, double followerCpuUs, double leaderOut, double leaderIn,
-                   double followerIn, double clones, double fastAcks, double pruned, String xdpMode) {}
-
     public static void main(String[] args) {
         System.exit(new CommandLine(new MainJob()).execute(args));
     }
@@ -70,61 +62,15 @@ public final class MainJob implements Callable<Integer> {
         System.out.printf("%n[%s] building the topology and starting the replicas...%n", mode);
         TestbedEnv env = new TestbedEnv(spec, Path.of("target", "main-job", mode.replace(' ', '-')));
         try {
-            LoadGenerator.run(env.client(), clients, Duration.ofSeconds(warmup), Duration.ofSeconds(1), valueSize, 1000);
-            long[] cpu0 = cpu(env);
-            List<Map<String, Long>> snmp0 = snmp(env);
-            Map<Counter, Long> leader0 = counters(env, 0), follower0 = counters(env, 1);
             System.out.printf("[%s] measuring for %d s...%n", mode, duration);
-            LoadGenerator.Result r = LoadGenerator.run(env.client(), clients, Duration.ZERO, Duration.ofSeconds(duration), valueSize, 1000);
-            long[] cpu1 = cpu(env);
-            List<Map<String, Long>> snmp1 = snmp(env);
-            Map<Counter, Long> leader1 = counters(env, 0), follower1 = counters(env, 1);
-            // Operations the cluster committed in the window (clients measured only completed ones inside it).
-            double ops = Math.max(1, r.ops());
-            double followerCpu = 0, followerIn = 0;
-            for (int i = 1; i < replicas; i++) {
-                followerCpu += cpu1[i] - cpu0[i];
-                followerIn += delta(snmp0, snmp1, i, "Udp.InDatagrams");
-            }
-            int followers = Math.max(1, replicas - 1);
-            System.out.printf("[%s] %s%n", mode, r.summary());
-            return new Figures(mode, r, (cpu1[0] - cpu0[0]) / 1000.0 / ops, followerCpu / followers / 1000.0 / ops,
-                    delta(snmp0, snmp1, 0, "Udp.OutDatagrams") / ops, delta(snmp0, snmp1, 0, "Udp.InDatagrams") / ops,
-                    followerIn / followers / ops,
-                    (get(leader1, Counter.CLONES_SENT) - get(leader0, Counter.CLONES_SENT)) / ops,
-                    (get(follower1, Counter.FAST_ACKED) - get(follower0, Counter.FAST_ACKED)) / ops,
-                    (get(leader1, Counter.ACK_PRUNED) - get(leader0, Counter.ACK_PRUNED)) / ops,
-                    offloads.isEmpty() ? "-" : env.offloads(0).xdpMode().toString());
+            Figures f = ClusterMeasurement.measure(env, mode, !offloads.isEmpty(), clients, Duration.ofSeconds(warmup),
+                    Duration.ofSeconds(duration), valueSize);
+            System.out.printf("[%s] %s%n", mode, f.load().summary());
+            return f;
         } finally {
             List<String> left = env.close(false);
             if (!left.isEmpty()) System.err.println("warning: namespaces left behind: " + left);
         }
-    }
-
-    private long[] cpu(TestbedEnv env) {
-        long[] c = new long[replicas];
-        for (int i = 0; i < replicas; i++) c[i] = ((ReplicaNode.InJvm) env.replica(i)).server().protocolThreadCpuNanos();
-        return c;
-    }
-
-    private List<Map<String, Long>> snmp(TestbedEnv env) {
-        List<Map<String, Long>> l = new ArrayList<>();
-        for (int i = 0; i < replicas; i++) l.add(NetStats.snmp(env.host(i).ns()));
-        return l;
-    }
-
-    private static Map<Counter, Long> counters(TestbedEnv env, int i) {
-        try {
-            return env.offloads(i).bpf().counters();
-        } catch (IllegalStateException plain) {
-            return Map.of();
-        }
-    }
-
-    private static long get(Map<Counter, Long> m, Counter c) { return m.getOrDefault(c, 0L); }
-
-    private static long delta(List<Map<String, Long>> a, List<Map<String, Long>> b, int i, String key) {
-        return b.get(i).get(key) - a.get(i).get(key);
     }
 
     private void print(List<Figures> f) {
