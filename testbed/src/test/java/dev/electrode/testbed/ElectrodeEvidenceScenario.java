@@ -60,7 +60,7 @@ abstract class ElectrodeEvidenceScenario {
         // Quiet point: remember how much each capture and counter holds.
         int[] hostSkip = new int[n], switchSkip = new int[n];
         List<Map<String, Long>> before = new ArrayList<>();
-        awaitStableCaptures(env);
+        awaitCaptured(env, WARMUP);
         for (int i = 0; i < n; i++) {
             hostSkip[i] = env.wire(i).count();
             switchSkip[i] = env.switchWire(i).count();
@@ -74,7 +74,7 @@ abstract class ElectrodeEvidenceScenario {
         for (int i = 0; i < OPS; i++) s.invokeSync(KvOps.put("k" + i, "v" + i));
         long last = WARMUP + OPS;
         env.awaitCommitted(last, Duration.ofSeconds(10));
-        awaitStableCaptures(env);
+        awaitCaptured(env, last);
 
         InetAddress leader = env.host(0).address();
         List<WireFrame> leaderEth = after(env.wire(0), hostSkip[0]);
@@ -137,14 +137,32 @@ abstract class ElectrodeEvidenceScenario {
         for (int i = 1; i < n; i++) assertEquals(digest, env.inJvm(i).store(kv -> kv.digest()), "replica " + i + " state");
     }
 
-    private static void awaitStableCaptures(TestbedEnv env) {
+    /**
+     * Waits until every capture holds the frames of operation {@code op} (the capture threads
+     * can lag behind the traffic on a loaded machine), then until the captures stop growing.
+     */
+    private static void awaitCaptured(TestbedEnv env, long op) {
+        int n = env.replicaCount();
+        InetAddress leader = env.host(0).address();
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            if (env.wire(0).ofType(MessageType.REPLY).withOpnum(op).count() < 1) return false;
+            if (env.switchWire(0).where(f -> isAck(f) && f.dst().equals(leader) && f.opnum() == op, "acks").count() < n - 1) return false;
+            for (int i = 1; i < n; i++) {
+                InetAddress me = env.host(i).address();
+                if (env.switchWire(i).where(f -> f.type() == MessageType.PREPARE && f.opnum() == op, "prepare").count() < 1) return false;
+                if (env.switchWire(i).where(f -> isAck(f) && f.src().equals(me) && f.opnum() == op, "ack").count() < 1) return false;
+                if (env.wire(i).where(f -> f.type() == MessageType.COMMIT && f.opnum() >= op, "commit").count() < 1) return false;
+            }
+            return true;
+        });
         int[] lastSeen = {-1};
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> {
+        int[] stableRounds = {0};
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(150)).until(() -> {
             int total = 0;
-            for (int i = 0; i < env.replicaCount(); i++) total += env.wire(i).count() + env.switchWire(i).count();
-            boolean stable = total == lastSeen[0];
+            for (int i = 0; i < n; i++) total += env.wire(i).count() + env.switchWire(i).count();
+            stableRounds[0] = total == lastSeen[0] ? stableRounds[0] + 1 : 0;
             lastSeen[0] = total;
-            return stable;
+            return stableRounds[0] >= 2;
         });
     }
 }

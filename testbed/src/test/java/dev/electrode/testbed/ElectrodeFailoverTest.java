@@ -102,8 +102,20 @@ class ElectrodeFailoverTest {
         return n;
     }
 
-    /** The highest opnum any PREPARE on the new leader's wire carried so far. */
+    /**
+     * The highest opnum any PREPARE on the new leader's wire carried so far, once the capture
+     * has caught up (it is read again until the value holds for three polls; heartbeats are
+     * COMMITs, so it settles while the cluster is idle).
+     */
     private static long lastOpSeen(TestbedEnv env) {
-        return env.wire(1).ofType(MessageType.PREPARE).frames().stream().mapToLong(WireFrame::opnum).max().orElse(0);
+        long[] last = {-1};
+        int[] stable = {0};
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(150)).until(() -> {
+            long max = env.wire(1).ofType(MessageType.PREPARE).frames().stream().mapToLong(WireFrame::opnum).max().orElse(0);
+            stable[0] = max == last[0] ? stable[0] + 1 : 0;
+            last[0] = max;
+            return stable[0] >= 3;
+        });
+        return last[0];
     }
 }

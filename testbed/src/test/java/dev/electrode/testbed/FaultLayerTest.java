@@ -48,12 +48,17 @@ class FaultLayerTest {
         }
         // The capture on host 0 holds what left it (7 rounds of 5, dropped or not: faults act in the
         // switch) and what reached it (3 rounds of 5), read back by tcpdump.
-        env.capture(0).flush();
-        String dump = Commands.run(List.of("tcpdump", "-nn", "-r", env.capture(0).file().toString(), "udp port 4000"));
-        long out = dump.lines().filter(l -> l.contains("10.220.0.10.4000 > 10.220.0.11.4000: UDP")).count();
-        long in = dump.lines().filter(l -> l.contains("10.220.0.11.4000 > 10.220.0.10.4000: UDP")).count();
-        assertEquals(35, out, dump);
-        assertEquals(15, in, dump);
+        String[] dump = {""};
+        // The capture thread can lag behind on a loaded machine: read the file until all frames are in.
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> {
+            env.capture(0).flush();
+            dump[0] = Commands.run(List.of("tcpdump", "-nn", "-r", env.capture(0).file().toString(), "udp port 4000"));
+            return dump[0].lines().count() >= 50;
+        });
+        long out = dump[0].lines().filter(l -> l.contains("10.220.0.10.4000 > 10.220.0.11.4000: UDP")).count();
+        long in = dump[0].lines().filter(l -> l.contains("10.220.0.11.4000 > 10.220.0.10.4000: UDP")).count();
+        assertEquals(35, out, dump[0]);
+        assertEquals(15, in, dump[0]);
     }
 
     @Test
