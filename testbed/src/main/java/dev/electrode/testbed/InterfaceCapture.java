@@ -23,13 +23,17 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class InterfaceCapture implements AutoCloseable {
     /** UDP port of the start-up probe (discard): captured, but not part of any test's traffic. */
     public static final int PROBE_PORT = 9;
+    /** Bytes kept per frame: all of a frame on the testbed's 1500-byte-MTU links. */
+    public static final int SNAPLEN = 2048;
 
     private final PcapHandle handle;
     private final PcapDumper dumper;
     private final Thread loop;
     private final Path file;
     private final AtomicLong packets = new AtomicLong();
+    private final AtomicLong loopRestarts = new AtomicLong();
     private volatile Throwable failure;
+    private volatile boolean closed;
 
     private InterfaceCapture(PcapHandle handle, PcapDumper dumper, Path file) {
         this.handle = handle;
@@ -38,21 +42,27 @@ public final class InterfaceCapture implements AutoCloseable {
         CountDownLatch started = new CountDownLatch(1);
         this.loop = new Thread(() -> {
             started.countDown();
-            try {
-                handle.loop(-1, (byte[] raw) -> {
-                    try {
-                        synchronized (dumper) {
-                            dumper.dumpRaw(raw, handle.getTimestamp());
-                        }
-                        packets.incrementAndGet();
-                    } catch (Exception e) {
-                        failure = e;
+            org.pcap4j.core.RawPacketListener listener = raw -> {
+                try {
+                    synchronized (dumper) {
+                        dumper.dumpRaw(raw, handle.getTimestamp());
                     }
-                });
-            } catch (InterruptedException e) {
-                // breakLoop(): the capture is over
-            } catch (Exception e) {
-                failure = e;
+                    packets.incrementAndGet();
+                } catch (Exception e) {
+                    failure = e;
+                }
+            };
+            // pcap_loop can return before breakLoop(); while the capture is open, go on looping.
+            while (!closed) {
+                try {
+                    handle.loop(-1, listener);
+                } catch (InterruptedException e) {
+                    if (closed) break; // breakLoop(): the capture is over
+                } catch (Exception e) {
+                    failure = e;
+                    if (closed) break;
+                }
+                if (!closed) loopRestarts.incrementAndGet();
             }
         }, "capture-" + file.getFileName());
         loop.setDaemon(true);
@@ -76,9 +86,11 @@ public final class InterfaceCapture implements AutoCloseable {
     public static InterfaceCapture start(NetNamespace ns, String ifname, Path file, NetNamespace probeFrom, InetAddress broadcast) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            PcapHandle h = ns.call(() -> new PcapHandle.Builder(ifname).snaplen(65536)
+            // The ring holds bufferSize / snaplen frames: a 64 kB snaplen left room for ~120 and the kernel
+            // dropped frames while the capture thread waited for a core. Testbed links have a 1500-byte MTU.
+            PcapHandle h = ns.call(() -> new PcapHandle.Builder(ifname).snaplen(SNAPLEN)
                     .promiscuousMode(PcapNetworkInterface.PromiscuousMode.PROMISCUOUS)
-                    .timeoutMillis(20).immediateMode(true).bufferSize(8 << 20).build());
+                    .timeoutMillis(20).immediateMode(true).bufferSize(16 << 20).build());
             PcapDumper d = h.dumpOpen(file.toString());
             InterfaceCapture c = new InterfaceCapture(h, d, file);
             c.confirmRunning(probeFrom, broadcast);
@@ -113,6 +125,29 @@ public final class InterfaceCapture implements AutoCloseable {
     /** Frames captured so far. */
     public long packets() { return packets.get(); }
 
+    /** Frames the kernel dropped before this capture could read them (0 if unknown). */
+    public long dropped() {
+        try {
+            var st = handle.getStats();
+            return st.getNumPacketsDropped() + st.getNumPacketsDroppedByIf();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /** A line for failure reports: frames captured, frames the kernel dropped, loop restarts, last error. */
+    public String diagnostics() {
+        String drops;
+        try {
+            var st = handle.getStats();
+            drops = st.getNumPacketsDropped() + " dropped by the kernel, " + st.getNumPacketsDroppedByIf() + " by the interface";
+        } catch (Exception e) {
+            drops = "no stats (" + e.getMessage() + ")";
+        }
+        return file.getFileName() + ": " + packets.get() + " frames, " + drops + ", loop restarts " + loopRestarts.get()
+                + ", thread " + (loop.isAlive() ? "alive" : "dead") + (failure == null ? "" : ", last error " + failure);
+    }
+
     /** Writes buffered frames to the file, so it can be read while the capture goes on. */
     public void flush() {
         try {
@@ -126,6 +161,7 @@ public final class InterfaceCapture implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         try {
             handle.breakLoop();
             loop.join(TimeUnit.SECONDS.toMillis(5));

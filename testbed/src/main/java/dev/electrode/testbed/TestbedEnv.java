@@ -186,6 +186,14 @@ public final class TestbedEnv implements AutoCloseable {
         return WireLog.read(c.file());
     }
 
+    /** One line per capture: frames, kernel drops, loop restarts (for failure reports). */
+    public String captureDiagnostics() {
+        StringBuilder sb = new StringBuilder();
+        captures.values().forEach(c -> sb.append("  ").append(c.diagnostics()).append('\n'));
+        switchCaptures.values().forEach(c -> sb.append("  ").append(c.diagnostics()).append('\n'));
+        return sb.toString();
+    }
+
     /** Capture files of this testbed. */
     public List<Path> captureFiles() {
         List<Path> all = new ArrayList<>(captures.values().stream().map(InterfaceCapture::file).toList());

@@ -40,6 +40,10 @@ public final class WireLog {
                     break;
                 } catch (java.util.concurrent.TimeoutException e) {
                     continue;
+                } catch (org.pcap4j.core.PcapNativeException e) {
+                    // A capture still being written may end in a partly written record: read up to it.
+                    if (String.valueOf(e.getMessage()).contains("truncated dump file")) break;
+                    throw e;
                 }
                 long ts = h.getTimestamp().getTime() * 1000 + (h.getTimestamp().getNanos() / 1000) % 1000;
                 WireFrame f = decode(raw, ts);

@@ -103,7 +103,7 @@ class ElectrodeFailoverTest {
     }
 
     /**
-     * The highest opnum any PREPARE on the new leader's wire carried so far, once the capture
+     * The highest opnum of the PREPAREs the new leader sent so far, once the capture
      * has caught up (it is read again until the value holds for three polls; heartbeats are
      * COMMITs, so it settles while the cluster is idle).
      */
@@ -111,7 +111,9 @@ class ElectrodeFailoverTest {
         long[] last = {-1};
         int[] stable = {0};
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(150)).until(() -> {
-            long max = env.wire(1).ofType(MessageType.PREPARE).frames().stream().mapToLong(WireFrame::opnum).max().orElse(0);
+            // The switch side of the new leader's veth sees every PREPARE it sends (the host side can miss one).
+            long max = env.switchWire(1).ofType(MessageType.PREPARE).from(env.host(1).address()).frames().stream()
+                    .mapToLong(WireFrame::opnum).max().orElse(0);
             stable[0] = max == last[0] ? stable[0] + 1 : 0;
             last[0] = max;
             return stable[0] >= 3;
