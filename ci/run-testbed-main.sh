@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the project (installing what is missing) and runs a main class of the testbed module
+# with its runtime class path: ci/run-testbed-main.sh NAME CLASS [ARGS...]. Needs root
+# (network namespaces, eBPF); NAME is used in error messages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+name=$1 class=$2
+shift 2
+if [ "$(id -u)" -ne 0 ]; then
+  echo "$name: needs root for network namespaces and eBPF (try: sudo bash ci/$name.sh)" >&2
+  exit 1
+fi
+bash ci/setup-host.sh >/dev/null
+mvn -B -ntp -q -DskipTests install
+mvn -B -ntp -q -pl testbed dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime
+exec java -XX:+UseSerialGC -cp "testbed/target/classes:$(cat testbed/target/classpath.txt)" "$class" "$@"
