@@ -11,8 +11,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # Packages: the eBPF toolchain (clang/llvm/libbpf/bpftool), networking tools for the
-# namespace testbed (iproute2, nftables, tcpdump, libpcap), and the Java build.
-PKGS=(clang llvm libbpf-dev libbpf1 iproute2 nftables tcpdump libpcap-dev ethtool procps)
+# namespace testbed (iproute2, nftables, tcpdump, libpcap), fonts for the benchmark's PNG
+# plots (headless AWT needs fontconfig and one font), and the Java build.
+PKGS=(clang llvm libbpf-dev libbpf1 iproute2 nftables tcpdump libpcap-dev ethtool procps fontconfig fonts-dejavu-core)
 
 # bpftool is its own package on Debian 12; Ubuntu ships it in linux-tools.
 bpftool_pkg() {

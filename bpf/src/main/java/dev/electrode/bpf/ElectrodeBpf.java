@@ -259,6 +259,9 @@ public final class ElectrodeBpf implements AutoCloseable {
         Pointer link = lib.bpf_program__attach_xdp(prog, idx);
         if (link == null) {
             int err = rt.getLastError();
+            if (err == 34 /* ERANGE */)
+                throw new BpfException("attach XDP " + program + " to " + ifname + ": the link's MTU is too large for single-buffer "
+                        + "XDP (on a veth the peer's MTU may be at most 3506 with 4 KiB pages); lower the MTU", err);
             if (err != 16 /* EBUSY */ && err != 17 /* EEXIST */)
                 throw new BpfException("attach XDP " + program + " to " + ifname + ": " + LibBpf.describe(err), err);
             // A netlink attachment from an earlier run that was killed: remove it and retry.

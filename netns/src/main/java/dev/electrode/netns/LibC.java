@@ -32,6 +32,15 @@ public interface LibC {
     /** poll(2) on an array of struct pollfd {int fd; short events; short revents;}. */
     @SaveError int poll(jnr.ffi.Pointer fds, long nfds, int timeoutMs);
 
+    /** sched_setaffinity(2): {@code pid} 0 is the calling thread; the mask is a cpu_set_t bit array. */
+    @SaveError int sched_setaffinity(int pid, long cpusetsize, jnr.ffi.Pointer mask);
+
+    /** sched_getaffinity(2) (glibc: 0 on success). */
+    @SaveError int sched_getaffinity(int pid, long cpusetsize, jnr.ffi.Pointer mask);
+
+    /** gettid(2): the calling thread's kernel id. */
+    int gettid();
+
     /** The process-wide binding. */
     LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
 

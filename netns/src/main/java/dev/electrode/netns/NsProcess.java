@@ -46,6 +46,16 @@ public final class NsProcess implements AutoCloseable {
 
     public boolean isAlive() { return process.isAlive(); }
 
+    /** Pins every thread of the process to {@code cpus}; threads it starts later inherit their creator's CPUs. */
+    public void pinTo(dev.electrode.netns.cpu.CpuSet cpus) {
+        java.nio.file.Path tasks = java.nio.file.Path.of("/proc", Long.toString(pid()), "task");
+        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(tasks)) {
+            for (java.nio.file.Path t : s.toList()) dev.electrode.netns.cpu.Affinity.pin(Integer.parseInt(t.getFileName().toString()), cpus);
+        } catch (java.io.IOException e) {
+            throw new NetnsException("cannot list threads of " + this + ": " + e.getMessage(), e);
+        }
+    }
+
     public Path stdout() { return stdout; }
 
     public Path stderr() { return stderr; }

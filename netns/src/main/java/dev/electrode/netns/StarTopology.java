@@ -54,6 +54,15 @@ public final class StarTopology implements AutoCloseable {
         }
     }
 
+    /** Sets the MTU of every link: both ends of each host's veth and the bridge. */
+    public void setMtu(int mtu) {
+        for (Host h : hosts) {
+            Links.mtu(h.ns(), h.ifname(), mtu);
+            Links.mtu(sw, h.switchPort(), mtu);
+        }
+        Links.mtu(sw, "br0", mtu);
+    }
+
     public NetNamespace switchNamespace() { return sw; }
 
     public List<Host> hosts() { return hosts; }

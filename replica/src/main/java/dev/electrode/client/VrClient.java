@@ -110,6 +110,17 @@ public final class VrClient implements AutoCloseable {
         return result;
     }
 
+    /** Runs {@code task} on the client's event-loop thread and waits for it (e.g. to pin that thread to CPUs). */
+    public void runOnEventLoop(Runnable task) throws InterruptedException {
+        try {
+            loop.submit(task).get(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("task on the client event loop failed: " + e.getCause(), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("client event loop did not run the task within 5 s", e);
+        }
+    }
+
     @Override
     public void close() {
         try {

@@ -37,6 +37,10 @@ public final class ReplicaServer implements AutoCloseable {
     private final int batchSize;
     private ScheduledFuture<?> drainTimer;
     private long fastPreparesDrained;
+    // True once the ring was drained while this replica led in NORMAL status: the kernel does not
+    // fast-ack on the leader, so until the next status change the ring stays empty and the leader
+    // skips it on its hot path.
+    private boolean drainedAsLeader;
     private long fastPrepareParseErrors;
     /** How often the kernel log is drained when no datagram wakes the replica up. */
     private static final long DRAIN_PERIOD_MICROS = 500;
@@ -67,14 +71,27 @@ public final class ReplicaServer implements AutoCloseable {
             if (offloads != null) offloads.controlChanged(core.status(), core.view(), core.leaderOf(core.view()), core.lastOp());
             core.start();
             endpoint.flush();
-            if (offloads != null && offloads.fastAck()) {
-                drainTimer = endpoint.eventLoop().scheduleAtFixedRate(() -> {
-                    drainKernelLog();
-                    endpoint.flush();
-                }, DRAIN_PERIOD_MICROS, DRAIN_PERIOD_MICROS, TimeUnit.MICROSECONDS);
-            }
+            updateDrainTimer();
             return null;
         });
+    }
+
+    /**
+     * The periodic ring drain runs while the kernel may fast-ack for this replica, i.e. while it
+     * is not the active leader; the leader would only wake up to find the ring empty.
+     */
+    private void updateDrainTimer() {
+        if (offloads == null || !offloads.fastAck() || closed) return;
+        boolean wanted = !core.isActiveLeader();
+        if (wanted && drainTimer == null) {
+            drainTimer = endpoint.eventLoop().scheduleAtFixedRate(() -> {
+                drainKernelLog();
+                endpoint.flush();
+            }, DRAIN_PERIOD_MICROS, DRAIN_PERIOD_MICROS, TimeUnit.MICROSECONDS);
+        } else if (!wanted && drainTimer != null) {
+            drainTimer.cancel(false);
+            drainTimer = null;
+        }
     }
 
     /**
@@ -111,7 +128,8 @@ public final class ReplicaServer implements AutoCloseable {
 
     /** Applies the Prepares the kernel acknowledged, in the order the ring holds them. */
     private void drainKernelLog() {
-        if (offloads == null || !offloads.fastAck()) return;
+        if (offloads == null || !offloads.fastAck() || drainedAsLeader) return;
+        boolean leading = core.isActiveLeader();
         offloads.drain(body -> {
             PrepareMessage p;
             try {
@@ -123,6 +141,10 @@ public final class ReplicaServer implements AutoCloseable {
             fastPreparesDrained++;
             core.onFastAckedPrepare(p);
         });
+        // The kernel learnt of the leadership before this drain (statusChanged writes it at once), so
+        // nothing newer can appear; a record racing that write would be of the old view, which a new
+        // leader ignores anyway.
+        if (leading && core.isActiveLeader()) drainedAsLeader = true;
     }
 
     public ClusterConfig config() { return config; }
@@ -222,6 +244,9 @@ public final class ReplicaServer implements AutoCloseable {
             // Only the kernel state here (this runs inside the core): it stops fast acks at once, and
             // what the kernel acknowledged before is drained before the core's next input.
             if (offloads != null) offloads.controlChanged(status, view, leader, core.lastOp());
+            drainedAsLeader = false;
+            // The core is mid-transition here; decide on the timer once it has finished.
+            if (offloads != null && offloads.fastAck()) endpoint.eventLoop().execute(ReplicaServer.this::updateDrainTimer);
             if (statusListener != null) statusListener.statusChanged(status, view, leader);
         }
 

@@ -5,6 +5,9 @@ import dev.electrode.client.VrClient;
 import dev.electrode.config.ClusterConfig;
 import dev.electrode.netns.Names;
 import dev.electrode.netns.StarTopology;
+import dev.electrode.netns.cpu.Affinity;
+import dev.electrode.netns.cpu.CpuSet;
+import dev.electrode.netns.cpu.ThreadedNapi;
 import dev.electrode.vr.Status;
 import dev.electrode.vr.VrSettings;
 
@@ -41,6 +44,7 @@ public final class TestbedEnv implements AutoCloseable {
     private final List<dev.electrode.bpf.KernelOffloads> kernelOffloads = new ArrayList<>();
     private dev.electrode.bpf.ElectrodeBpf peerPass; // XDP_PASS on the switch side, for XDP_TX delivery
     private final List<String> namespaces = new ArrayList<>();
+    private final Map<Integer, List<Integer>> napiThreads = new LinkedHashMap<>();
     private Faults faults;
     private VrClient client;
     private final Thread shutdownHook = new Thread(this::closeQuietly, "testbed-teardown");
@@ -57,6 +61,7 @@ public final class TestbedEnv implements AutoCloseable {
         Names.sweepLeftovers();
         this.topology = StarTopology.create("tb", n + 1, SUBNET);
         Runtime.getRuntime().addShutdownHook(shutdownHook);
+        if (spec.mtu() != 0) topology.setMtu(spec.mtu());
         namespaces.add(topology.switchNamespace().name());
         topology.hosts().forEach(h -> namespaces.add(h.ns().name()));
         List<InetSocketAddress> addrs = new ArrayList<>();
@@ -80,11 +85,46 @@ public final class TestbedEnv implements AutoCloseable {
                 }
             }
             if (spec.cluster()) startCluster();
+            if (spec.placement() != null) applyPlacement(spec.placement());
         } catch (RuntimeException | IOException e) {
             closeQuietly();
             throw e instanceof RuntimeException r ? r : new TestbedException(e.toString(), e);
         }
     }
+
+    /**
+     * Pins every host's kernel receive work (threaded NAPI on its interface), its replica's event
+     * loop (or whole process) and the client's event loop to the host's CPUs.
+     */
+    private void applyPlacement(CpuPlacement placement) {
+        int n = replicaCount();
+        for (StarTopology.Host h : topology.hosts()) {
+            CpuSet cpus = placement.of(h.index(), n);
+            List<Integer> tids = ThreadedNapi.enable(h.ns(), h.ifname(), topology.switchNamespace(), h.switchPort());
+            for (int tid : tids) Affinity.pin(tid, cpus);
+            napiThreads.put(h.index(), tids);
+        }
+        try {
+            for (ReplicaNode r : replicas) {
+                CpuSet cpus = placement.of(r.index(), n);
+                if (r instanceof ReplicaNode.InJvm j) j.server().query(core -> {
+                    Affinity.pinCurrentThread(cpus);
+                    return null;
+                });
+                else if (r instanceof ReplicaNode.Process p) p.process().pinTo(cpus);
+            }
+            if (client != null) {
+                CpuSet cpus = placement.of(n, n);
+                client.runOnEventLoop(() -> Affinity.pinCurrentThread(cpus));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TestbedException("interrupted while pinning threads", e);
+        }
+    }
+
+    /** The ids of host {@code host}'s NAPI kernel threads (empty without a {@link CpuPlacement}). */
+    public List<Integer> napiThreads(int host) { return napiThreads.getOrDefault(host, List.of()); }
 
     private String hostName(int i) { return i == replicaCount() ? "client" : "replica" + i; }
 

@@ -1,14 +1,16 @@
 package dev.electrode.testbed.bench;
 
 import dev.electrode.bpf.Offload;
+import dev.electrode.netns.cpu.CpuSet;
+import dev.electrode.testbed.CpuPlacement;
 import dev.electrode.testbed.TestbedEnv;
 import dev.electrode.testbed.TestbedSpec;
+import dev.electrode.testbed.bench.ClusterMeasurement.Cell;
 import dev.electrode.testbed.bench.ClusterMeasurement.Figures;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,11 +20,11 @@ import java.util.*;
 import java.util.concurrent.Callable;
 
 /**
- * Electrode against plain VR, per offload and together, for several cluster sizes and client
- * counts. Repetitions are interleaved (every mode once per round, in a rotated order) so that
- * machine noise hits all modes alike; the physical limit (a UDP echo over the same stack) is
- * measured in the same run. Writes a CSV of every measurement and a JSON summary with the
- * machine description.
+ * Electrode against plain VR, per offload and together, for several cluster sizes, CPU
+ * placements, request sizes and client counts. Repetitions are interleaved (every mode once
+ * per round, in a rotated order) so that machine noise hits all modes alike; the physical
+ * limit (a UDP echo over the same stack and placement) is measured in the same run. Writes a
+ * CSV of every measurement, a JSON summary with the machine description, and PNG plots.
  */
 @Command(name = "electrode-bench", mixinStandardHelpOptions = true,
         description = "Benchmark plain VR and the Electrode offloads on a namespace cluster.")
@@ -37,12 +39,30 @@ public final class BenchmarkSuite implements Callable<Integer> {
         MODES.put("all", List.of(Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE));
     }
 
+    /** Placements: "naive" leaves threads and kernel receive work where the scheduler puts them. */
+    static final List<String> PLACEMENTS = List.of("pinned", "naive");
+
     @Option(names = "--replicas", split = ",", defaultValue = "3,5,7", description = "cluster sizes (default: ${DEFAULT-VALUE})")
     List<Integer> replicas;
 
     @Option(names = "--modes", split = ",", defaultValue = "plain,broadcast,fast-ack,quorum-prune,all",
             description = "modes (default: ${DEFAULT-VALUE})")
     List<String> modes;
+
+    @Option(names = "--placement", split = ",", defaultValue = "pinned,naive",
+            description = "pinned: every host (replica, client) owns CPUs where its event loop and its kernel receive work "
+                    + "(threaded NAPI) run; naive: no pinning, receive work runs in softirq on the sender's CPU "
+                    + "(default: ${DEFAULT-VALUE})")
+    List<String> placements;
+
+    @Option(names = "--leader-cpus", description = "CPUs of replica 0, the leader (default: the first online CPU)")
+    String leaderCpus;
+
+    @Option(names = "--follower-cpus", description = "CPUs shared by the other replicas (default: the other online CPUs)")
+    String followerCpus;
+
+    @Option(names = "--client-cpus", description = "CPUs of the client (default: the last online CPU)")
+    String clientCpus;
 
     @Option(names = "--clients", split = ",", defaultValue = "1,16", description = "closed-loop clients (default: ${DEFAULT-VALUE})")
     List<Integer> clients;
@@ -56,14 +76,25 @@ public final class BenchmarkSuite implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "2", description = "seconds of warm-up per cell (default: ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--value-size", defaultValue = "64", description = "bytes per put (default: ${DEFAULT-VALUE})")
-    int valueSize;
+    @Option(names = {"--value-sizes", "--value-size"}, split = ",", defaultValue = "64",
+            description = "bytes per put, one cell per size (default: ${DEFAULT-VALUE})")
+    List<Integer> valueSizes;
 
     @Option(names = "--batch-size", defaultValue = "1", description = "VR batch size (default: ${DEFAULT-VALUE})")
     int batchSize;
 
+    @Option(names = "--mtu", defaultValue = "1500", description = "MTU of every link (default: ${DEFAULT-VALUE})")
+    int mtu;
+
+    @Option(names = "--jvm-warmup", defaultValue = "8",
+            description = "seconds of unrecorded load per mode before the first cell, so the JIT has compiled the hot paths "
+                    + "before anything is measured (default: ${DEFAULT-VALUE})")
+    int jvmWarmup;
+
     @Option(names = "--out", defaultValue = "target/bench", description = "result directory (default: ${DEFAULT-VALUE})")
     Path out;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new BenchmarkSuite()).execute(args));
@@ -71,130 +102,106 @@ public final class BenchmarkSuite implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        for (String m : modes) if (!MODES.containsKey(m)) throw new CommandLine.ParameterException(new CommandLine(this),
-                "unknown mode '" + m + "' (" + String.join(", ", MODES.keySet()) + ")");
-        for (int n : replicas) if (n < 1 || n % 2 == 0 || n > 15) throw new CommandLine.ParameterException(new CommandLine(this),
-                "--replicas values must be odd, 1..15, got " + n);
+        CpuPlacement placement = validate();
         Path dir = out.resolve(Instant.now().toString().replace(':', '-'));
         Files.createDirectories(dir);
-        List<Figures> all = new ArrayList<>();
-        Map<String, Double> limits = new LinkedHashMap<>();
-        for (int n : replicas) {
-            for (int rep = 0; rep < repetitions; rep++) {
-                List<String> order = new ArrayList<>(modes);
-                Collections.rotate(order, -rep); // a different mode goes first in every round
-                for (String mode : order) all.addAll(runCell(n, mode, rep, limits));
-            }
-        }
-        writeCsv(dir.resolve("measurements.csv"), all, limits);
-        writeJson(dir.resolve("summary.json"), all, limits);
-        printTable(all, limits);
+        BenchReport report = new BenchReport(settings(placement));
+        System.out.println(report.settings());
+        warmUpJvm();
+        for (int n : replicas)
+            for (String place : placements)
+                for (int size : valueSizes)
+                    for (int rep = 0; rep < repetitions; rep++) {
+                        List<String> order = new ArrayList<>(modes);
+                        Collections.rotate(order, -rep); // a different mode goes first in every round
+                        for (String mode : order)
+                            runTestbed(n, mode, place, size, rep, place.equals("pinned") ? placement : null, report);
+                    }
+        report.writeCsv(dir.resolve("measurements.csv"));
+        report.writeJson(dir.resolve("summary.json"));
+        List<Path> plots = BenchPlots.write(report, dir);
+        report.printTable();
         System.out.println("\nresults: " + dir.toAbsolutePath());
+        plots.forEach(p -> System.out.println("plot: " + p.toAbsolutePath()));
         return 0;
     }
 
-    private List<Figures> runCell(int n, String mode, int rep, Map<String, Double> limits) throws Exception {
+    private CpuPlacement validate() {
+        CommandLine cl = spec.commandLine();
+        for (String m : modes) if (!MODES.containsKey(m)) throw new CommandLine.ParameterException(cl,
+                "unknown mode '" + m + "' (" + String.join(", ", MODES.keySet()) + ")");
+        for (String p : placements) if (!PLACEMENTS.contains(p)) throw new CommandLine.ParameterException(cl,
+                "unknown placement '" + p + "' (" + String.join(", ", PLACEMENTS) + ")");
+        for (int n : replicas) if (n < 1 || n % 2 == 0 || n > 15) throw new CommandLine.ParameterException(cl,
+                "--replicas values must be odd, 1..15, got " + n);
+        for (int c : clients) if (c < 1) throw new CommandLine.ParameterException(cl, "--clients values must be at least 1, got " + c);
+        for (int v : valueSizes) if (v < 0 || v > 1_000_000) throw new CommandLine.ParameterException(cl,
+                "--value-sizes values must be 0..1000000 bytes, got " + v);
+        if (mtu < 576 || mtu > 65535) throw new CommandLine.ParameterException(cl, "--mtu must be 576..65535, got " + mtu);
+        if (repetitions < 1 || duration < 1 || warmup < 0 || jvmWarmup < 0) throw new CommandLine.ParameterException(cl,
+                "--repetitions and --duration must be at least 1, --warmup and --jvm-warmup at least 0");
+        CpuPlacement d = CpuPlacement.defaults();
+        try {
+            return new CpuPlacement(leaderCpus == null ? d.leader() : CpuSet.parse(leaderCpus),
+                    followerCpus == null ? d.followers() : CpuSet.parse(followerCpus),
+                    clientCpus == null ? d.client() : CpuSet.parse(clientCpus));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, e.getMessage());
+        }
+    }
+
+    private BenchReport.Settings settings(CpuPlacement placement) {
+        return new BenchReport.Settings(List.copyOf(replicas), List.copyOf(modes), List.copyOf(placements), List.copyOf(clients),
+                List.copyOf(valueSizes), repetitions, duration, warmup, batchSize, mtu, placement);
+    }
+
+    /** Unrecorded load through the smallest cluster in plain and in every offload mode asked for. */
+    private void warmUpJvm() throws Exception {
+        if (jvmWarmup == 0) return;
+        int n = Collections.min(replicas), c = Collections.max(clients);
+        Set<List<Offload>> done = new HashSet<>();
+        for (String mode : modes) {
+            if (!done.add(MODES.get(mode))) continue;
+            TestbedSpec tb = TestbedSpec.defaults(n).withCapture(false).withBatchSize(batchSize).withOffloads(MODES.get(mode))
+                    .withTimers(50, 100, 1000, 200).withMtu(mtu == 1500 ? 0 : mtu);
+            TestbedEnv env = new TestbedEnv(tb, Path.of("target", "bench-run"));
+            try {
+                System.out.printf("JVM warm-up: %s, %d s (not recorded)%n", mode, jvmWarmup);
+                dev.electrode.client.LoadGenerator.run(env.client(), c, Duration.ZERO, Duration.ofSeconds(jvmWarmup), valueSizes.get(0), 1000);
+            } finally {
+                env.close(false);
+            }
+        }
+    }
+
+    /** One testbed for one (size, mode, placement, request size), swept over the client counts. */
+    private void runTestbed(int n, String mode, String place, int size, int rep, CpuPlacement placement, BenchReport report)
+            throws Exception {
         List<Offload> offloads = MODES.get(mode);
-        TestbedSpec spec = TestbedSpec.defaults(n).withCapture(false).withBatchSize(batchSize).withOffloads(offloads)
-                .withTimers(50, 100, 1000, 200);
-        TestbedEnv env = new TestbedEnv(spec, Path.of("target", "bench-run"));
-        List<Figures> out = new ArrayList<>();
+        TestbedSpec tb = TestbedSpec.defaults(n).withCapture(false).withBatchSize(batchSize).withOffloads(offloads)
+                .withTimers(50, 100, 1000, 200).withPlacement(placement).withMtu(mtu == 1500 ? 0 : mtu);
+        TestbedEnv env = new TestbedEnv(tb, Path.of("target", "bench-run"));
         try {
             for (int c : clients) {
-                Figures f = ClusterMeasurement.measure(env, mode, !offloads.isEmpty(), c, Duration.ofSeconds(warmup),
-                        Duration.ofSeconds(duration), valueSize);
-                System.out.printf("n=%d %-12s round %d: %s%n", n, mode, rep + 1, f.load().summary());
-                out.add(f);
+                Figures f = ClusterMeasurement.measure(env, new Cell(n, mode, place, c, size), !offloads.isEmpty(),
+                        Duration.ofSeconds(warmup), Duration.ofSeconds(duration));
+                System.out.printf("n=%d %-6s %5d B %-12s round %d: %s%n", n, place, size, mode, rep + 1, f.load().summary());
+                report.add(f);
             }
             if (rep == 0 && mode.equals(modes.get(0))) {
-                // The ceiling through the leader's host on this topology, measured once per size in the same run.
+                // The ceiling through the leader's host on this topology and placement, measured once in the same run.
                 for (int c : clients) {
                     double echo = UdpEcho.measure(env.host(0).ns(), new InetSocketAddress(env.host(0).address(), 9000),
-                            env.clientHost().ns(), c, Duration.ofSeconds(1), Duration.ofSeconds(duration), valueSize);
-                    limits.put(n + "/" + c, echo);
-                    System.out.printf("n=%d physical limit (UDP echo, %d outstanding): %.0f round trips/s%n", n, c, echo);
+                            placement == null ? null : placement.leader(), env.clientHost().ns(),
+                            placement == null ? null : placement.client(), c, Duration.ofSeconds(1), Duration.ofSeconds(duration), size);
+                    report.limit(new Cell(n, mode, place, c, size), echo);
+                    System.out.printf("n=%d %-6s %5d B physical limit (UDP echo, %d outstanding): %.0f round trips/s%n",
+                            n, place, size, c, echo);
                 }
             }
         } finally {
-            env.close(false);
+            List<String> left = env.close(false);
+            if (!left.isEmpty()) throw new IllegalStateException("namespaces left behind: " + left);
         }
-        return out;
-    }
-
-    private static double median(List<Double> v) {
-        List<Double> s = new ArrayList<>(v);
-        Collections.sort(s);
-        int k = s.size();
-        return k == 0 ? Double.NaN : k % 2 == 1 ? s.get(k / 2) : (s.get(k / 2 - 1) + s.get(k / 2)) / 2;
-    }
-
-    private Map<String, List<Figures>> cells(List<Figures> all) {
-        Map<String, List<Figures>> m = new LinkedHashMap<>();
-        for (int n : replicas)
-            for (int c : clients)
-                for (String mode : modes) m.put(n + "/" + c + "/" + mode, new ArrayList<>());
-        for (Figures f : all) m.get(f.replicas() + "/" + f.clients() + "/" + f.mode()).add(f);
-        return m;
-    }
-
-    private void printTable(List<Figures> all, Map<String, Double> limits) {
-        System.out.printf("%n%d interleaved repetitions, %d s each, %d-byte puts, batch size %d; median [min-max]%n",
-                repetitions, duration, valueSize, batchSize);
-        System.out.println("| n | clients | mode         | ops/s (median [min-max])  | of limit | vs plain | p50 us | p99 us | leader CPU us/op | follower CPU us/op |");
-        System.out.println("|--:|--------:|--------------|---------------------------|---------:|---------:|-------:|-------:|-----------------:|-------------------:|");
-        Map<String, List<Figures>> cells = cells(all);
-        for (Map.Entry<String, List<Figures>> e : cells.entrySet()) {
-            List<Figures> fs = e.getValue();
-            if (fs.isEmpty()) continue;
-            Figures f0 = fs.get(0);
-            List<Double> tput = fs.stream().map(f -> f.load().throughput()).toList();
-            double med = median(tput);
-            List<Figures> plain = cells.get(f0.replicas() + "/" + f0.clients() + "/plain");
-            double plainMed = plain == null || plain.isEmpty() ? Double.NaN : median(plain.stream().map(f -> f.load().throughput()).toList());
-            Double limit = limits.get(f0.replicas() + "/" + f0.clients());
-            System.out.printf("| %d | %7d | %-12s | %8.0f [%6.0f-%6.0f] | %7.0f%% | %8.2f | %6.0f | %6.0f | %16.1f | %18.1f |%n",
-                    f0.replicas(), f0.clients(), f0.mode(), med, Collections.min(tput), Collections.max(tput),
-                    limit == null ? Double.NaN : 100 * med / limit, med / plainMed,
-                    median(fs.stream().map(f -> f.load().percentileMicros(50)).toList()),
-                    median(fs.stream().map(f -> f.load().percentileMicros(99)).toList()),
-                    median(fs.stream().map(Figures::leaderCpuUs).toList()), median(fs.stream().map(Figures::followerCpuUs).toList()));
-        }
-    }
-
-    private static void writeCsv(Path file, List<Figures> all, Map<String, Double> limits) throws IOException {
-        StringBuilder sb = new StringBuilder("replicas,clients,mode,ops,seconds,ops_per_s,p50_us,p90_us,p99_us,p999_us,timeouts,"
-                + "leader_cpu_us_per_op,follower_cpu_us_per_op,leader_udp_out_per_op,leader_udp_in_per_op,follower_udp_in_per_op,"
-                + "clones_per_op,fast_acks_per_op,acks_pruned_per_op,xdp_mode,physical_limit_per_s\n");
-        for (Figures f : all) {
-            var l = f.load();
-            sb.append(String.format(Locale.ROOT, "%d,%d,%s,%d,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%s,%.1f%n",
-                    f.replicas(), f.clients(), f.mode(), l.ops(), l.seconds(), l.throughput(), l.percentileMicros(50), l.percentileMicros(90),
-                    l.percentileMicros(99), l.percentileMicros(99.9), l.timeouts(), f.leaderCpuUs(), f.followerCpuUs(), f.leaderOut(),
-                    f.leaderIn(), f.followerIn(), f.clones(), f.fastAcks(), f.pruned(), f.xdpMode(),
-                    limits.getOrDefault(f.replicas() + "/" + f.clients(), Double.NaN)));
-        }
-        Files.writeString(file, sb.toString());
-    }
-
-    private void writeJson(Path file, List<Figures> all, Map<String, Double> limits) throws IOException {
-        StringBuilder sb = new StringBuilder("{\n  \"machine\": ").append(MachineInfo.json()).append(",\n");
-        sb.append(String.format(Locale.ROOT, "  \"settings\": {\"repetitions\": %d, \"duration_s\": %d, \"warmup_s\": %d, \"value_size\": %d, \"batch_size\": %d},%n",
-                repetitions, duration, warmup, valueSize, batchSize));
-        sb.append("  \"cells\": [\n");
-        List<String> rows = new ArrayList<>();
-        for (Map.Entry<String, List<Figures>> e : cells(all).entrySet()) {
-            List<Figures> fs = e.getValue();
-            if (fs.isEmpty()) continue;
-            Figures f0 = fs.get(0);
-            List<Double> tput = fs.stream().map(f -> f.load().throughput()).toList();
-            rows.add(String.format(Locale.ROOT, "    {\"replicas\": %d, \"clients\": %d, \"mode\": \"%s\", \"ops_per_s_median\": %.1f, "
-                            + "\"ops_per_s_min\": %.1f, \"ops_per_s_max\": %.1f, \"p50_us\": %.1f, \"p99_us\": %.1f, \"physical_limit_per_s\": %.1f}",
-                    f0.replicas(), f0.clients(), f0.mode(), median(tput), Collections.min(tput), Collections.max(tput),
-                    median(fs.stream().map(f -> f.load().percentileMicros(50)).toList()),
-                    median(fs.stream().map(f -> f.load().percentileMicros(99)).toList()),
-                    limits.getOrDefault(f0.replicas() + "/" + f0.clients(), Double.NaN)));
-        }
-        sb.append(String.join(",\n", rows)).append("\n  ]\n}\n");
-        Files.writeString(file, sb.toString().replace("NaN", "null"));
     }
 }

@@ -3,6 +3,7 @@ package dev.electrode.testbed.bench;
 import dev.electrode.bpf.Counter;
 import dev.electrode.client.LoadGenerator;
 import dev.electrode.netns.NetStats;
+import dev.electrode.netns.cpu.CpuTime;
 import dev.electrode.testbed.ReplicaNode;
 import dev.electrode.testbed.TestbedEnv;
 
@@ -13,48 +14,81 @@ import java.util.Map;
 
 /**
  * One measurement of a running testbed cluster: closed-loop load, and per committed operation
- * the replicas' protocol-thread CPU, the datagrams that crossed each socket layer and the
- * offload counters.
+ * the replicas' protocol-thread CPU, their hosts' kernel receive CPU (NAPI threads, with a CPU
+ * placement), the datagrams that crossed each socket layer, the offload counters, and how busy
+ * each CPU was.
  */
 final class ClusterMeasurement {
-    /** What one measurement found; per-op figures are averages over the measured window. */
-    record Figures(String mode, int replicas, int clients, LoadGenerator.Result load, double leaderCpuUs, double followerCpuUs,
-                   double leaderOut, double leaderIn, double followerIn, double clones, double fastAcks, double pruned,
-                   String xdpMode) {}
+    /** Where a cell ran: cluster size, mode, CPU placement, clients, request size. */
+    record Cell(int replicas, String mode, String placement, int clients, int valueSize) {
+        String key() { return replicas + "/" + mode + "/" + placement + "/" + clients + "/" + valueSize; }
+
+        /** The same cell in another mode. */
+        Cell inMode(String m) { return new Cell(replicas, m, placement, clients, valueSize); }
+
+        /** The key of the physical limit measured for this cell's topology, placement, clients and size. */
+        String limitKey() { return replicas + "/" + placement + "/" + clients + "/" + valueSize; }
+    }
+
+    /** How one CPU spent the measured window (shares of 0..1). */
+    record CpuShare(int cpu, double busy, double softirq, double system, double user) {}
+
+    /** What one measurement found; per-op figures are averages over the measured window, NaN where not measured. */
+    record Figures(Cell cell, LoadGenerator.Result load, double leaderCpuUs, double followerCpuUs, double leaderKernelRxUs,
+                   double followerKernelRxUs, double leaderOut, double leaderIn, double followerIn, double clones,
+                   double fastAcks, double pruned, String xdpMode, List<CpuShare> cpus) {}
 
     private ClusterMeasurement() {}
 
     /** Warms up, then measures {@code clients} closed-loop clients for {@code duration}. */
-    static Figures measure(TestbedEnv env, String mode, boolean offloads, int clients, Duration warmup, Duration duration,
-                           int valueSize) throws InterruptedException {
+    static Figures measure(TestbedEnv env, Cell cell, boolean offloads, Duration warmup, Duration duration) throws InterruptedException {
         int n = env.replicaCount();
-        if (!warmup.isZero()) LoadGenerator.run(env.client(), clients, warmup, Duration.ofMillis(500), valueSize, 1000);
-        long[] cpu0 = cpu(env);
+        if (!warmup.isZero()) LoadGenerator.run(env.client(), cell.clients(), warmup, Duration.ofMillis(500), cell.valueSize(), 1000);
+        long[] cpu0 = cpu(env), napi0 = napi(env);
         List<Map<String, Long>> snmp0 = snmp(env);
+        List<CpuTime.PerCpu> perCpu0 = CpuTime.perCpu();
         Map<Counter, Long> leader0 = counters(env, 0, offloads), follower0 = counters(env, Math.min(1, n - 1), offloads);
-        LoadGenerator.Result r = LoadGenerator.run(env.client(), clients, Duration.ZERO, duration, valueSize, 1000);
-        long[] cpu1 = cpu(env);
+        LoadGenerator.Result r = LoadGenerator.run(env.client(), cell.clients(), Duration.ZERO, duration, cell.valueSize(), 1000);
+        long[] cpu1 = cpu(env), napi1 = napi(env);
         List<Map<String, Long>> snmp1 = snmp(env);
+        List<CpuTime.PerCpu> perCpu1 = CpuTime.perCpu();
         Map<Counter, Long> leader1 = counters(env, 0, offloads), follower1 = counters(env, Math.min(1, n - 1), offloads);
         double ops = Math.max(1, r.ops());
-        double followerCpu = 0, followerIn = 0;
+        double followerCpu = 0, followerIn = 0, followerNapi = 0;
         for (int i = 1; i < n; i++) {
             followerCpu += cpu1[i] - cpu0[i];
+            followerNapi += napi1[i] - napi0[i];
             followerIn += delta(snmp0, snmp1, i, "Udp.InDatagrams");
         }
         int followers = Math.max(1, n - 1);
-        return new Figures(mode, n, clients, r, (cpu1[0] - cpu0[0]) / 1000.0 / ops, followerCpu / followers / 1000.0 / ops,
+        boolean placed = !env.napiThreads(0).isEmpty();
+        List<CpuShare> shares = new ArrayList<>();
+        for (int i = 0; i < perCpu1.size(); i++) {
+            CpuTime.PerCpu d = perCpu1.get(i).minus(perCpu0.get(i));
+            shares.add(new CpuShare(d.cpu(), d.share(d.total() - d.idle() - d.steal()), d.share(d.softirq() + d.irq()),
+                    d.share(d.system()), d.share(d.user())));
+        }
+        return new Figures(cell, r, (cpu1[0] - cpu0[0]) / 1000.0 / ops, followerCpu / followers / 1000.0 / ops,
+                placed ? (napi1[0] - napi0[0]) / 1000.0 / ops : Double.NaN,
+                placed ? followerNapi / followers / 1000.0 / ops : Double.NaN,
                 delta(snmp0, snmp1, 0, "Udp.OutDatagrams") / ops, delta(snmp0, snmp1, 0, "Udp.InDatagrams") / ops,
                 followerIn / followers / ops,
                 (get(leader1, Counter.CLONES_SENT) - get(leader0, Counter.CLONES_SENT)) / ops,
                 (get(follower1, Counter.FAST_ACKED) - get(follower0, Counter.FAST_ACKED)) / ops,
                 (get(leader1, Counter.ACK_PRUNED) - get(leader0, Counter.ACK_PRUNED)) / ops,
-                offloads ? env.offloads(0).xdpMode().toString() : "-");
+                offloads ? env.offloads(0).xdpMode().toString() : "-", shares);
     }
 
     private static long[] cpu(TestbedEnv env) {
         long[] c = new long[env.replicaCount()];
         for (int i = 0; i < c.length; i++) c[i] = ((ReplicaNode.InJvm) env.replica(i)).server().protocolThreadCpuNanos();
+        return c;
+    }
+
+    /** CPU time of each replica host's NAPI threads (zeros without a placement). */
+    private static long[] napi(TestbedEnv env) {
+        long[] c = new long[env.replicaCount()];
+        for (int i = 0; i < c.length; i++) for (int tid : env.napiThreads(i)) c[i] += CpuTime.threadNanos(tid);
         return c;
     }
 

@@ -1,6 +1,7 @@
 package dev.electrode.testbed.bench;
 
 import dev.electrode.bpf.Offload;
+import dev.electrode.testbed.CpuPlacement;
 import dev.electrode.testbed.TestbedEnv;
 import dev.electrode.testbed.TestbedSpec;
 import picocli.CommandLine;
@@ -40,6 +41,11 @@ public final class MainJob implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "1", description = "VR batch size (default: ${DEFAULT-VALUE})")
     int batchSize;
 
+    @Option(names = "--placement", defaultValue = "naive",
+            description = "naive: threads and kernel receive work run anywhere; pinned: each host on its CPUs, "
+                    + "threaded NAPI (default: ${DEFAULT-VALUE})")
+    String placement;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new MainJob()).execute(args));
     }
@@ -47,8 +53,10 @@ public final class MainJob implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (replicas < 1 || replicas % 2 == 0 || replicas > 7) throw new IllegalArgumentException("--replicas must be 1, 3, 5 or 7");
-        System.out.printf("Electrode main job: %d replicas in network namespaces, %d closed-loop clients, %d-byte puts, batch size %d%n",
-                replicas, clients, valueSize, batchSize);
+        if (!placement.equals("naive") && !placement.equals("pinned"))
+            throw new IllegalArgumentException("--placement must be naive or pinned, got '" + placement + "'");
+        System.out.printf("Electrode main job: %d replicas in network namespaces, %d closed-loop clients, %d-byte puts, batch size %d, "
+                + "%s placement%n", replicas, clients, valueSize, batchSize, placement);
         List<Figures> out = new ArrayList<>();
         out.add(run("plain VR", List.of()));
         out.add(run("Electrode", List.of(Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE)));
@@ -58,13 +66,13 @@ public final class MainJob implements Callable<Integer> {
 
     private Figures run(String mode, List<Offload> offloads) throws Exception {
         TestbedSpec spec = TestbedSpec.defaults(replicas).withCapture(false).withBatchSize(batchSize).withOffloads(offloads)
-                .withTimers(50, 100, 1000, 200);
+                .withTimers(50, 100, 1000, 200).withPlacement(placement.equals("pinned") ? CpuPlacement.defaults() : null);
         System.out.printf("%n[%s] building the topology and starting the replicas...%n", mode);
         TestbedEnv env = new TestbedEnv(spec, Path.of("target", "main-job", mode.replace(' ', '-')));
         try {
             System.out.printf("[%s] measuring for %d s...%n", mode, duration);
-            Figures f = ClusterMeasurement.measure(env, mode, !offloads.isEmpty(), clients, Duration.ofSeconds(warmup),
-                    Duration.ofSeconds(duration), valueSize);
+            Figures f = ClusterMeasurement.measure(env, new ClusterMeasurement.Cell(replicas, mode, placement, clients, valueSize),
+                    !offloads.isEmpty(), Duration.ofSeconds(warmup), Duration.ofSeconds(duration));
             System.out.printf("[%s] %s%n", mode, f.load().summary());
             return f;
         } finally {

@@ -1,6 +1,8 @@
 package dev.electrode.testbed.bench;
 
 import dev.electrode.netns.NetNamespace;
+import dev.electrode.netns.cpu.Affinity;
+import dev.electrode.netns.cpu.CpuSet;
 import dev.electrode.transport.UdpEndpoint;
 import dev.electrode.wire.FastMeta;
 import dev.electrode.wire.MessageType;
@@ -24,9 +26,16 @@ final class UdpEcho {
     /** Echo throughput (round trips per second) with {@code outstanding} frames in flight. */
     static double measure(NetNamespace serverNs, InetSocketAddress serverAddr, NetNamespace clientNs, int outstanding,
                           Duration warmup, Duration duration, int valueSize) throws Exception {
+        return measure(serverNs, serverAddr, null, clientNs, null, outstanding, warmup, duration, valueSize);
+    }
+
+    /** As above, with the server's and the client's event loops pinned to CPU sets (null: not pinned). */
+    static double measure(NetNamespace serverNs, InetSocketAddress serverAddr, CpuSet serverCpus, NetNamespace clientNs,
+                          CpuSet clientCpus, int outstanding, Duration warmup, Duration duration, int valueSize) throws Exception {
         UdpEndpoint[] server = new UdpEndpoint[1];
         server[0] = serverNs.call(() -> UdpEndpoint.bind(serverAddr, "echo-server", (from, frame) ->
                 server[0].send(from, frame.type(), frame.body(), frame.meta())));
+        if (serverCpus != null) server[0].eventLoop().submit(() -> Affinity.pinCurrentThread(serverCpus)).get(5, TimeUnit.SECONDS);
         AtomicLong echoes = new AtomicLong();
         RequestMessage msg = RequestMessage.newBuilder().setReq(Request.newBuilder()
                 .setOp(ByteString.copyFrom(new byte[valueSize + 8])).setClientid(1).setClientreqid(1)).build();
@@ -35,6 +44,7 @@ final class UdpEcho {
             echoes.incrementAndGet();
             client[0].send(serverAddr, MessageType.REQUEST, msg, FastMeta.ZERO);
         }));
+        if (clientCpus != null) client[0].eventLoop().submit(() -> Affinity.pinCurrentThread(clientCpus)).get(5, TimeUnit.SECONDS);
         try {
             client[0].eventLoop().submit(() -> {
                 for (int i = 0; i < outstanding; i++) client[0].send(serverAddr, MessageType.REQUEST, msg, FastMeta.ZERO);

@@ -1,0 +1,43 @@
+package dev.electrode.netns.cpu;
+
+import dev.electrode.netns.LibC;
+import dev.electrode.netns.NetnsException;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+/** CPU affinity of threads (sched_setaffinity(2)): Java threads pin themselves; kernel threads are pinned by id. */
+public final class Affinity {
+    /** cpu_set_t size glibc uses (1024 CPUs). */
+    private static final int MASK_BYTES = 128;
+
+    private Affinity() {}
+
+    /** Pins the calling thread to {@code cpus}. */
+    public static void pinCurrentThread(CpuSet cpus) {
+        pin(0, cpus);
+    }
+
+    /** Pins thread (or process) {@code tid} to {@code cpus}; 0 is the calling thread. */
+    public static void pin(int tid, CpuSet cpus) {
+        byte[] m = cpus.requireOnline().mask(MASK_BYTES);
+        Pointer p = Memory.allocateDirect(Runtime.getRuntime(LibC.INSTANCE), MASK_BYTES);
+        p.put(0, m, 0, m.length);
+        if (LibC.INSTANCE.sched_setaffinity(tid, MASK_BYTES, p) != 0)
+            throw new NetnsException("sched_setaffinity(" + (tid == 0 ? "this thread" : "tid " + tid) + ", " + cpus + "): " + LibC.lastError());
+    }
+
+    /** The CPUs thread {@code tid} may run on (0: the calling thread). */
+    public static CpuSet of(int tid) {
+        Pointer p = Memory.allocateDirect(Runtime.getRuntime(LibC.INSTANCE), MASK_BYTES);
+        // glibc's wrapper returns 0 and zero-fills the rest of the mask (the raw syscall returns a length).
+        if (LibC.INSTANCE.sched_getaffinity(tid, MASK_BYTES, p) < 0)
+            throw new NetnsException("sched_getaffinity(" + tid + "): " + LibC.lastError());
+        byte[] m = new byte[MASK_BYTES];
+        p.get(0, m, 0, MASK_BYTES);
+        return CpuSet.fromMask(m);
+    }
+
+    /** The calling thread's kernel id (as /proc/&lt;pid&gt;/task lists it). */
+    public static int currentTid() { return LibC.INSTANCE.gettid(); }
+}

@@ -1,0 +1,130 @@
+package dev.electrode.testbed.bench;
+
+import dev.electrode.testbed.bench.ClusterMeasurement.Cell;
+import dev.electrode.testbed.bench.ClusterMeasurement.Figures;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * PNG plots of a run (XChart): throughput against cluster size per mode, the latency CDF per
+ * mode, and CPU per operation per mode. Plots use the largest client count and the first
+ * request size; the CSV holds every cell.
+ */
+final class BenchPlots {
+    private static final int WIDTH = 900, HEIGHT = 560;
+
+    private BenchPlots() {}
+
+    /** Writes the plots into {@code dir}; returns their files. */
+    static List<Path> write(BenchReport report, Path dir) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        BenchReport.Settings s = report.settings();
+        int clients = s.clients().stream().mapToInt(Integer::intValue).max().orElseThrow();
+        int size = s.valueSizes().get(0);
+        List<Path> files = new ArrayList<>();
+        for (String place : s.placements()) {
+            files.add(save(throughput(report, place, clients, size), dir.resolve("throughput-vs-replicas-" + place)));
+            for (int n : s.replicas()) {
+                files.add(save(latencyCdf(report, n, place, clients, size), dir.resolve("latency-cdf-n" + n + "-" + place)));
+                files.add(save(cpuPerOp(report, n, place, clients, size), dir.resolve("cpu-per-op-n" + n + "-" + place)));
+            }
+        }
+        return files;
+    }
+
+    private static Path save(Object chart, Path base) throws IOException {
+        if (chart instanceof XYChart x) BitmapEncoder.saveBitmap(x, base.toString(), BitmapEncoder.BitmapFormat.PNG);
+        else BitmapEncoder.saveBitmap((CategoryChart) chart, base.toString(), BitmapEncoder.BitmapFormat.PNG);
+        return Path.of(base + ".png");
+    }
+
+    private static XYChart throughput(BenchReport r, String place, int clients, int size) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+                .title("Throughput, " + clients + " closed-loop clients, " + size + "-byte puts (" + place + " placement)")
+                .xAxisTitle("replicas").yAxisTitle("committed ops/s (median)").build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS).setLegendLayout(Styler.LegendLayout.Horizontal);
+        List<Integer> ns = r.settings().replicas();
+        for (String mode : r.settings().modes()) {
+            List<Double> x = new ArrayList<>(), y = new ArrayList<>();
+            for (int n : ns) {
+                double v = r.median(new Cell(n, mode, place, clients, size), BenchReport::throughput);
+                if (!Double.isNaN(v)) {
+                    x.add((double) n);
+                    y.add(v);
+                }
+            }
+            if (!x.isEmpty()) chart.addSeries(mode, x, y);
+        }
+        List<Double> x = new ArrayList<>(), y = new ArrayList<>();
+        for (int n : ns) {
+            double v = r.limitOf(new Cell(n, "plain", place, clients, size));
+            if (!Double.isNaN(v)) {
+                x.add((double) n);
+                y.add(v);
+            }
+        }
+        if (!x.isEmpty()) chart.addSeries("UDP echo limit", x, y).setMarker(SeriesMarkers.NONE);
+        return chart;
+    }
+
+    private static XYChart latencyCdf(BenchReport r, int n, String place, int clients, int size) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+                .title("Latency CDF, " + n + " replicas, " + clients + " clients, " + size + "-byte puts (" + place + " placement)")
+                .xAxisTitle("latency (us)").yAxisTitle("fraction of operations").build();
+        chart.getStyler().setXAxisLogarithmic(true).setMarkerSize(0)
+                .setLegendPosition(Styler.LegendPosition.InsideSE);
+        for (String mode : r.settings().modes()) {
+            Histogram h = r.latencies(new Cell(n, mode, place, clients, size));
+            if (h.getTotalCount() == 0) continue;
+            List<Double> x = new ArrayList<>(), y = new ArrayList<>();
+            long seen = 0;
+            for (HistogramIterationValue v : h.recordedValues()) {
+                seen += v.getCountAtValueIteratedTo();
+                x.add(Math.max(1, v.getValueIteratedTo() / 1000.0));
+                y.add((double) seen / h.getTotalCount());
+            }
+            chart.addSeries(mode, x, y);
+        }
+        return chart;
+    }
+
+    private static CategoryChart cpuPerOp(BenchReport r, int n, String place, int clients, int size) {
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
+                .title("CPU per operation, " + n + " replicas, " + clients + " clients (" + place + " placement)")
+                .xAxisTitle("mode").yAxisTitle("microseconds per committed op (median)").build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS).setLegendLayout(Styler.LegendLayout.Horizontal);
+        List<String> modes = new ArrayList<>();
+        for (String m : r.settings().modes()) if (!r.of(new Cell(n, m, place, clients, size)).isEmpty()) modes.add(m);
+        if (modes.isEmpty()) return chart;
+        series(chart, r, n, place, clients, size, modes, "leader thread", Figures::leaderCpuUs);
+        series(chart, r, n, place, clients, size, modes, "follower thread", Figures::followerCpuUs);
+        if (place.equals("pinned")) {
+            series(chart, r, n, place, clients, size, modes, "leader kernel rx", Figures::leaderKernelRxUs);
+            series(chart, r, n, place, clients, size, modes, "follower kernel rx", Figures::followerKernelRxUs);
+        }
+        return chart;
+    }
+
+    private static void series(CategoryChart chart, BenchReport r, int n, String place, int clients, int size, List<String> modes,
+                               String name, ToDoubleFunction<Figures> metric) {
+        List<Double> y = new ArrayList<>();
+        for (String m : modes) {
+            double v = r.median(new Cell(n, m, place, clients, size), metric);
+            y.add(Double.isNaN(v) ? 0 : v);
+        }
+        chart.addSeries(name, modes, y);
+    }
+}

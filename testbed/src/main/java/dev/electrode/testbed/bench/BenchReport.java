@@ -1,0 +1,162 @@
+package dev.electrode.testbed.bench;
+
+import dev.electrode.testbed.CpuPlacement;
+import dev.electrode.testbed.bench.ClusterMeasurement.Cell;
+import dev.electrode.testbed.bench.ClusterMeasurement.CpuShare;
+import dev.electrode.testbed.bench.ClusterMeasurement.Figures;
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.*;
+import java.util.function.ToDoubleFunction;
+
+/** The measurements of one benchmark run, grouped by cell: the console table, the CSV and the JSON summary. */
+final class BenchReport {
+    /** What the run was asked to measure. */
+    record Settings(List<Integer> replicas, List<String> modes, List<String> placements, List<Integer> clients,
+                    List<Integer> valueSizes, int repetitions, int durationS, int warmupS, int batchSize, int mtu, CpuPlacement cpus) {
+        @Override public String toString() {
+            return String.format("%d interleaved repetitions of %d s (after %d s warm-up), batch size %d, MTU %d; pinned placement: %s",
+                    repetitions, durationS, warmupS, batchSize, mtu, cpus);
+        }
+    }
+
+    private final Settings settings;
+    private final Map<String, List<Figures>> byCell = new LinkedHashMap<>();
+    private final Map<String, Cell> cells = new LinkedHashMap<>();
+    private final Map<String, Double> limits = new LinkedHashMap<>();
+
+    BenchReport(Settings settings) {
+        this.settings = settings;
+    }
+
+    Settings settings() { return settings; }
+
+    void add(Figures f) {
+        byCell.computeIfAbsent(f.cell().key(), k -> new ArrayList<>()).add(f);
+        cells.putIfAbsent(f.cell().key(), f.cell());
+    }
+
+    /** Records the UDP-echo ceiling for {@code cell}'s topology, placement, clients and size. */
+    void limit(Cell cell, double roundTripsPerSecond) { limits.put(cell.limitKey(), roundTripsPerSecond); }
+
+    double limitOf(Cell cell) { return limits.getOrDefault(cell.limitKey(), Double.NaN); }
+
+    /** Cells in a stable order: size, placement, request size, clients, then mode as given. */
+    List<Cell> cells() {
+        List<Cell> l = new ArrayList<>();
+        for (int n : settings.replicas())
+            for (String p : settings.placements())
+                for (int v : settings.valueSizes())
+                    for (int c : settings.clients())
+                        for (String m : settings.modes()) {
+                            Cell cell = new Cell(n, m, p, c, v);
+                            if (byCell.containsKey(cell.key())) l.add(cell);
+                        }
+        return l;
+    }
+
+    List<Figures> of(Cell cell) { return byCell.getOrDefault(cell.key(), List.of()); }
+
+    /** The median over repetitions of {@code metric} in {@code cell} (NaN if not measured). */
+    double median(Cell cell, ToDoubleFunction<Figures> metric) {
+        double[] v = of(cell).stream().mapToDouble(metric).filter(d -> !Double.isNaN(d)).sorted().toArray();
+        if (v.length == 0) return Double.NaN;
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    double min(Cell cell, ToDoubleFunction<Figures> metric) { return of(cell).stream().mapToDouble(metric).min().orElse(Double.NaN); }
+
+    double max(Cell cell, ToDoubleFunction<Figures> metric) { return of(cell).stream().mapToDouble(metric).max().orElse(Double.NaN); }
+
+    static double throughput(Figures f) { return f.load().throughput(); }
+
+    /** All repetitions' latencies of a cell in one histogram (nanoseconds). */
+    Histogram latencies(Cell cell) {
+        Histogram h = new Histogram(3);
+        for (Figures f : of(cell)) h.add(f.load().latencyNanos());
+        return h;
+    }
+
+    /** Share (0..1) of one CPU spent busy or in softirq/irq, median over repetitions. */
+    double cpuShare(Cell cell, int cpu, boolean softirqOnly) {
+        return median(cell, f -> f.cpus().stream().filter(s -> s.cpu() == cpu).mapToDouble(s -> softirqOnly ? s.softirq() : s.busy())
+                .findFirst().orElse(Double.NaN));
+    }
+
+    /** The CPU whose load the table shows: the pinned leader's first CPU (the same CPU number in naive cells). */
+    int leaderCpu() { return settings.cpus().leader().first(); }
+
+    void printTable() {
+        System.out.printf("%n%s%nmedian [min-max] over repetitions; CPU figures in microseconds per committed operation; "
+                + "'rx' is the host's kernel receive work (NAPI threads, pinned placement only); cpu%d is the leader's CPU%n",
+                settings, leaderCpu());
+        System.out.println("| n | placement | bytes | clients | mode         | ops/s [min-max]          | of limit | vs plain | p50 us | p99 us "
+                + "| leader thread | leader rx | follower thread | follower rx | cpu" + leaderCpu() + " busy | cpu" + leaderCpu() + " softirq |");
+        System.out.println("|--:|-----------|------:|--------:|--------------|--------------------------|---------:|---------:|-------:|-------:"
+                + "|--------------:|----------:|----------------:|------------:|---------:|------------:|");
+        for (Cell c : cells()) {
+            double med = median(c, BenchReport::throughput);
+            double plain = median(c.inMode("plain"), BenchReport::throughput);
+            System.out.printf(Locale.ROOT, "| %d | %-9s | %5d | %7d | %-12s | %7.0f [%6.0f-%6.0f] | %7.0f%% | %8.2f | %6.0f | %6.0f "
+                            + "| %13.1f | %9.1f | %15.1f | %11.1f | %7.0f%% | %10.0f%% |%n",
+                    c.replicas(), c.placement(), c.valueSize(), c.clients(), c.mode(), med, min(c, BenchReport::throughput),
+                    max(c, BenchReport::throughput), 100 * med / limitOf(c), med / plain,
+                    median(c, f -> f.load().percentileMicros(50)), median(c, f -> f.load().percentileMicros(99)),
+                    median(c, Figures::leaderCpuUs), median(c, Figures::leaderKernelRxUs), median(c, Figures::followerCpuUs),
+                    median(c, Figures::followerKernelRxUs), 100 * cpuShare(c, leaderCpu(), false), 100 * cpuShare(c, leaderCpu(), true));
+        }
+    }
+
+    void writeCsv(Path file) throws IOException {
+        int cpus = byCell.values().stream().flatMap(List::stream).mapToInt(f -> f.cpus().size()).max().orElse(0);
+        StringBuilder sb = new StringBuilder("replicas,placement,value_size,clients,mode,ops,seconds,ops_per_s,p50_us,p90_us,p99_us,p999_us,"
+                + "timeouts,leader_cpu_us_per_op,follower_cpu_us_per_op,leader_kernel_rx_us_per_op,follower_kernel_rx_us_per_op,"
+                + "leader_udp_out_per_op,leader_udp_in_per_op,follower_udp_in_per_op,clones_per_op,fast_acks_per_op,acks_pruned_per_op,"
+                + "xdp_mode,physical_limit_per_s");
+        for (int i = 0; i < cpus; i++) sb.append(",cpu").append(i).append("_busy,cpu").append(i).append("_softirq");
+        sb.append('\n');
+        for (Cell c : cells()) {
+            for (Figures f : of(c)) {
+                var l = f.load();
+                sb.append(String.format(Locale.ROOT, "%d,%s,%d,%d,%s,%d,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%s,%.1f",
+                        c.replicas(), c.placement(), c.valueSize(), c.clients(), c.mode(), l.ops(), l.seconds(), l.throughput(),
+                        l.percentileMicros(50), l.percentileMicros(90), l.percentileMicros(99), l.percentileMicros(99.9), l.timeouts(),
+                        f.leaderCpuUs(), f.followerCpuUs(), f.leaderKernelRxUs(), f.followerKernelRxUs(), f.leaderOut(), f.leaderIn(),
+                        f.followerIn(), f.clones(), f.fastAcks(), f.pruned(), f.xdpMode(), limitOf(c)));
+                for (CpuShare s : f.cpus()) sb.append(String.format(Locale.ROOT, ",%.3f,%.3f", s.busy(), s.softirq()));
+                sb.append('\n');
+            }
+        }
+        Files.writeString(file, sb.toString().replace("NaN", ""));
+    }
+
+    void writeJson(Path file) throws IOException {
+        StringBuilder sb = new StringBuilder("{\n  \"machine\": ").append(MachineInfo.json()).append(",\n");
+        sb.append(String.format(Locale.ROOT, "  \"settings\": {\"repetitions\": %d, \"duration_s\": %d, \"warmup_s\": %d, "
+                        + "\"batch_size\": %d, \"mtu\": %d, \"pinned_cpus\": \"%s\"},%n",
+                settings.repetitions(), settings.durationS(), settings.warmupS(), settings.batchSize(), settings.mtu(), settings.cpus()));
+        sb.append("  \"cells\": [\n");
+        List<String> rows = new ArrayList<>();
+        for (Cell c : cells()) {
+            double med = median(c, BenchReport::throughput);
+            rows.add(String.format(Locale.ROOT, "    {\"replicas\": %d, \"placement\": \"%s\", \"value_size\": %d, \"clients\": %d, "
+                            + "\"mode\": \"%s\", \"repetitions\": %d, \"ops_per_s_median\": %.1f, \"ops_per_s_min\": %.1f, \"ops_per_s_max\": %.1f, "
+                            + "\"vs_plain\": %.3f, \"fraction_of_limit\": %.3f, \"physical_limit_per_s\": %.1f, \"p50_us\": %.1f, "
+                            + "\"p90_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f, \"leader_cpu_us_per_op\": %.3f, "
+                            + "\"follower_cpu_us_per_op\": %.3f, \"leader_kernel_rx_us_per_op\": %.3f, \"follower_kernel_rx_us_per_op\": %.3f, "
+                            + "\"leader_udp_out_per_op\": %.3f, \"follower_udp_in_per_op\": %.3f}",
+                    c.replicas(), c.placement(), c.valueSize(), c.clients(), c.mode(), of(c).size(), med,
+                    min(c, BenchReport::throughput), max(c, BenchReport::throughput), med / median(c.inMode("plain"), BenchReport::throughput),
+                    med / limitOf(c), limitOf(c), median(c, f -> f.load().percentileMicros(50)),
+                    median(c, f -> f.load().percentileMicros(90)), median(c, f -> f.load().percentileMicros(99)),
+                    median(c, f -> f.load().percentileMicros(99.9)), median(c, Figures::leaderCpuUs), median(c, Figures::followerCpuUs),
+                    median(c, Figures::leaderKernelRxUs), median(c, Figures::followerKernelRxUs), median(c, Figures::leaderOut),
+                    median(c, Figures::followerIn)));
+        }
+        sb.append(String.join(",\n", rows)).append("\n  ]\n}\n");
+        Files.writeString(file, sb.toString().replace("NaN", "null"));
+    }
+}
