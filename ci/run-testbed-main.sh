@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the project (installing what is missing) and runs a main class of the testbed module
 # with its runtime class path: ci/run-testbed-main.sh NAME CLASS [ARGS...]. Needs root
-# (network namespaces, eBPF); NAME is used in error messages.
+# (network namespaces, eBPF); NAME is used in error messages. JAVA_OPTS adds JVM options
+# (e.g. JAVA_OPTS="-XX:StartFlightRecording=filename=run.jfr" to profile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 name=$1 class=$2
@@ -13,4 +14,5 @@ fi
 bash ci/setup-host.sh >/dev/null
 mvn -B -ntp -q -DskipTests install
 mvn -B -ntp -q -pl testbed dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime
-exec java -XX:+UseSerialGC -cp "testbed/target/classes:$(cat testbed/target/classpath.txt)" "$class" "$@"
+# shellcheck disable=SC2086
+exec java -XX:+UseSerialGC ${JAVA_OPTS:-} -cp "testbed/target/classes:$(cat testbed/target/classpath.txt)" "$class" "$@"
