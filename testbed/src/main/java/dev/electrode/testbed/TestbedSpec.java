@@ -36,7 +36,7 @@ public record TestbedSpec(int replicas, boolean processes, boolean cluster, bool
                 clientRetryMs, offloadList, switchCaptures, placement, mtu);
     }
 
-    /** Hosts pinned to CPU sets, with threaded NAPI on their interfaces; null: no placement. */
+    /** Hosts pinned to CPU sets, with threaded NAPI on their interfaces, when the testbed starts (null: none). */
     public TestbedSpec withPlacement(CpuPlacement p) {
         return new TestbedSpec(replicas, processes, cluster, capture, keepCaptures, batchSize, heartbeatMs, resendMs, viewChangeMs,
                 clientRetryMs, offloadList, switchCaptures, p, mtu);

@@ -107,7 +107,10 @@ public final class BenchmarkSuite implements Callable<Integer> {
         Files.createDirectories(dir);
         BenchReport report = new BenchReport(settings(placement));
         System.out.println(report.settings());
-        warmUpJvm();
+        List<List<Offload>> configurations = new ArrayList<>();
+        for (String m : modes) configurations.add(MODES.get(m));
+        JvmWarmup.run(Collections.min(replicas), configurations, Collections.max(clients), batchSize, mtu == 1500 ? 0 : mtu,
+                valueSizes.get(0), Duration.ofSeconds(jvmWarmup));
         for (int n : replicas)
             for (String place : placements)
                 for (int size : valueSizes)
@@ -153,25 +156,6 @@ public final class BenchmarkSuite implements Callable<Integer> {
     private BenchReport.Settings settings(CpuPlacement placement) {
         return new BenchReport.Settings(List.copyOf(replicas), List.copyOf(modes), List.copyOf(placements), List.copyOf(clients),
                 List.copyOf(valueSizes), repetitions, duration, warmup, batchSize, mtu, placement);
-    }
-
-    /** Unrecorded load through the smallest cluster in plain and in every offload mode asked for. */
-    private void warmUpJvm() throws Exception {
-        if (jvmWarmup == 0) return;
-        int n = Collections.min(replicas), c = Collections.max(clients);
-        Set<List<Offload>> done = new HashSet<>();
-        for (String mode : modes) {
-            if (!done.add(MODES.get(mode))) continue;
-            TestbedSpec tb = TestbedSpec.defaults(n).withCapture(false).withBatchSize(batchSize).withOffloads(MODES.get(mode))
-                    .withTimers(50, 100, 1000, 200).withMtu(mtu == 1500 ? 0 : mtu);
-            TestbedEnv env = new TestbedEnv(tb, Path.of("target", "bench-run"));
-            try {
-                System.out.printf("JVM warm-up: %s, %d s (not recorded)%n", mode, jvmWarmup);
-                dev.electrode.client.LoadGenerator.run(env.client(), c, Duration.ZERO, Duration.ofSeconds(jvmWarmup), valueSizes.get(0), 1000);
-            } finally {
-                env.close(false);
-            }
-        }
     }
 
     /** One testbed for one (size, mode, placement, request size), swept over the client counts. */

@@ -41,7 +41,12 @@ public final class MainJob implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "1", description = "VR batch size (default: ${DEFAULT-VALUE})")
     int batchSize;
 
-    @Option(names = "--placement", defaultValue = "naive",
+    @Option(names = "--jvm-warmup", defaultValue = "5",
+            description = "seconds of unrecorded load per mode before measuring, so the first mode does not pay for the JIT "
+                    + "(default: ${DEFAULT-VALUE})")
+    int jvmWarmup;
+
+    @Option(names = "--placement", defaultValue = "pinned",
             description = "naive: threads and kernel receive work run anywhere; pinned: each host on its CPUs, "
                     + "threaded NAPI (default: ${DEFAULT-VALUE})")
     String placement;
@@ -53,13 +58,17 @@ public final class MainJob implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (replicas < 1 || replicas % 2 == 0 || replicas > 7) throw new IllegalArgumentException("--replicas must be 1, 3, 5 or 7");
+        if (jvmWarmup < 0 || duration < 1 || warmup < 0 || clients < 1)
+            throw new IllegalArgumentException("--duration and --clients must be at least 1, --warmup and --jvm-warmup at least 0");
         if (!placement.equals("naive") && !placement.equals("pinned"))
             throw new IllegalArgumentException("--placement must be naive or pinned, got '" + placement + "'");
         System.out.printf("Electrode main job: %d replicas in network namespaces, %d closed-loop clients, %d-byte puts, batch size %d, "
                 + "%s placement%n", replicas, clients, valueSize, batchSize, placement);
+        List<Offload> all = List.of(Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE);
+        JvmWarmup.run(replicas, List.of(List.of(), all), clients, batchSize, 0, valueSize, Duration.ofSeconds(jvmWarmup));
         List<Figures> out = new ArrayList<>();
         out.add(run("plain VR", List.of()));
-        out.add(run("Electrode", List.of(Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE)));
+        out.add(run("Electrode", all));
         print(out);
         return 0;
     }

@@ -1,0 +1,38 @@
+package dev.electrode.testbed.bench;
+
+import dev.electrode.bpf.Offload;
+import dev.electrode.client.LoadGenerator;
+import dev.electrode.testbed.TestbedEnv;
+import dev.electrode.testbed.TestbedSpec;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+/**
+ * Unrecorded load through a cluster in each offload configuration, so that the JIT has
+ * compiled the hot paths before anything is measured (otherwise the first mode measured pays
+ * for it).
+ */
+final class JvmWarmup {
+    private JvmWarmup() {}
+
+    /** Runs {@code clients} closed-loop clients for {@code each} through an {@code n}-replica cluster per distinct configuration. */
+    static void run(int n, Collection<List<Offload>> configurations, int clients, int batchSize, int mtu, int valueSize,
+                    Duration each) throws InterruptedException {
+        if (each.isZero()) return;
+        for (List<Offload> offloads : new LinkedHashSet<>(configurations)) {
+            TestbedSpec tb = TestbedSpec.defaults(n).withCapture(false).withBatchSize(batchSize).withOffloads(offloads)
+                    .withTimers(50, 100, 1000, 200).withMtu(mtu);
+            TestbedEnv env = new TestbedEnv(tb, Path.of("target", "bench-run"));
+            try {
+                System.out.printf("JVM warm-up: offloads %s, %d s (not recorded)%n", offloads, each.toSeconds());
+                LoadGenerator.run(env.client(), clients, Duration.ZERO, each, valueSize, 1000);
+            } finally {
+                env.close(false);
+            }
+        }
+    }
+}
