@@ -12,16 +12,16 @@ import dev.electrode.wire.proto.Request;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** Builds Ethernet/IPv4/UDP test frames around payloads from the wire codec. */
-final class Frames {
-    static final int PORT = 12345;
+/** Builds Ethernet/IPv4/UDP test frames around payloads from the wire codec (public for the JMH ring-drain benchmark). */
+public final class Frames {
+    public static final int PORT = 12345;
     static final int ETH = 14, IP = 20, UDP = 8;
 
     private Frames() {}
 
-    static byte[] mac(int i) { return new byte[] {0x02, 0x00, 0x00, 0x00, 0x00, (byte) (0x10 + i)}; }
+    public static byte[] mac(int i) { return new byte[] {0x02, 0x00, 0x00, 0x00, 0x00, (byte) (0x10 + i)}; }
 
-    static byte[] ip(int i) { return new byte[] {10, 99, 0, (byte) (10 + i)}; }
+    public static byte[] ip(int i) { return new byte[] {10, 99, 0, (byte) (10 + i)}; }
 
     /** Parameters of the IPv4 header. */
     record IpOpts(int id, int flagsFrag, byte[] options, int ttl) {
@@ -73,7 +73,7 @@ final class Frames {
         return Request.newBuilder().setOp(ByteString.copyFrom(new byte[size])).setClientid(77).setClientreqid(i).build();
     }
 
-    static PrepareMessage prepare(long view, long start, long end, int opSize) {
+    public static PrepareMessage prepare(long view, long start, long end, int opSize) {
         PrepareMessage.Builder b = PrepareMessage.newBuilder().setView(view).setOpnum(end).setBatchstart(start);
         for (long i = start; i <= end; i++) b.addRequest(request((int) i, opSize));
         return b.build();
@@ -82,7 +82,7 @@ final class Frames {
     static byte[] payload(MessageType t, Message m, FastMeta meta) { return FrameEncoder.encode(t, m, meta); }
 
     /** A Prepare from the leader (replica 0) to replica {@code to}. */
-    static byte[] prepareFrame(int to, PrepareMessage p, boolean broadcastBit) {
+    public static byte[] prepareFrame(int to, PrepareMessage p, boolean broadcastBit) {
         FastMeta meta = FastMeta.forMessage(MessageType.PREPARE, p);
         if (broadcastBit) meta = meta.withBroadcastBit();
         return frame(0, to, payload(MessageType.PREPARE, p, meta));
