@@ -2,18 +2,29 @@ package dev.electrode.testbed;
 
 import dev.electrode.netns.cpu.CpuSet;
 
+import java.util.List;
+import java.util.stream.Collectors;
+
 /**
  * Which CPUs each emulated host owns: replica 0 (the leader of view 0), the other replicas,
- * and the client. With a placement the testbed pins each replica's and the client's event
- * loop to its host's CPUs and turns on threaded NAPI on each host's interface, pinned there
- * too, so that a host's kernel receive work (its XDP program and UDP stack) runs on its own
- * CPUs rather than in softirq on the sender's.
+ * and the client; {@code perReplica} (may be empty) gives replica i its own set instead. With
+ * a placement the testbed pins each replica's and the client's event loop to its host's CPUs
+ * and turns on threaded NAPI on each host's interface, pinned there too, so that a host's
+ * kernel receive work (its XDP program and UDP stack) runs on its own CPUs rather than in
+ * softirq on the sender's.
  */
-public record CpuPlacement(CpuSet leader, CpuSet followers, CpuSet client) {
+public record CpuPlacement(CpuSet leader, CpuSet followers, CpuSet client, List<CpuSet> perReplica) {
     public CpuPlacement {
+        perReplica = List.copyOf(perReplica);
         leader.requireOnline();
         followers.requireOnline();
         client.requireOnline();
+        perReplica.forEach(CpuSet::requireOnline);
+    }
+
+    /** Role-based placement: the leader, the followers (sharing), the client. */
+    public CpuPlacement(CpuSet leader, CpuSet followers, CpuSet client) {
+        this(leader, followers, client, List.of());
     }
 
     /**
@@ -28,13 +39,25 @@ public record CpuPlacement(CpuSet leader, CpuSet followers, CpuSet client) {
         return new CpuPlacement(CpuSet.parse(Integer.toString(first)), rest, CpuSet.parse(Integer.toString(online.last())));
     }
 
+    /** This placement with replica i on {@code sets.get(i)}; replicas beyond the list keep their role's set. */
+    public CpuPlacement withPerReplica(List<CpuSet> sets) {
+        return new CpuPlacement(leader, followers, client, sets);
+    }
+
+    /** The CPUs of replica {@code i}. */
+    public CpuSet replica(int i) {
+        if (i < perReplica.size()) return perReplica.get(i);
+        return i == 0 ? leader : followers;
+    }
+
     /** The CPUs of host {@code host} in a testbed of {@code replicas} replicas (host {@code replicas} is the client). */
     public CpuSet of(int host, int replicas) {
-        if (host == replicas) return client;
-        return host == 0 ? leader : followers;
+        return host == replicas ? client : replica(host);
     }
 
     @Override public String toString() {
-        return "leader " + leader + ", followers " + followers + ", client " + client;
+        String s = "leader " + leader + ", followers " + followers + ", client " + client;
+        return perReplica.isEmpty() ? s
+                : s + ", replicas " + perReplica.stream().map(CpuSet::toString).collect(Collectors.joining("/"));
     }
 }

@@ -53,6 +53,7 @@ class BenchmarkSuiteTest {
     void badOptionsAreRefusedWithExitCode2() {
         for (String[] args : List.of(new String[] {"--modes", "bogus"}, new String[] {"--placement", "everywhere"},
                 new String[] {"--mtu", "100"}, new String[] {"--leader-cpus", "4000"}, new String[] {"--follower-cpus", "x"},
+                new String[] {"--replica-cpus", "0/x"}, new String[] {"--replica-cpus", "0//1"},
                 new String[] {"--replicas", "4"}, new String[] {"--clients", "0"})) {
             assertEquals(2, new CommandLine(new BenchmarkSuite()).execute(args), String.join(" ", args));
         }

@@ -87,7 +87,7 @@ final class BenchReport {
     }
 
     /** The CPU whose load the table shows: the pinned leader's first CPU (the same CPU number in naive cells). */
-    int leaderCpu() { return settings.cpus().leader().first(); }
+    int leaderCpu() { return settings.cpus().replica(0).first(); }
 
     void printTable() {
         System.out.printf("%n%s%nmedian [min-max] over repetitions; CPU figures in microseconds per committed operation; "

@@ -64,6 +64,11 @@ public final class BenchmarkSuite implements Callable<Integer> {
     @Option(names = "--client-cpus", description = "CPUs of the client (default: the last online CPU)")
     String clientCpus;
 
+    @Option(names = "--replica-cpus",
+            description = "CPUs per replica, by index, separated by '/', e.g. 0/1/1/2/2 (overrides --leader-cpus and "
+                    + "--follower-cpus for the replicas listed)")
+    String replicaCpus;
+
     @Option(names = "--clients", split = ",", defaultValue = "1,16", description = "closed-loop clients (default: ${DEFAULT-VALUE})")
     List<Integer> clients;
 
@@ -145,9 +150,11 @@ public final class BenchmarkSuite implements Callable<Integer> {
                 "--repetitions and --duration must be at least 1, --warmup and --jvm-warmup at least 0");
         CpuPlacement d = CpuPlacement.defaults();
         try {
+            List<CpuSet> perReplica = new ArrayList<>();
+            if (replicaCpus != null) for (String set : replicaCpus.split("/", -1)) perReplica.add(CpuSet.parse(set));
             return new CpuPlacement(leaderCpus == null ? d.leader() : CpuSet.parse(leaderCpus),
                     followerCpus == null ? d.followers() : CpuSet.parse(followerCpus),
-                    clientCpus == null ? d.client() : CpuSet.parse(clientCpus));
+                    clientCpus == null ? d.client() : CpuSet.parse(clientCpus), perReplica);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, e.getMessage());
         }
