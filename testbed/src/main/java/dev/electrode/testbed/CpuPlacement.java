@@ -11,9 +11,10 @@ import java.util.stream.Collectors;
  * a placement the testbed pins each replica's and the client's event loop to its host's CPUs
  * and turns on threaded NAPI on each host's interface, pinned there too, so that a host's
  * kernel receive work (its XDP program and UDP stack) runs on its own CPUs rather than in
- * softirq on the sender's.
+ * softirq on the sender's ({@code threadedNapi} false: event loops pinned, receive work left
+ * in softirq on the sender's CPU, as the reference prototype was measured).
  */
-public record CpuPlacement(CpuSet leader, CpuSet followers, CpuSet client, List<CpuSet> perReplica) {
+public record CpuPlacement(CpuSet leader, CpuSet followers, CpuSet client, List<CpuSet> perReplica, boolean threadedNapi) {
     public CpuPlacement {
         perReplica = List.copyOf(perReplica);
         leader.requireOnline();
@@ -24,7 +25,17 @@ public record CpuPlacement(CpuSet leader, CpuSet followers, CpuSet client, List<
 
     /** Role-based placement: the leader, the followers (sharing), the client. */
     public CpuPlacement(CpuSet leader, CpuSet followers, CpuSet client) {
-        this(leader, followers, client, List.of());
+        this(leader, followers, client, List.of(), true);
+    }
+
+    /** As given, with threaded NAPI. */
+    public CpuPlacement(CpuSet leader, CpuSet followers, CpuSet client, List<CpuSet> perReplica) {
+        this(leader, followers, client, perReplica, true);
+    }
+
+    /** This placement without threaded NAPI: only the event loops are pinned. */
+    public CpuPlacement withoutThreadedNapi() {
+        return new CpuPlacement(leader, followers, client, perReplica, false);
     }
 
     /**
@@ -41,7 +52,7 @@ public record CpuPlacement(CpuSet leader, CpuSet followers, CpuSet client, List<
 
     /** This placement with replica i on {@code sets.get(i)}; replicas beyond the list keep their role's set. */
     public CpuPlacement withPerReplica(List<CpuSet> sets) {
-        return new CpuPlacement(leader, followers, client, sets);
+        return new CpuPlacement(leader, followers, client, sets, threadedNapi);
     }
 
     /** The CPUs of replica {@code i}. */
@@ -56,7 +67,7 @@ public record CpuPlacement(CpuSet leader, CpuSet followers, CpuSet client, List<
     }
 
     @Override public String toString() {
-        String s = "leader " + leader + ", followers " + followers + ", client " + client;
+        String s = "leader " + leader + ", followers " + followers + ", client " + client + (threadedNapi ? "" : ", no threaded NAPI");
         return perReplica.isEmpty() ? s
                 : s + ", replicas " + perReplica.stream().map(CpuSet::toString).collect(Collectors.joining("/"));
     }

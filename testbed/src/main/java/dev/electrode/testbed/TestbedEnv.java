@@ -99,6 +99,7 @@ public final class TestbedEnv implements AutoCloseable {
     private void applyPlacement(CpuPlacement placement) {
         int n = replicaCount();
         for (StarTopology.Host h : topology.hosts()) {
+            if (!placement.threadedNapi()) break;
             CpuSet cpus = placement.of(h.index(), n);
             List<Integer> tids = ThreadedNapi.enable(h.ns(), h.ifname(), topology.switchNamespace(), h.switchPort());
             for (int tid : tids) Affinity.pin(tid, cpus);

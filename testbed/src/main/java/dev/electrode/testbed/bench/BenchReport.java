@@ -93,14 +93,14 @@ final class BenchReport {
         System.out.printf("%n%s%nmedian [min-max] over repetitions; CPU figures in microseconds per committed operation; "
                 + "'rx' is the host's kernel receive work (NAPI threads, pinned placement only); cpu%d is the leader's CPU%n",
                 settings, leaderCpu());
-        System.out.println("| n | placement | bytes | clients | mode         | ops/s [min-max]          | of limit | vs plain | p50 us | p99 us "
+        System.out.println("| n | placement      | bytes | clients | mode         | ops/s [min-max]          | of limit | vs plain | p50 us | p99 us "
                 + "| leader thread | leader rx | follower thread | follower rx | cpu" + leaderCpu() + " busy | cpu" + leaderCpu() + " softirq |");
-        System.out.println("|--:|-----------|------:|--------:|--------------|--------------------------|---------:|---------:|-------:|-------:"
+        System.out.println("|--:|----------------|------:|--------:|--------------|--------------------------|---------:|---------:|-------:|-------:"
                 + "|--------------:|----------:|----------------:|------------:|---------:|------------:|");
         for (Cell c : cells()) {
             double med = median(c, BenchReport::throughput);
             double plain = median(c.inMode("plain"), BenchReport::throughput);
-            System.out.printf(Locale.ROOT, "| %d | %-9s | %5d | %7d | %-12s | %7.0f [%6.0f-%6.0f] | %7.0f%% | %8.2f | %6.0f | %6.0f "
+            System.out.printf(Locale.ROOT, "| %d | %-14s | %5d | %7d | %-12s | %7.0f [%6.0f-%6.0f] | %7.0f%% | %8.2f | %6.0f | %6.0f "
                             + "| %13.1f | %9.1f | %15.1f | %11.1f | %7.0f%% | %10.0f%% |%n",
                     c.replicas(), c.placement(), c.valueSize(), c.clients(), c.mode(), med, min(c, BenchReport::throughput),
                     max(c, BenchReport::throughput), 100 * med / limitOf(c), med / plain,

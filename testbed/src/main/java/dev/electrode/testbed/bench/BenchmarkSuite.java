@@ -40,7 +40,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
     }
 
     /** Placements: "naive" leaves threads and kernel receive work where the scheduler puts them. */
-    static final List<String> PLACEMENTS = List.of("pinned", "naive");
+    static final List<String> PLACEMENTS = List.of("pinned", "pinned-softirq", "naive");
 
     @Option(names = "--replicas", split = ",", defaultValue = "3,5,7", description = "cluster sizes (default: ${DEFAULT-VALUE})")
     List<Integer> replicas;
@@ -51,7 +51,8 @@ public final class BenchmarkSuite implements Callable<Integer> {
 
     @Option(names = "--placement", split = ",", defaultValue = "pinned,naive",
             description = "pinned: every host (replica, client) owns CPUs where its event loop and its kernel receive work "
-                    + "(threaded NAPI) run; naive: no pinning, receive work runs in softirq on the sender's CPU "
+                    + "(threaded NAPI) run; pinned-softirq: event loops pinned, receive work in softirq on the sender's CPU "
+                    + "(how the reference prototype was measured); naive: no pinning "
                     + "(default: ${DEFAULT-VALUE})")
     List<String> placements;
 
@@ -123,7 +124,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
                         List<String> order = new ArrayList<>(modes);
                         Collections.rotate(order, -rep); // a different mode goes first in every round
                         for (String mode : order)
-                            runTestbed(n, mode, place, size, rep, place.equals("pinned") ? placement : null, report);
+                            runTestbed(n, mode, place, size, rep, placementFor(place, placement), report);
                     }
         report.writeCsv(dir.resolve("measurements.csv"));
         report.writeJson(dir.resolve("summary.json"));
@@ -165,6 +166,15 @@ public final class BenchmarkSuite implements Callable<Integer> {
                 List.copyOf(valueSizes), repetitions, duration, warmup, batchSize, mtu, placement);
     }
 
+    /** The placement a placement name stands for (null: naive). */
+    static CpuPlacement placementFor(String name, CpuPlacement pinned) {
+        return switch (name) {
+            case "pinned" -> pinned;
+            case "pinned-softirq" -> pinned.withoutThreadedNapi();
+            default -> null;
+        };
+    }
+
     /** One testbed for one (size, mode, placement, request size), swept over the client counts. */
     private void runTestbed(int n, String mode, String place, int size, int rep, CpuPlacement placement, BenchReport report)
             throws Exception {
@@ -176,7 +186,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
             for (int c : clients) {
                 Figures f = ClusterMeasurement.measure(env, new Cell(n, mode, place, c, size), !offloads.isEmpty(),
                         Duration.ofSeconds(warmup), Duration.ofSeconds(duration));
-                System.out.printf("n=%d %-6s %5d B %-12s round %d: %s%n", n, place, size, mode, rep + 1, f.load().summary());
+                System.out.printf("n=%d %-14s %5d B %-12s round %d: %s%n", n, place, size, mode, rep + 1, f.load().summary());
                 report.add(f);
             }
             if (rep == 0 && mode.equals(modes.get(0))) {
@@ -186,7 +196,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
                             placement == null ? null : placement.leader(), env.clientHost().ns(),
                             placement == null ? null : placement.client(), c, Duration.ofSeconds(1), Duration.ofSeconds(duration), size);
                     report.limit(new Cell(n, mode, place, c, size), echo);
-                    System.out.printf("n=%d %-6s %5d B physical limit (UDP echo, %d outstanding): %.0f round trips/s%n",
+                    System.out.printf("n=%d %-14s %5d B physical limit (UDP echo, %d outstanding): %.0f round trips/s%n",
                             n, place, size, c, echo);
                 }
             }

@@ -47,8 +47,9 @@ public final class MainJob implements Callable<Integer> {
     int jvmWarmup;
 
     @Option(names = "--placement", defaultValue = "pinned",
-            description = "naive: threads and kernel receive work run anywhere; pinned: each host on its CPUs, "
-                    + "threaded NAPI (default: ${DEFAULT-VALUE})")
+            description = "pinned: each host's event loop and kernel receive work (threaded NAPI) on its CPUs; "
+                    + "pinned-softirq: event loops pinned, receive work on the sender's CPU; naive: no pinning "
+                    + "(default: ${DEFAULT-VALUE})")
     String placement;
 
     public static void main(String[] args) {
@@ -60,8 +61,8 @@ public final class MainJob implements Callable<Integer> {
         if (replicas < 1 || replicas % 2 == 0 || replicas > 7) throw new IllegalArgumentException("--replicas must be 1, 3, 5 or 7");
         if (jvmWarmup < 0 || duration < 1 || warmup < 0 || clients < 1)
             throw new IllegalArgumentException("--duration and --clients must be at least 1, --warmup and --jvm-warmup at least 0");
-        if (!placement.equals("naive") && !placement.equals("pinned"))
-            throw new IllegalArgumentException("--placement must be naive or pinned, got '" + placement + "'");
+        if (!BenchmarkSuite.PLACEMENTS.contains(placement))
+            throw new IllegalArgumentException("--placement must be one of " + BenchmarkSuite.PLACEMENTS + ", got '" + placement + "'");
         System.out.printf("Electrode main job: %d replicas in network namespaces, %d closed-loop clients, %d-byte puts, batch size %d, "
                 + "%s placement%n", replicas, clients, valueSize, batchSize, placement);
         List<Offload> all = List.of(Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE);
@@ -75,7 +76,7 @@ public final class MainJob implements Callable<Integer> {
 
     private Figures run(String mode, List<Offload> offloads) throws Exception {
         TestbedSpec spec = TestbedSpec.defaults(replicas).withCapture(false).withBatchSize(batchSize).withOffloads(offloads)
-                .withTimers(50, 100, 1000, 200).withPlacement(placement.equals("pinned") ? CpuPlacement.defaults() : null);
+                .withTimers(50, 100, 1000, 200).withPlacement(BenchmarkSuite.placementFor(placement, CpuPlacement.defaults()));
         System.out.printf("%n[%s] building the topology and starting the replicas...%n", mode);
         TestbedEnv env = new TestbedEnv(spec, Path.of("target", "main-job", mode.replace(' ', '-')));
         try {
