@@ -60,6 +60,21 @@ class CpuPlacementTest {
     }
 
     @Test
+    void withoutThreadedNapiOnlyTheEventLoopsArePinned() throws Exception {
+        RootRequired.assumeRoot();
+        CpuPlacement placement = CpuPlacement.defaults().withoutThreadedNapi();
+        TestbedEnv env = new TestbedEnv(TestbedSpec.defaults(3).withCapture(false).withPlacement(placement),
+                Path.of("target", "testbed", "CpuPlacementTest"));
+        try {
+            for (int h = 0; h <= 3; h++) assertEquals(List.of(), env.napiThreads(h), "host " + h);
+            for (int i = 0; i < 3; i++) assertEquals(placement.of(i, 3), env.inJvm(i).server().query(core -> Affinity.of(0)));
+            env.client().newSession().invokeSync(KvOps.put("k", "v"));
+        } finally {
+            assertEquals(List.of(), env.close(false));
+        }
+    }
+
+    @Test
     void withoutPlacementNothingIsThreaded() {
         RootRequired.assumeRoot();
         TestbedEnv env = new TestbedEnv(TestbedSpec.defaults(1).withCapture(false), Path.of("target", "testbed", "CpuPlacementTest"));
