@@ -38,9 +38,6 @@ public interface LibC {
     /** sched_getaffinity(2) (glibc: 0 on success). */
     @SaveError int sched_getaffinity(int pid, long cpusetsize, jnr.ffi.Pointer mask);
 
-    /** gettid(2): the calling thread's kernel id. */
-    int gettid();
-
     /** The process-wide binding. */
     LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
 

@@ -1,5 +1,8 @@
 package dev.electrode.netns;
 
+import dev.electrode.netns.cpu.Affinity;
+import dev.electrode.netns.cpu.CpuSet;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -7,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * An OS process started inside a network namespace ({@code ip netns exec}), with stdout and
@@ -47,11 +51,10 @@ public final class NsProcess implements AutoCloseable {
     public boolean isAlive() { return process.isAlive(); }
 
     /** Pins every thread of the process to {@code cpus}; threads it starts later inherit their creator's CPUs. */
-    public void pinTo(dev.electrode.netns.cpu.CpuSet cpus) {
-        java.nio.file.Path tasks = java.nio.file.Path.of("/proc", Long.toString(pid()), "task");
-        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(tasks)) {
-            for (java.nio.file.Path t : s.toList()) dev.electrode.netns.cpu.Affinity.pin(Integer.parseInt(t.getFileName().toString()), cpus);
-        } catch (java.io.IOException e) {
+    public void pinTo(CpuSet cpus) {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
+            for (Path t : tasks.toList()) Affinity.pin(Integer.parseInt(t.getFileName().toString()), cpus);
+        } catch (IOException e) {
             throw new NetnsException("cannot list threads of " + this + ": " + e.getMessage(), e);
         }
     }

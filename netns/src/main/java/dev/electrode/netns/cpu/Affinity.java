@@ -37,7 +37,4 @@ public final class Affinity {
         p.get(0, m, 0, MASK_BYTES);
         return CpuSet.fromMask(m);
     }
-
-    /** The calling thread's kernel id (as /proc/&lt;pid&gt;/task lists it). */
-    public static int currentTid() { return LibC.INSTANCE.gettid(); }
 }

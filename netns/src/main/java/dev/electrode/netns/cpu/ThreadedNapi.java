@@ -13,7 +13,9 @@ import java.util.stream.Stream;
 /**
  * Threaded NAPI on a veth end: its receive work (GRO, XDP, the IP/UDP stack) then runs in
  * kernel threads "napi/&lt;dev&gt;-&lt;id&gt;" that can be pinned, instead of in softirq on whichever
- * CPU sent the frame. A veth only has NAPI with XDP attached or GRO on, so GRO is turned on first.
+ * CPU sent the frame. A veth only has NAPI with XDP attached or GRO on, so GRO is turned on
+ * first; and veth_xmit bypasses NAPI for frames from a peer with TSO on (unless XDP is
+ * attached), so TSO is turned off on the peer end.
  */
 public final class ThreadedNapi {
     private static final Object DISCOVERY = new Object(); // one enable at a time, so the new threads are ours

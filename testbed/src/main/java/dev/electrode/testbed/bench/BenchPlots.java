@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntToDoubleFunction;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -58,18 +59,9 @@ final class BenchPlots {
                 .title("Throughput, " + clients + " closed-loop clients, " + size + "-byte puts (" + place + " placement)")
                 .xAxisTitle("replicas").yAxisTitle("committed ops/s (median)").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS).setLegendLayout(Styler.LegendLayout.Horizontal);
-        List<Integer> ns = r.settings().replicas();
-        for (String mode : r.settings().modes()) {
-            List<Double> x = new ArrayList<>(), y = new ArrayList<>();
-            for (int n : ns) {
-                double v = r.median(new Cell(n, mode, place, clients, size), BenchReport::throughput);
-                if (!Double.isNaN(v)) {
-                    x.add((double) n);
-                    y.add(v);
-                }
-            }
-            if (!x.isEmpty()) chart.addSeries(mode, x, y);
-        }
+        for (String mode : r.settings().modes())
+            seriesOverReplicas(chart, mode, r.settings().replicas(),
+                    n -> r.median(new Cell(n, mode, place, clients, size), BenchReport::throughput));
         return chart;
     }
 
@@ -81,20 +73,26 @@ final class BenchPlots {
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS).setLegendLayout(Styler.LegendLayout.Horizontal);
         for (String mode : r.settings().modes()) {
             if (mode.equals("plain")) continue;
-            List<Double> x = new ArrayList<>(), y = new ArrayList<>();
-            for (int n : r.settings().replicas()) {
-                double v = r.median(new Cell(n, mode, place, clients, size), BenchReport::throughput)
-                        / r.median(new Cell(n, "plain", place, clients, size), BenchReport::throughput);
-                if (!Double.isNaN(v)) {
-                    x.add((double) n);
-                    y.add(v);
-                }
-            }
-            if (!x.isEmpty()) chart.addSeries(mode, x, y);
+            seriesOverReplicas(chart, mode, r.settings().replicas(),
+                    n -> r.median(new Cell(n, mode, place, clients, size), BenchReport::throughput)
+                            / r.median(new Cell(n, "plain", place, clients, size), BenchReport::throughput));
         }
         if (chart.getSeriesMap().isEmpty()) chart.addSeries("no plain VR cells to compare with", List.of(0.0), List.of(0.0))
                 .setMarker(SeriesMarkers.NONE);
         return chart;
+    }
+
+    /** Adds series {@code name}: {@code value} at each cluster size, skipping sizes not measured (NaN). */
+    private static void seriesOverReplicas(XYChart chart, String name, List<Integer> replicas, IntToDoubleFunction value) {
+        List<Double> x = new ArrayList<>(), y = new ArrayList<>();
+        for (int n : replicas) {
+            double v = value.applyAsDouble(n);
+            if (!Double.isNaN(v)) {
+                x.add((double) n);
+                y.add(v);
+            }
+        }
+        if (!x.isEmpty()) chart.addSeries(name, x, y);
     }
 
     private static XYChart latencyCdf(BenchReport r, int n, String place, int clients, int size) {

@@ -4,7 +4,6 @@ import dev.electrode.bpf.Offload;
 import dev.electrode.netns.cpu.CpuSet;
 import dev.electrode.testbed.CpuPlacement;
 import dev.electrode.testbed.TestbedEnv;
-import dev.electrode.testbed.TestbedSpec;
 import dev.electrode.testbed.bench.ClusterMeasurement.Cell;
 import dev.electrode.testbed.bench.ClusterMeasurement.Figures;
 import picocli.CommandLine;
@@ -115,8 +114,8 @@ public final class BenchmarkSuite implements Callable<Integer> {
         System.out.println(report.settings());
         List<List<Offload>> configurations = new ArrayList<>();
         for (String m : modes) configurations.add(MODES.get(m));
-        JvmWarmup.run(Collections.min(replicas), configurations, Collections.max(clients), batchSize, mtu == 1500 ? 0 : mtu,
-                valueSizes.get(0), Duration.ofSeconds(jvmWarmup));
+        JvmWarmup.run(Collections.min(replicas), configurations, Collections.max(clients), batchSize, mtu, valueSizes.get(0),
+                Duration.ofSeconds(jvmWarmup));
         for (int n : replicas)
             for (String place : placements)
                 for (int size : valueSizes)
@@ -179,9 +178,8 @@ public final class BenchmarkSuite implements Callable<Integer> {
     private void runTestbed(int n, String mode, String place, int size, int rep, CpuPlacement placement, BenchReport report)
             throws Exception {
         List<Offload> offloads = MODES.get(mode);
-        TestbedSpec tb = TestbedSpec.defaults(n).withCapture(false).withBatchSize(batchSize).withOffloads(offloads)
-                .withTimers(50, 100, 1000, 200).withPlacement(placement).withMtu(mtu == 1500 ? 0 : mtu);
-        TestbedEnv env = new TestbedEnv(tb, Path.of("target", "bench-run"));
+        TestbedEnv env = new TestbedEnv(ClusterMeasurement.testbed(n, offloads, batchSize, mtu).withPlacement(placement),
+                Path.of("target", "bench-run"));
         try {
             for (int c : clients) {
                 Figures f = ClusterMeasurement.measure(env, new Cell(n, mode, place, c, size), !offloads.isEmpty(),

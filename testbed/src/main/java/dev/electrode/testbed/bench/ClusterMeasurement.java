@@ -1,11 +1,13 @@
 package dev.electrode.testbed.bench;
 
 import dev.electrode.bpf.Counter;
+import dev.electrode.bpf.Offload;
 import dev.electrode.client.LoadGenerator;
 import dev.electrode.netns.NetStats;
 import dev.electrode.netns.cpu.CpuTime;
 import dev.electrode.testbed.ReplicaNode;
 import dev.electrode.testbed.TestbedEnv;
+import dev.electrode.testbed.TestbedSpec;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,6 +41,18 @@ final class ClusterMeasurement {
                    double fastAcks, double pruned, String xdpMode, List<CpuShare> cpus) {}
 
     private ClusterMeasurement() {}
+
+    /** The link MTU the kernel gives a veth; asking for it leaves the links as created. */
+    static final int DEFAULT_MTU = 1500;
+
+    /**
+     * The testbed a measurement runs on: no captures, timers well above the latencies under
+     * load, links at {@code mtu}.
+     */
+    static TestbedSpec testbed(int replicas, List<Offload> offloads, int batchSize, int mtu) {
+        return TestbedSpec.defaults(replicas).withCapture(false).withBatchSize(batchSize).withOffloads(offloads)
+                .withTimers(50, 100, 1000, 200).withMtu(mtu == DEFAULT_MTU ? 0 : mtu);
+    }
 
     /** Warms up, then measures {@code clients} closed-loop clients for {@code duration}. */
     static Figures measure(TestbedEnv env, Cell cell, boolean offloads, Duration warmup, Duration duration) throws InterruptedException {

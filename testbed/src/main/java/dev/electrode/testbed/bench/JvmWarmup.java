@@ -3,7 +3,6 @@ package dev.electrode.testbed.bench;
 import dev.electrode.bpf.Offload;
 import dev.electrode.client.LoadGenerator;
 import dev.electrode.testbed.TestbedEnv;
-import dev.electrode.testbed.TestbedSpec;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,9 +23,7 @@ final class JvmWarmup {
                     Duration each) throws InterruptedException {
         if (each.isZero()) return;
         for (List<Offload> offloads : new LinkedHashSet<>(configurations)) {
-            TestbedSpec tb = TestbedSpec.defaults(n).withCapture(false).withBatchSize(batchSize).withOffloads(offloads)
-                    .withTimers(50, 100, 1000, 200).withMtu(mtu);
-            TestbedEnv env = new TestbedEnv(tb, Path.of("target", "bench-run"));
+            TestbedEnv env = new TestbedEnv(ClusterMeasurement.testbed(n, offloads, batchSize, mtu), Path.of("target", "bench-run"));
             try {
                 System.out.printf("JVM warm-up: offloads %s, %d s (not recorded)%n", offloads, each.toSeconds());
                 LoadGenerator.run(env.client(), clients, Duration.ZERO, each, valueSize, 1000);

@@ -66,7 +66,8 @@ public final class MainJob implements Callable<Integer> {
         System.out.printf("Electrode main job: %d replicas in network namespaces, %d closed-loop clients, %d-byte puts, batch size %d, "
                 + "%s placement%n", replicas, clients, valueSize, batchSize, placement);
         List<Offload> all = List.of(Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE);
-        JvmWarmup.run(replicas, List.of(List.of(), all), clients, batchSize, 0, valueSize, Duration.ofSeconds(jvmWarmup));
+        JvmWarmup.run(replicas, List.of(List.of(), all), clients, batchSize, ClusterMeasurement.DEFAULT_MTU, valueSize,
+                Duration.ofSeconds(jvmWarmup));
         List<Figures> out = new ArrayList<>();
         out.add(run("plain VR", List.of()));
         out.add(run("Electrode", all));
@@ -75,8 +76,8 @@ public final class MainJob implements Callable<Integer> {
     }
 
     private Figures run(String mode, List<Offload> offloads) throws Exception {
-        TestbedSpec spec = TestbedSpec.defaults(replicas).withCapture(false).withBatchSize(batchSize).withOffloads(offloads)
-                .withTimers(50, 100, 1000, 200).withPlacement(BenchmarkSuite.placementFor(placement, CpuPlacement.defaults()));
+        TestbedSpec spec = ClusterMeasurement.testbed(replicas, offloads, batchSize, ClusterMeasurement.DEFAULT_MTU)
+                .withPlacement(BenchmarkSuite.placementFor(placement, CpuPlacement.defaults()));
         System.out.printf("%n[%s] building the topology and starting the replicas...%n", mode);
         TestbedEnv env = new TestbedEnv(spec, Path.of("target", "main-job", mode.replace(' ', '-')));
         try {

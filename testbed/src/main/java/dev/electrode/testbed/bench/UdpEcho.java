@@ -23,13 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
 final class UdpEcho {
     private UdpEcho() {}
 
-    /** Echo throughput (round trips per second) with {@code outstanding} frames in flight. */
-    static double measure(NetNamespace serverNs, InetSocketAddress serverAddr, NetNamespace clientNs, int outstanding,
-                          Duration warmup, Duration duration, int valueSize) throws Exception {
-        return measure(serverNs, serverAddr, null, clientNs, null, outstanding, warmup, duration, valueSize);
-    }
-
-    /** As above, with the server's and the client's event loops pinned to CPU sets (null: not pinned). */
+    /**
+     * Echo throughput (round trips per second) with {@code outstanding} frames in flight, the
+     * server's and the client's event loops pinned to CPU sets (null: not pinned).
+     */
     static double measure(NetNamespace serverNs, InetSocketAddress serverAddr, CpuSet serverCpus, NetNamespace clientNs,
                           CpuSet clientCpus, int outstanding, Duration warmup, Duration duration, int valueSize) throws Exception {
         UdpEndpoint[] server = new UdpEndpoint[1];
