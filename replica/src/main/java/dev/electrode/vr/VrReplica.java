@@ -43,6 +43,7 @@ public final class VrReplica {
     private long lastBatchEnd;
     private final long[] ackedUpTo;
     private long commitAtLastResend;
+    private long preparedAtLastResend;
     private boolean sentSinceHeartbeat;
     private boolean closeBatchArmed;
     private final Map<Long, Long> inFlight = new HashMap<>();          // clientId -> appended, unexecuted request id
@@ -273,12 +274,15 @@ public final class VrReplica {
         switch (status) {
             case NORMAL -> {
                 if (isActiveLeader()) {
-                    // Resend the uncommitted prepared suffix if commit made no progress for a period.
-                    if (lastBatchEnd > commitNum && commitNum == commitAtLastResend) {
+                    // Resend the uncommitted prepared suffix if an op prepared before the last tick is
+                    // still uncommitted and commit made no progress for a whole period (an op prepared
+                    // just before this tick is not late).
+                    if (preparedAtLastResend > commitNum && commitNum == commitAtLastResend) {
                         stats.prepareResends++;
                         sendToFollowers(prepare(commitNum + 1, lastBatchEnd));
                     }
                     commitAtLastResend = commitNum;
+                    preparedAtLastResend = lastBatchEnd;
                 } else if (stateTransferPending) {
                     sendStateTransferRequest();
                 }
@@ -598,6 +602,7 @@ public final class VrReplica {
         Arrays.fill(knownCommit, -1);
         lastBatchEnd = log.lastOp();
         commitAtLastResend = commitNum;
+        preparedAtLastResend = lastBatchEnd;
         inFlight.clear();
         if (closeBatchArmed) {
             closeBatchArmed = false;

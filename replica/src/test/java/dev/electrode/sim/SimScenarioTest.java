@@ -113,4 +113,32 @@ class SimScenarioTest {
         sim.stabilizeAndCheck(30 * SECOND);
         assertTrue(sim.replicas[0].vr.view() > 0);
     }
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {3, 5})
+    void resendTimerLeavesAFreshPrepareAloneAndResendsALostOne(int n) {
+        long period = SIM.resendMicros();
+        // After an idle spell, one op prepared at any point of the resend period is answered
+        // before it is a period old, so the leader never resends it.
+        for (long offset = 0; offset < period; offset += period / 100) {
+            SimCluster sim = new SimCluster(7, n, SIM, 1);
+            sim.runFor(5 * period + offset);
+            SimClient client = sim.addClient(1);
+            client.start();
+            assertTrue(sim.runUntil(client::done, 3 * period), "offset " + offset + ": " + sim.describe());
+            sim.runFor(3 * period);
+            assertEquals(0, sim.replicas[0].vr.stats().prepareResends, "offset " + offset + ": a fresh prepare was resent");
+        }
+        // A prepare that no follower received is resent within two periods of being sent.
+        SimCluster sim = new SimCluster(8, n, SIM, 1);
+        sim.runFor(5 * period + period / 3);
+        for (int f = 1; f < n; f++) sim.setBlocked(0, f, true);
+        SimClient client = sim.addClient(1);
+        client.start();
+        sim.runFor(period / 10);
+        for (int f = 1; f < n; f++) sim.setBlocked(0, f, false);
+        assertTrue(sim.runUntil(client::done, 2 * period + period / 10), "the lost prepare was resent: " + sim.describe());
+        assertEquals(1, sim.replicas[0].vr.stats().prepareResends);
+        assertEquals(0, sim.replicas[0].vr.view(), "no view change");
+    }
 }
