@@ -87,6 +87,9 @@ public final class KernelOffloads implements ReplicaOffloads {
     }
 
     @Override
+    public void awaitAcksStopped() { ProgramQuiescence.await(); }
+
+    @Override
     public void logAdvanced(long lastOp) {
         ControlState c = bpf.readControl();
         // Only forward: XDP may have acknowledged further ahead already (those are in the ring).

@@ -21,6 +21,13 @@ public interface ReplicaOffloads extends AutoCloseable {
     /** Status, view or leader changed (also at start); {@code lastOp} is the end of the user-space log. */
     void controlChanged(Status status, long view, int leader, long lastOp);
 
+    /**
+     * Called after {@link #controlChanged} took the replica out of NORMAL: returns once no
+     * program invocation that read the earlier control state is still running, so that
+     * {@link #drain} then yields every Prepare the kernel has acknowledged.
+     */
+    void awaitAcksStopped();
+
     /** The slow path extended the log to {@code lastOp}. */
     void logAdvanced(long lastOp);
 

@@ -18,6 +18,7 @@ import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.*;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -130,6 +131,15 @@ public final class ReplicaServer implements AutoCloseable {
     private void drainKernelLog() {
         if (offloads == null || !offloads.fastAck() || drainedAsLeader) return;
         boolean leading = core.isActiveLeader();
+        drainKernelLog(core::onFastAckedPrepare);
+        // The kernel learnt of the leadership before this drain (statusChanged writes it at once), so
+        // nothing newer can appear; a record racing that write would be of the old view, which a new
+        // leader ignores anyway.
+        if (leading && core.isActiveLeader()) drainedAsLeader = true;
+    }
+
+    /** Parses every record of the kernel log, in ring order, and hands it to {@code sink}. */
+    private void drainKernelLog(Consumer<PrepareMessage> sink) {
         offloads.drain(body -> {
             PrepareMessage p;
             try {
@@ -139,12 +149,8 @@ public final class ReplicaServer implements AutoCloseable {
                 return;
             }
             fastPreparesDrained++;
-            core.onFastAckedPrepare(p);
+            sink.accept(p);
         });
-        // The kernel learnt of the leadership before this drain (statusChanged writes it at once), so
-        // nothing newer can appear; a record racing that write would be of the old view, which a new
-        // leader ignores anyway.
-        if (leading && core.isActiveLeader()) drainedAsLeader = true;
     }
 
     public ClusterConfig config() { return config; }
@@ -241,13 +247,25 @@ public final class ReplicaServer implements AutoCloseable {
 
         @Override
         public void statusChanged(Status status, long view, int leader) {
-            // Only the kernel state here (this runs inside the core): it stops fast acks at once, and
-            // what the kernel acknowledged before is drained before the core's next input.
+            // Only the kernel state here (this runs inside the core): it stops new fast acks; what the
+            // kernel acknowledged before reaches the core through stopFastAcks (leaving NORMAL) or
+            // the drain before its next input.
             if (offloads != null) offloads.controlChanged(status, view, leader, core.lastOp());
             drainedAsLeader = false;
             // The core is mid-transition here; decide on the timer once it has finished.
             if (offloads != null && offloads.fastAck()) endpoint.eventLoop().execute(ReplicaServer.this::updateDrainTimer);
             if (statusListener != null) statusListener.statusChanged(status, view, leader);
+        }
+
+        @Override
+        public List<PrepareMessage> stopFastAcks() {
+            if (offloads == null || !offloads.fastAck()) return List.of();
+            // statusChanged already told the kernel; wait out XDP runs that read the old state
+            // (one RCU grace period, a few ms), after which the ring holds all they acknowledged.
+            offloads.awaitAcksStopped();
+            List<PrepareMessage> acked = new ArrayList<>();
+            drainKernelLog(acked::add);
+            return acked;
         }
 
         @Override

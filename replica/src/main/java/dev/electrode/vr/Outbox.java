@@ -1,6 +1,9 @@
 package dev.electrode.vr;
 
 import com.google.protobuf.Message;
+import dev.electrode.wire.proto.PrepareMessage;
+
+import java.util.List;
 
 /**
  * Everything the VR core does to the outside world. The runtime (a socket transport, or
@@ -27,6 +30,13 @@ public interface Outbox {
      * mirror this into kernel state; servers log it.
      */
     default void statusChanged(Status status, long view, int leader) {}
+
+    /**
+     * The replica has just left NORMAL status as a follower ({@link #statusChanged} was called):
+     * returns, in order, the Prepares a fast-ack offload acknowledged for it that the core has
+     * not been given yet. Once it returns, the kernel acknowledges nothing more for the old view.
+     */
+    default List<PrepareMessage> stopFastAcks() { return List.of(); }
 
     /**
      * The log grew through the slow path (a Prepare from the socket, state transfer): a

@@ -313,24 +313,10 @@ public final class VrReplica {
 
     /**
      * A Prepare that the fast-ack offload already acknowledged in the kernel (drained from its
-     * ring buffer): applied exactly as the slow path would, but without a PrepareOK.
+     * ring buffer): applied exactly as the slow path would, but without a PrepareOK. Those
+     * acknowledged before the replica left NORMAL status come through {@link Outbox#stopFastAcks}.
      */
     public void onFastAckedPrepare(PrepareMessage p) {
-        if (status == Status.VIEW_CHANGE && p.getView() == lastNormalView && leaderOf(lastNormalView) != me) {
-            // Acknowledged by the kernel before it learnt of the view change: part of what this
-            // replica promised in its last normal view, so its DoViewChange must carry it.
-            if (p.getBatchstart() <= log.lastOp() + 1 && p.getOpnum() > log.lastOp()
-                    && p.getRequestCount() == p.getOpnum() - p.getBatchstart() + 1) {
-                for (long op = log.lastOp() + 1; op <= p.getOpnum(); op++) {
-                    log.append(LogEntry.newBuilder().setView(p.getView()).setOpnum(op)
-                            .setRequest(p.getRequest((int) (op - p.getBatchstart()))).build());
-                }
-                stats.fastPreparesApplied++;
-            } else {
-                stats.fastPreparesIgnored++;
-            }
-            return;
-        }
         if (status != Status.NORMAL || isActiveLeader() || p.getView() != view) {
             stats.fastPreparesIgnored++; // the view moved on; the leader retransmits what is still needed
             return;
@@ -581,6 +567,7 @@ public final class VrReplica {
     }
 
     private void startViewChange(long newView) {
+        boolean wasNormalFollower = status == Status.NORMAL && leaderOf(view) != me;
         view = newView;
         status = Status.VIEW_CHANGE;
         resetViewState();
@@ -588,8 +575,28 @@ public final class VrReplica {
         knownCommit[me] = commitNum;
         stats.viewChangesStarted++;
         notifyStatus();
+        if (wasNormalFollower) {
+            // What the kernel acknowledged in the last normal view is part of this replica's
+            // promise: its log, and so its DoViewChange, must hold it before any vote is cast.
+            for (PrepareMessage p : out.stopFastAcks()) appendKernelAcked(p);
+        }
         out.toAllReplicas(startViewChange());
         maybeSendDoViewChange(); // n = 1: nobody else to wait for
+    }
+
+    /** Appends a Prepare the kernel acknowledged in the last normal view, if it extends the log. */
+    private void appendKernelAcked(PrepareMessage p) {
+        if (p.getView() != lastNormalView || p.getBatchstart() > log.lastOp() + 1 || p.getOpnum() <= log.lastOp()
+                || p.getRequestCount() != p.getOpnum() - p.getBatchstart() + 1) {
+            stats.fastPreparesIgnored++;
+            return;
+        }
+        for (long op = log.lastOp() + 1; op <= p.getOpnum(); op++) {
+            log.append(LogEntry.newBuilder().setView(p.getView()).setOpnum(op)
+                    .setRequest(p.getRequest((int) (op - p.getBatchstart()))).build());
+        }
+        stats.fastPreparesApplied++;
+        stats.fastPreparesAppendedAtViewChange++;
     }
 
     private StartViewChangeMessage startViewChange() {

@@ -19,6 +19,8 @@ public final class VrStats {
     public volatile long messagesFromWrongSender;
     public volatile long fastPreparesApplied;
     public volatile long fastPreparesIgnored;
+    /** Kernel-acknowledged Prepares collected when the replica left NORMAL status, appended to its log. */
+    public volatile long fastPreparesAppendedAtViewChange;
     public volatile long ackSetsApplied;
 
     @Override
@@ -30,6 +32,6 @@ public final class VrStats {
                 + " stEntries=" + stateTransferEntriesApplied + " buffered=" + preparesBuffered
                 + " recoveries=" + recoveriesCompleted + " ignored=" + messagesIgnored
                 + " wrongSender=" + messagesFromWrongSender + " fastPrepares=" + fastPreparesApplied
-                + " fastIgnored=" + fastPreparesIgnored + " ackSets=" + ackSetsApplied;
+                + " fastIgnored=" + fastPreparesIgnored + " fastAtViewChange=" + fastPreparesAppendedAtViewChange + " ackSets=" + ackSetsApplied;
     }
 }

@@ -96,6 +96,18 @@ public final class SimCluster {
         return done.getAsBoolean();
     }
 
+    /** Runs event by event until {@code done} holds right after one, or the deadline passes. */
+    public boolean runUntilEvent(java.util.function.BooleanSupplier done, long maxMicros) {
+        long deadline = now + maxMicros;
+        while (!done.getAsBoolean()) {
+            if (queue.isEmpty() || queue.peek().time() > deadline) return false;
+            Event e = queue.poll();
+            now = e.time();
+            e.action().run();
+        }
+        return true;
+    }
+
     // ------------------------------------------------------------------ network
 
     void send(int from, int to, Message m, FastMeta meta) {
@@ -217,6 +229,10 @@ public final class SimCluster {
 
         @Override public void statusChanged(Status status, long view, int leader) {
             if (offloads) kernel.control(status, view, leader, vr.lastOp());
+        }
+
+        @Override public List<dev.electrode.wire.proto.PrepareMessage> stopFastAcks() {
+            return offloads ? kernel.stopAcks() : List.of();
         }
 
         @Override public void logAdvanced(long lastOp) {

@@ -9,7 +9,9 @@ import dev.electrode.wire.proto.PrepareMessage;
 import dev.electrode.wire.proto.PrepareOKMessage;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -55,9 +57,23 @@ final class SimKernel {
         }
     }
 
+    /**
+     * Makes the replica's ordinary drains find the ring empty, as when records land just after
+     * a drain: the race between XDP and a status change that only {@link #stopAcks} closes.
+     */
+    boolean recordsLate;
+
     /** Hands the ring's PREPAREs to the replica. */
     void drain() {
+        if (recordsLate) return;
         while (!ring.isEmpty()) replica.vr.onFastAckedPrepare(ring.poll());
+    }
+
+    /** The replica left NORMAL: after the grace period every acknowledged record is in the ring. */
+    List<PrepareMessage> stopAcks() {
+        List<PrepareMessage> acked = new ArrayList<>(ring);
+        ring.clear();
+        return acked;
     }
 
     /**

@@ -141,4 +141,35 @@ class SimScenarioTest {
         assertEquals(1, sim.replicas[0].vr.stats().prepareResends);
         assertEquals(0, sim.replicas[0].vr.view(), "no view change");
     }
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {3, 5})
+    void aPrepareOnlyTheKernelAcknowledgedSurvivesTheViewChange(int n) {
+        SimCluster sim = new SimCluster(9, n, SIM, 1, true);
+        sim.runFor(SECOND / 10);
+        int f = (n - 1) / 2;
+        // f followers acknowledge the op in XDP, but its record reaches the ring after their last
+        // ordinary drain; the other followers never see the Prepare. The leader commits on the
+        // kernel ACKs alone, and neither its Commit nor anything later reaches a follower.
+        for (int i = 1; i <= f; i++) sim.replicas[i].kernel.recordsLate = true;
+        for (int i = f + 1; i < n; i++) sim.setBlocked(0, i, true);
+        SimClient client = sim.addClient(1);
+        client.start();
+        assertTrue(sim.runUntilEvent(() -> {
+            for (int i = 1; i <= f; i++) if (sim.replicas[i].kernel.fastAcked == 0) return false;
+            return true;
+        }, SECOND / 10), sim.describe());
+        for (int i = 1; i < n; i++) sim.setBlocked(0, i, true);
+        assertTrue(sim.runUntil(client::done, SECOND / 10), sim.describe());
+        sim.crash(0);
+        for (int i = 1; i <= f; i++) assertEquals(0, sim.replicas[i].vr.lastOp(), "follower " + i + "'s core has not seen the op: " + sim.describe());
+        assertTrue(sim.runUntil(() -> sim.currentLeader() > 0, 2 * SECOND), "a new leader: " + sim.describe());
+        long appended = 0;
+        for (int i = 1; i <= f; i++) {
+            appended += sim.replicas[i].vr.stats().fastPreparesAppendedAtViewChange;
+            sim.replicas[i].kernel.recordsLate = false;
+        }
+        assertEquals(f, appended, "each acknowledging follower took the op from the kernel when it left NORMAL");
+        sim.stabilizeAndCheck(30 * SECOND); // includes: the acknowledged put is on every replica
+    }
 }
