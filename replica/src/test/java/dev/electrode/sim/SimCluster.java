@@ -323,6 +323,7 @@ public final class SimCluster {
      */
     public void stabilizeAndCheck(long maxMicros) {
         heal();
+        for (SimReplica r : replicas) r.kernel.recordsLate = false;
         for (SimReplica r : replicas) if (!r.up) r.boot(true);
         boolean finished = runUntil(this::clientsDone, maxMicros);
         long settleUntil = now + 20 * settings.viewChangeMicros();
