@@ -5,6 +5,8 @@ import dev.electrode.config.ClusterConfig;
 import dev.electrode.launch.ReplicaProcess;
 import dev.electrode.netns.NetNamespace;
 import dev.electrode.netns.NsProcess;
+import dev.electrode.netns.cpu.Affinity;
+import dev.electrode.netns.cpu.CpuSet;
 import dev.electrode.server.ReplicaServer;
 import dev.electrode.vr.Status;
 import dev.electrode.vr.VrReplica;
@@ -23,10 +25,27 @@ import java.util.function.Function;
 public abstract sealed class ReplicaNode implements AutoCloseable {
     protected final int index;
     protected final NetNamespace ns;
+    private CpuSet cpus; // null: not pinned
 
     ReplicaNode(int index, NetNamespace ns) {
         this.index = index;
         this.ns = ns;
+    }
+
+    /** Pins the replica's event loop (a process: all its threads) to {@code cpus}, now and after every restart. */
+    public final void pinTo(CpuSet cpus) throws InterruptedException {
+        this.cpus = cpus;
+        if (isRunning()) applyPin(cpus);
+    }
+
+    /** The CPUs the replica is pinned to, or null. */
+    public final CpuSet pinnedTo() { return cpus; }
+
+    abstract void applyPin(CpuSet cpus) throws InterruptedException;
+
+    /** Pins a restarted replica like the one it replaces. */
+    final void repin() throws InterruptedException {
+        if (cpus != null) applyPin(cpus);
     }
 
     public int index() { return index; }
@@ -86,9 +105,17 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
             server = null;
         }
 
-        @Override public void restart() {
+        @Override public void restart() throws InterruptedException {
             if (server != null) throw new IllegalStateException("replica " + index + " is running");
             start(true);
+            repin();
+        }
+
+        @Override void applyPin(CpuSet cpus) {
+            server.query(core -> {
+                Affinity.pinCurrentThread(cpus);
+                return null;
+            });
         }
 
         @Override public boolean isRunning() { return server != null; }
@@ -160,10 +187,13 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
 
         @Override public void kill() throws InterruptedException { process.kill(); }
 
-        @Override public void restart() {
+        @Override public void restart() throws InterruptedException {
             if (process.isAlive()) throw new IllegalStateException("replica " + index + " is running (pid " + process.pid() + ")");
             start(true);
+            repin();
         }
+
+        @Override void applyPin(CpuSet cpus) { process.pinTo(cpus); }
 
         @Override public boolean isRunning() { return process.isAlive(); }
 

@@ -106,14 +106,7 @@ public final class TestbedEnv implements AutoCloseable {
             napiThreads.put(h.index(), tids);
         }
         try {
-            for (ReplicaNode r : replicas) {
-                CpuSet cpus = placement.of(r.index(), n);
-                if (r instanceof ReplicaNode.InJvm j) j.server().query(core -> {
-                    Affinity.pinCurrentThread(cpus);
-                    return null;
-                });
-                else if (r instanceof ReplicaNode.Process p) p.process().pinTo(cpus);
-            }
+            for (ReplicaNode r : replicas) r.pinTo(placement.of(r.index(), n));
             if (client != null) {
                 CpuSet cpus = placement.of(n, n);
                 client.runOnEventLoop(() -> Affinity.pinCurrentThread(cpus));

@@ -69,6 +69,10 @@ class CpuPlacementTest {
             for (int h = 0; h <= 3; h++) assertEquals(List.of(), env.napiThreads(h), "host " + h);
             for (int i = 0; i < 3; i++) assertEquals(placement.of(i, 3), env.inJvm(i).server().query(core -> Affinity.of(0)));
             env.client().newSession().invokeSync(KvOps.put("k", "v"));
+            env.replica(2).kill();
+            env.replica(2).restart();
+            assertEquals(placement.of(2, 3), env.inJvm(2).server().query(core -> Affinity.of(0)), "a restarted replica is pinned like the one it replaced");
+            assertNotEquals(CpuSet.online(), placement.of(2, 3), "the placement is narrower than the machine, so the check means something");
         } finally {
             assertEquals(List.of(), env.close(false));
         }
