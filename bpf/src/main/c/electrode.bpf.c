@@ -227,7 +227,9 @@ static __always_inline int handle_prepare(struct xdp_md *ctx, struct frame *f, s
 		count(ELECTRODE_CTR_PASS_RACE);
 		return XDP_PASS;
 	}
-	if (bpf_ringbuf_output(&prepare_ring, rec, sizeof(rec->hdr) + body_len, 0)) {
+	/* No wakeup: user space drains on its own schedule and never sleeps on the ring, and the
+	 * wakeup's irq_work self-IPI is costly (an MSR write, a VM exit under virtualisation). */
+	if (bpf_ringbuf_output(&prepare_ring, rec, sizeof(rec->hdr) + body_len, BPF_RB_NO_WAKEUP)) {
 		/* last_op moved on, so user space takes this one from its socket, in order. */
 		count(ELECTRODE_CTR_PASS_RING_FULL);
 		return XDP_PASS;

@@ -57,8 +57,6 @@ public interface LibBpf {
 
     @SaveError Pointer ring_buffer__new(int mapFd, RingBufferSample sampleCb, Pointer ctx, Pointer opts);
 
-    int ring_buffer__poll(Pointer rb, int timeoutMs);
-
     int ring_buffer__consume(Pointer rb);
 
     void ring_buffer__free(Pointer rb);

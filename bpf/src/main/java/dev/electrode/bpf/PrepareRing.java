@@ -7,7 +7,8 @@ import java.nio.ByteBuffer;
 /**
  * The follower's "kernel log": the ring buffer into which XDP copies fast-acknowledged
  * Prepares. Records are drained in batches on the calling thread; each body is handed to
- * the consumer in a reused buffer, valid only during the call.
+ * the consumer in a reused buffer, valid only during the call. XDP writes without waking
+ * anyone (BPF_RB_NO_WAKEUP), so the ring is drained, never waited on.
  */
 public final class PrepareRing implements AutoCloseable {
     /** Receives one buffered Prepare: full view, last opnum and first opnum of the batch, protobuf body. */
@@ -51,11 +52,6 @@ public final class PrepareRing implements AutoCloseable {
     /** Hands every record now in the ring to {@code c}; returns how many. */
     public int drain(Consumer c) {
         return run(c, () -> lib.ring_buffer__consume(ring), "ring_buffer__consume");
-    }
-
-    /** Waits up to {@code timeoutMs} for records, then drains them; returns how many. */
-    public int poll(Consumer c, int timeoutMs) {
-        return run(c, () -> lib.ring_buffer__poll(ring, timeoutMs), "ring_buffer__poll");
     }
 
     private int run(Consumer c, java.util.function.IntSupplier call, String op) {
