@@ -14,5 +14,7 @@ fi
 bash ci/setup-host.sh >/dev/null
 mvn -B -ntp -q -DskipTests install
 mvn -B -ntp -q -pl testbed dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime
+# Netty's leak detector samples buffers with a stack trace each (hundreds a second under load):
+# off for measurements; JAVA_OPTS="-Dio.netty.leakDetection.level=simple" turns it back on.
 # shellcheck disable=SC2086
-exec java -XX:+UseSerialGC ${JAVA_OPTS:-} -cp "testbed/target/classes:$(cat testbed/target/classpath.txt)" "$class" "$@"
+exec java -XX:+UseSerialGC -Dio.netty.leakDetection.level=disabled ${JAVA_OPTS:-} -cp "testbed/target/classes:$(cat testbed/target/classpath.txt)" "$class" "$@"
