@@ -66,14 +66,15 @@ abstract class ClusterTrafficScenario {
     }
 }
 
-@Testbed(replicas = 3, resendMs = 1000, clientRetryMs = 2000)
+// A long view-change timeout: the frame counts assume one view, even on a loaded machine.
+@Testbed(replicas = 3, resendMs = 1000, viewChangeMs = 2000, clientRetryMs = 2000)
 class ClusterTraffic3InJvmTest extends ClusterTrafficScenario {}
 
-@Testbed(replicas = 5, resendMs = 1000, clientRetryMs = 2000)
+@Testbed(replicas = 5, resendMs = 1000, viewChangeMs = 2000, clientRetryMs = 2000)
 class ClusterTraffic5InJvmTest extends ClusterTrafficScenario {}
 
-@Testbed(replicas = 3, processes = true, resendMs = 1000, clientRetryMs = 2000)
+@Testbed(replicas = 3, processes = true, resendMs = 1000, viewChangeMs = 2000, clientRetryMs = 2000)
 class ClusterTraffic3ProcessesTest extends ClusterTrafficScenario {}
 
-@Testbed(replicas = 5, processes = true, resendMs = 1000, clientRetryMs = 2000)
+@Testbed(replicas = 5, processes = true, resendMs = 1000, viewChangeMs = 2000, clientRetryMs = 2000)
 class ClusterTraffic5ProcessesTest extends ClusterTrafficScenario {}

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Loss with the offloads on: a follower refills its gap and goes back to the fast path; a lost quorum-completing ACK only delays. */
-@Testbed(replicas = 3, switchCaptures = true, offloads = {Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE})
+@Testbed(replicas = 3, switchCaptures = true, viewChangeMs = 2000, offloads = {Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE})
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OffloadLossTest {
     @Test
