@@ -378,15 +378,24 @@ public final class VrReplica {
             requestStateTransfer();
             return;
         }
-        if (p.getRequestCount() != p.getOpnum() - p.getBatchstart() + 1) {
+        if (!requestsMatchRange(p)) {
             stats.messagesIgnored++; // malformed: request count disagrees with the opnum range
             return;
         }
-        for (long op = lastOp + 1; op <= p.getOpnum(); op++) {
-            Request r = p.getRequest((int) (op - p.getBatchstart()));
-            log.append(LogEntry.newBuilder().setView(view).setOpnum(op).setRequest(r).build());
-        }
+        appendSuffix(p, view);
         if (ack) sendPrepareOk(p.getOpnum());
+    }
+
+    private static boolean requestsMatchRange(PrepareMessage p) {
+        return p.getRequestCount() == p.getOpnum() - p.getBatchstart() + 1;
+    }
+
+    /** Appends the requests of {@code p} above the log's end as entries of {@code entryView}; p must reach the log's end. */
+    private void appendSuffix(PrepareMessage p, long entryView) {
+        for (long op = log.lastOp() + 1; op <= p.getOpnum(); op++) {
+            Request r = p.getRequest((int) (op - p.getBatchstart()));
+            log.append(LogEntry.newBuilder().setView(entryView).setOpnum(op).setRequest(r).build());
+        }
     }
 
     private void bufferPrepare(PrepareMessage p, boolean ack) {
@@ -587,14 +596,11 @@ public final class VrReplica {
     /** Appends a Prepare the kernel acknowledged in the last normal view, if it extends the log. */
     private void appendKernelAcked(PrepareMessage p) {
         if (p.getView() != lastNormalView || p.getBatchstart() > log.lastOp() + 1 || p.getOpnum() <= log.lastOp()
-                || p.getRequestCount() != p.getOpnum() - p.getBatchstart() + 1) {
+                || !requestsMatchRange(p)) {
             stats.fastPreparesIgnored++;
             return;
         }
-        for (long op = log.lastOp() + 1; op <= p.getOpnum(); op++) {
-            log.append(LogEntry.newBuilder().setView(p.getView()).setOpnum(op)
-                    .setRequest(p.getRequest((int) (op - p.getBatchstart()))).build());
-        }
+        appendSuffix(p, lastNormalView);
         stats.fastPreparesApplied++;
         stats.fastPreparesAppendedAtViewChange++;
     }

@@ -38,9 +38,6 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         if (isRunning()) applyPin(cpus);
     }
 
-    /** The CPUs the replica is pinned to, or null. */
-    public final CpuSet pinnedTo() { return cpus; }
-
     abstract void applyPin(CpuSet cpus) throws InterruptedException;
 
     /** Pins a restarted replica like the one it replaces. */

@@ -83,10 +83,11 @@ class ElectrodeFailoverTest {
         for (int i = 2; i < 5; i++) {
             int h = i;
             InetAddress follower = env.host(i).address();
-            await().atMost(Duration.ofSeconds(5)).until(() ->
-                    fastAcksFrom(env.switchWire(h), follower, firstMeasured).count()
-                            == env.switchWire(h).ofType(MessageType.PREPARE).to(follower)
-                                    .where(f -> f.opnum() >= firstMeasured, "measured").count());
+            await().atMost(Duration.ofSeconds(5)).until(() -> {
+                WireLog port = env.switchWire(h); // one read of the capture per poll
+                return fastAcksFrom(port, follower, firstMeasured).count()
+                        == port.ofType(MessageType.PREPARE).to(follower).where(f -> f.opnum() >= firstMeasured, "measured").count();
+            });
             WireLog mine = fastAcksFrom(env.switchWire(i), follower, firstMeasured);
             Set<Long> ops = new TreeSet<>();
             mine.frames().forEach(f -> ops.add(f.opnum()));
