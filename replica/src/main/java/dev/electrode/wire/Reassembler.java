@@ -1,8 +1,6 @@
 package dev.electrode.wire;
 
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -10,39 +8,56 @@ import java.util.TreeMap;
 
 /**
  * Rebuilds messages from fragments, per sender, within fixed memory bounds. Fragments may
- * arrive in any order and more than once; a partial message expires after a timeout, and a
- * sender over its byte budget loses its oldest partial messages first. Single-threaded.
+ * arrive in any order and more than once; a partial message expires after a timeout.
+ *
+ * <p>Memory follows the bytes that arrived, never the size a fragment claims: each fragment is
+ * kept as its own piece until the last one arrives, and only then is the whole message
+ * allocated. Every partial message and piece is charged a fixed overhead besides its bytes, so
+ * the bounds hold however many message ids or tiny fragments a sender invents. A sender over
+ * its budget loses its oldest partial messages first; when all senders together are over the
+ * total budget, the least recently active sender loses its oldest. Single-threaded.
  */
 public final class Reassembler {
-    /** Bounds on what reassembly may hold. */
-    public record Limits(long maxMessageBytes, long maxBytesPerSender, int maxSenders, long timeoutNanos) {
-        /** 64 MiB messages, 64 MiB per sender, 1024 senders, 5 s. */
-        public static final Limits DEFAULT = new Limits(64L << 20, 64L << 20, 1024, 5_000_000_000L);
+    /** Bytes charged for each partial message besides its pieces (its map entries and bookkeeping). */
+    static final int PARTIAL_OVERHEAD = 256;
+    /** Bytes charged for each piece besides its data (the piece array and its tree node). */
+    static final int PIECE_OVERHEAD = 96;
+
+    /**
+     * Bounds on what reassembly may hold. Held memory is at most {@code maxBytesTotal} (plus one
+     * message being completed); one sender holds at most {@code maxBytesPerSender}.
+     */
+    public record Limits(long maxMessageBytes, long maxBytesPerSender, long maxBytesTotal, int maxSenders, long timeoutNanos) {
+        /** 32 MiB messages, 32 MiB per sender, 64 MiB in all, 1024 senders, 5 s. */
+        public static final Limits DEFAULT = new Limits(32L << 20, 32L << 20, 64L << 20, 1024, 5_000_000_000L);
 
         public Limits {
-            if (maxMessageBytes <= 0 || maxBytesPerSender < maxMessageBytes || maxSenders <= 0 || timeoutNanos <= 0)
+            if (maxMessageBytes <= 0 || maxBytesPerSender < maxMessageBytes || maxBytesTotal < maxBytesPerSender || maxSenders <= 0
+                    || timeoutNanos <= 0)
                 throw new IllegalArgumentException("invalid reassembly limits: " + this);
         }
     }
 
     private static final class Partial {
         final long id;
-        final byte[] data;
-        final TreeMap<Long, Long> ranges = new TreeMap<>(); // start -> end (exclusive)
+        final long total;
+        final TreeMap<Long, byte[]> pieces = new TreeMap<>(); // start -> bytes
         long received;
+        long charged = PARTIAL_OVERHEAD;
         final long startedNanos;
 
-        Partial(long id, int total, long now) {
+        Partial(long id, long total, long now) {
             this.id = id;
-            this.data = new byte[total];
+            this.total = total;
             this.startedNanos = now;
         }
     }
 
     private static final class Sender {
-        final Map<Long, Partial> partials = new HashMap<>();
-        final ArrayDeque<Long> order = new ArrayDeque<>(); // ids, oldest first
+        final LinkedHashMap<Long, Partial> partials = new LinkedHashMap<>(); // by id, oldest first
         long bytes;
+
+        Partial oldest() { return partials.values().iterator().next(); }
     }
 
     /** Result of offering one fragment: a completed message (without magic), or null and an error. */
@@ -52,19 +67,17 @@ public final class Reassembler {
 
     private final Limits limits;
     private final CodecStats stats;
-    private final LinkedHashMap<Object, Sender> senders = new LinkedHashMap<>(16, 0.75f, true);
+    private final LinkedHashMap<Object, Sender> senders = new LinkedHashMap<>(16, 0.75f, true); // least recent first
+    private long bytesHeld;
+    private long lastExpiry = Long.MIN_VALUE / 2;
 
     public Reassembler(Limits limits, CodecStats stats) {
         this.limits = limits;
         this.stats = stats;
     }
 
-    /** Bytes currently held for partial messages of all senders. */
-    public long bytesHeld() {
-        long sum = 0;
-        for (Sender s : senders.values()) sum += s.bytes;
-        return sum;
-    }
+    /** Bytes currently charged for partial messages of all senders (data and overhead). */
+    public long bytesHeld() { return bytesHeld; }
 
     /** Number of incomplete messages held. */
     public int pendingMessages() {
@@ -72,6 +85,9 @@ public final class Reassembler {
         for (Sender s : senders.values()) n += s.partials.size();
         return n;
     }
+
+    /** Number of senders with incomplete messages. */
+    public int senders() { return senders.size(); }
 
     /**
      * Takes one fragment (the datagram after its 4 magic bytes is at {@code frag}'s position,
@@ -90,52 +106,100 @@ public final class Reassembler {
         expire(nowNanos);
         Sender s = senders.get(sender);
         if (s == null) {
-            if (senders.size() >= limits.maxSenders()) evictLeastRecentSender();
+            if (senders.size() >= limits.maxSenders()) evictSender(senders.keySet().iterator().next());
             s = new Sender();
             senders.put(sender, s);
         }
         Partial p = s.partials.get(id);
         if (p == null) {
-            while (s.bytes + total > limits.maxBytesPerSender() && !s.order.isEmpty()) {
-                drop(s, s.partials.get(s.order.peekFirst()));
-                stats.rejected(DecodeError.FRAGMENT_EVICTED);
-            }
-            p = new Partial(id, (int) total, nowNanos);
+            p = new Partial(id, total, nowNanos);
             s.partials.put(id, p);
-            s.order.addLast(id);
-            s.bytes += total;
-        } else if (p.data.length != total) {
-            drop(s, p);
+            charge(s, p.charged);
+        } else if (p.total != total) {
+            drop(sender, s, p);
             return new Offer(null, DecodeError.FRAGMENT_INCONSISTENT);
         }
 
         long end = start + len;
-        Map.Entry<Long, Long> below = p.ranges.floorEntry(start);
-        if (below != null && below.getKey() == start && below.getValue() == end)
+        Map.Entry<Long, byte[]> below = p.pieces.floorEntry(start);
+        if (below != null && below.getKey() == start && below.getValue().length == len)
             return new Offer(null, DecodeError.DUPLICATE_FRAGMENT);
-        Map.Entry<Long, Long> above = p.ranges.ceilingEntry(start);
-        if ((below != null && below.getValue() > start) || (above != null && above.getKey() < end)) {
-            drop(s, p);
+        Map.Entry<Long, byte[]> above = p.pieces.ceilingEntry(start);
+        if ((below != null && below.getKey() + below.getValue().length > start) || (above != null && above.getKey() < end)) {
+            drop(sender, s, p);
             return new Offer(null, DecodeError.FRAGMENT_OVERLAP);
         }
-        frag.get(p.data, (int) start, len);
-        p.ranges.put(start, end);
+        byte[] piece = new byte[len];
+        frag.get(piece);
+        p.pieces.put(start, piece);
         p.received += len;
-        if (p.received < p.data.length) return STORED;
-        drop(s, p);
-        if (s.partials.isEmpty()) senders.remove(sender);
-        return new Offer(ByteBuffer.wrap(p.data), null);
+        p.charged += len + PIECE_OVERHEAD;
+        charge(s, len + PIECE_OVERHEAD);
+        if (!enforceBudgets(sender, s, p)) return new Offer(null, DecodeError.FRAGMENT_EVICTED);
+        if (p.received < p.total) return STORED;
+
+        drop(sender, s, p);
+        byte[] whole = new byte[(int) p.total];
+        for (Map.Entry<Long, byte[]> e : p.pieces.entrySet())
+            System.arraycopy(e.getValue(), 0, whole, (int) (long) e.getKey(), e.getValue().length);
+        return new Offer(ByteBuffer.wrap(whole), null);
     }
 
-    /** Drops partial messages older than the timeout; returns how many. */
+    /**
+     * Evicts oldest partial messages until the sender's and the total budgets hold; returns
+     * false if {@code current} itself had to go (it alone exceeds its sender's budget).
+     */
+    private boolean enforceBudgets(Object sender, Sender s, Partial current) {
+        while (s.bytes > limits.maxBytesPerSender()) {
+            Partial oldest = s.oldest();
+            drop(sender, s, oldest);
+            stats.rejected(DecodeError.FRAGMENT_EVICTED);
+            if (oldest == current) return false;
+        }
+        while (bytesHeld > limits.maxBytesTotal()) {
+            Object victim = senders.keySet().iterator().next(); // least recently active; the current sender is the most recent
+            if (victim == sender && senders.size() == 1) {
+                // Only this sender holds anything, and it is within its own budget: cannot happen
+                // while maxBytesTotal >= maxBytesPerSender, but never loop.
+                break;
+            }
+            boolean lostCurrent = evictOldestOf(victim) == current;
+            if (lostCurrent) return false;
+        }
+        return true;
+    }
+
+    /** Drops the oldest partial message of {@code key}'s sender (counted); returns it. */
+    private Partial evictOldestOf(Object key) {
+        Sender s = senders.get(key);
+        Partial oldest = s.oldest();
+        drop(key, s, oldest);
+        stats.rejected(DecodeError.FRAGMENT_EVICTED);
+        return oldest;
+    }
+
+    /** Drops every partial message of the least recently active sender {@code key} (counted). */
+    private void evictSender(Object key) {
+        Sender s = senders.remove(key);
+        stats.rejected(DecodeError.FRAGMENT_EVICTED, s.partials.size());
+        bytesHeld -= s.bytes;
+    }
+
+    /**
+     * Drops partial messages older than the timeout; returns how many. Offers call it at most
+     * ten times per timeout period, so its walk over the senders stays off the per-fragment cost.
+     */
     public int expire(long nowNanos) {
+        if (nowNanos - lastExpiry < limits.timeoutNanos() / 10 && nowNanos >= lastExpiry) return 0;
+        lastExpiry = nowNanos;
         int n = 0;
         for (Iterator<Sender> it = senders.values().iterator(); it.hasNext(); ) {
             Sender s = it.next();
-            while (!s.order.isEmpty()) {
-                Partial oldest = s.partials.get(s.order.peekFirst());
+            while (!s.partials.isEmpty()) {
+                Partial oldest = s.oldest();
                 if (nowNanos - oldest.startedNanos < limits.timeoutNanos()) break;
-                drop(s, oldest);
+                s.partials.remove(oldest.id);
+                charge(s, -oldest.charged);
                 n++;
             }
             if (s.partials.isEmpty()) it.remove();
@@ -144,16 +208,14 @@ public final class Reassembler {
         return n;
     }
 
-    private void evictLeastRecentSender() {
-        Iterator<Sender> it = senders.values().iterator();
-        Sender victim = it.next();
-        stats.rejected(DecodeError.FRAGMENT_EVICTED, victim.partials.size());
-        it.remove();
+    private void charge(Sender s, long bytes) {
+        s.bytes += bytes;
+        bytesHeld += bytes;
     }
 
-    private static void drop(Sender s, Partial p) {
+    private void drop(Object key, Sender s, Partial p) {
         s.partials.remove(p.id);
-        s.order.remove(p.id);
-        s.bytes -= p.data.length;
+        charge(s, -p.charged);
+        if (s.partials.isEmpty()) senders.remove(key);
     }
 }

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.*;
 /** Random and mutated datagrams: every one is decoded or rejected with a counted reason. */
 class DecoderFuzzTest {
     private static final FrameDecoder SHARED = new FrameDecoder(new CodecStats(),
-            new Reassembler.Limits(1 << 20, 4 << 20, 64, 1_000_000_000L));
+            new Reassembler.Limits(1 << 20, 4 << 20, 16 << 20, 64, 1_000_000_000L));
 
     private static void assertHandled(FrameDecoder dec, byte[] datagram) {
         long before = dec.stats().totalErrors();
