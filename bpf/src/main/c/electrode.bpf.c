@@ -55,6 +55,23 @@ struct {
 	__type(value, struct electrode_scratch);
 } scratch SEC(".maps");
 
+/* bpf_csum_diff's largest block (bytes); the checksum walks a datagram in blocks of this size. */
+#define CSUM_BLOCK 512
+/* Blocks the walk may take: enough for the largest frame XDP sees on a 9000-byte MTU. */
+#define CSUM_MAX_BLOCKS 18
+
+/* Per-CPU copy of a datagram's last partial block, zero-padded to a multiple of 4 for bpf_csum_diff. */
+struct csum_tail {
+	__u8 buf[CSUM_BLOCK + 4];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct csum_tail);
+} csum_scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, ELECTRODE_RING_BYTES);
@@ -82,6 +99,79 @@ static __always_inline struct electrode_control *get_control(void)
 static __always_inline struct electrode_replica *get_replica(__u32 idx)
 {
 	return bpf_map_lookup_elem(&replicas, &idx);
+}
+
+/* ------------------------------------------------------------------ integrity checks */
+
+static __always_inline int mac_equal(const __u8 *a, const __u8 *b)
+{
+	return *(const __u32 *)a == *(const __u32 *)b && *(const __u16 *)(a + 4) == *(const __u16 *)(b + 4);
+}
+
+/* True if the frame's source MAC, IPv4 address and UDP port are those of replica r. */
+static __always_inline int sent_by(const struct frame *f, const struct electrode_replica *r)
+{
+	return mac_equal(f->eth->h_source, r->mac) && f->ip->saddr == r->ipv4 && f->udp->source == bpf_htons(r->port);
+}
+
+/* True if the IPv4 header checksum is right (the header sums to 0xffff, check field included). */
+static __always_inline int ip_csum_ok(const struct frame *f, const void *end)
+{
+	return ipv4_csum(f->ip, f->ip_len, end) == 0;
+}
+
+/*
+ * Verifies the UDP checksum of a parsed frame over the pseudo-header and the whole datagram:
+ * 512-byte blocks straight from the packet, the rest through a zero-padded per-CPU copy.
+ * Returns 0 if it is right, ELECTRODE_CTR_PASS_NO_UDP_CSUM if absent, else
+ * ELECTRODE_CTR_PASS_BAD_UDP_CSUM. Any single-bit error changes the ones' complement sum.
+ */
+static __always_inline int udp_csum_check(struct xdp_md *ctx, const struct frame *f)
+{
+	if (f->udp->check == 0)
+		return ELECTRODE_CTR_PASS_NO_UDP_CSUM;
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	__u32 off = ((void *)f->udp - data) & 0xff;          /* headers: under 256 bytes */
+	__u32 len = bpf_ntohs(f->udp->len);
+	__u64 sum = udp_pseudo_sum(f->ip, f->udp);
+	__u32 done = 0;
+
+	for (int i = 0; i < CSUM_MAX_BLOCKS; i++) {
+		if (len - done < CSUM_BLOCK)
+			break;
+		__u8 *p = data + off + done;
+		if ((void *)(p + CSUM_BLOCK) > end)
+			return ELECTRODE_CTR_PASS_BAD_UDP_CSUM;
+		__s64 s = bpf_csum_diff(NULL, 0, (__be32 *)p, CSUM_BLOCK, 0);
+		if (s < 0)
+			return ELECTRODE_CTR_PASS_BAD_UDP_CSUM;
+		sum += (__u32)s;
+		done += CSUM_BLOCK;
+	}
+	__u32 rest = len - done;
+	if (rest >= CSUM_BLOCK)
+		return ELECTRODE_CTR_PASS_BAD_UDP_CSUM; /* longer than any frame the fast path takes */
+	if (rest) {
+		__u32 zero = 0;
+		struct csum_tail *t = bpf_map_lookup_elem(&csum_scratch, &zero);
+		if (!t)
+			return ELECTRODE_CTR_PASS_BAD_UDP_CSUM;
+		/* Equal to rest (1..511), written so that every verifier sees 1 <= n <= CSUM_BLOCK. */
+		__u32 n = ((rest - 1) & (CSUM_BLOCK - 1)) + 1;
+		if (bpf_xdp_load_bytes(ctx, off + done, t->buf, n))
+			return ELECTRODE_CTR_PASS_BAD_UDP_CSUM;
+		t->buf[n] = 0;
+		t->buf[n + 1] = 0;
+		t->buf[n + 2] = 0;
+		__s64 s = bpf_csum_diff(NULL, 0, (__be32 *)t->buf, (n + 3) & ~3u, 0);
+		if (s < 0)
+			return ELECTRODE_CTR_PASS_BAD_UDP_CSUM;
+		sum += (__u32)s;
+	}
+	/* A right checksum makes the whole sum 0 in ones' complement: 0xffff (or 0) once folded. */
+	__u16 folded = csum_fold64(sum);
+	return folded == 0xffff || folded == 0 ? 0 : ELECTRODE_CTR_PASS_BAD_UDP_CSUM;
 }
 
 /* ------------------------------------------------------------------ follower fast path */
@@ -138,7 +228,7 @@ static __always_inline int reply_my_prepare_ok(struct xdp_md *ctx, struct electr
 	udp->source = bpf_htons(cfg->port);
 	udp->dest = bpf_htons(leader->port);
 	udp->len = bpf_htons(sizeof(struct udphdr) + MY_PREPARE_OK_PAYLOAD);
-	udp->check = 0; /* no UDP checksum (allowed for IPv4): the partial offload state is gone */
+	udp->check = 0; /* filled in below, once the payload is written */
 
 	store_le32(p, ELECTRODE_NONFRAG_MAGIC);
 	store_le64(p + 4, TYPE_LEN(TYPE_MY_PREPARE_OK));
@@ -153,6 +243,13 @@ static __always_inline int reply_my_prepare_ok(struct xdp_md *ctx, struct electr
 	store_le64(meta + 20, view);
 	store_le64(meta + 28, opnum);
 	store_le32(meta + 36, ctl->my_idx);
+
+	/* A full UDP checksum, so the leader can verify the ACK as this replica verified the Prepare. */
+	__s64 s = bpf_csum_diff(NULL, 0, (__be32 *)udp, sizeof(struct udphdr) + MY_PREPARE_OK_PAYLOAD, 0);
+	if (s < 0)
+		return XDP_DROP;
+	__u16 c = ~csum_fold64(udp_pseudo_sum(ip, udp) + (__u32)s);
+	udp->check = c ? c : 0xffff;
 	return XDP_TX;
 }
 
@@ -172,10 +269,42 @@ static __always_inline int handle_prepare(struct xdp_md *ctx, struct frame *f, s
 		count(ELECTRODE_CTR_PASS_IP_OPTIONS);
 		return XDP_PASS;
 	}
+	/* Nothing is acknowledged (not even again) unless it is intact and the current leader sent it to us. */
+	struct electrode_replica *leader = get_replica(ctl->leader_idx);
+	struct electrode_replica *me = get_replica(ctl->my_idx);
+	if (!leader || !me || ctl->leader_idx >= cfg->replica_count)
+		return XDP_PASS;
+	if (!sent_by(f, leader)) {
+		count(ELECTRODE_CTR_PASS_NOT_FROM_LEADER);
+		return XDP_PASS;
+	}
+	if (!mac_equal(f->eth->h_dest, me->mac) || f->ip->daddr != me->ipv4) {
+		count(ELECTRODE_CTR_PASS_NOT_TO_ME);
+		return XDP_PASS;
+	}
+	void *end = (void *)(long)ctx->data_end;
+	if (!ip_csum_ok(f, end)) {
+		count(ELECTRODE_CTR_PASS_BAD_IP_CSUM);
+		return XDP_PASS;
+	}
+	int bad = udp_csum_check(ctx, f);
+	if (bad) {
+		count(bad);
+		return XDP_PASS;
+	}
+
 	__u32 meta_view = load_le32(f->meta) & ~ELECTRODE_BROADCAST_BIT;
 	__u32 meta_op = load_le32(f->meta + 4);
 	__u32 meta_start = load_le32(f->meta + 8);
 	__u64 view = ctl->view;
+	/* The fast meta must describe one batch: batchStart <= opnum, at most batch_size requests,
+	 * each taking at least 2 body bytes (a field tag and a length). */
+	__u32 batch_len = meta_op - meta_start + 1;
+	__u32 max_batch = ctl->batch_size ? ctl->batch_size : 1;
+	if ((__s32)(meta_op - meta_start) < 0 || batch_len > max_batch || batch_len > f->data_len / 2) {
+		count(ELECTRODE_CTR_PASS_BAD_META);
+		return XDP_PASS;
+	}
 
 	__s32 dview = (__s32)(meta_view - (__u32)view);
 	if (dview < 0) {
@@ -214,7 +343,9 @@ static __always_inline int handle_prepare(struct xdp_md *ctx, struct frame *f, s
 	rec->hdr.opnum = opnum;
 	rec->hdr.batch_start = last + 1 + dstart;
 	rec->hdr.body_len = f->data_len;
-	rec->hdr.reserved = 0;
+	rec->hdr.src_ipv4 = f->ip->saddr;
+	__builtin_memcpy(rec->hdr.src_mac, f->eth->h_source, ETH_ALEN);
+	rec->hdr.src_port = bpf_ntohs(f->udp->source);
 	/* Equal to data_len (1..ELECTRODE_MAX_BODY), written so that every verifier sees 1 <= len <= capacity
 	 * (older ones, e.g. 6.1, do not carry a "!= 0" test over to a copy of the register). */
 	__u32 body_len = ((f->data_len - 1) & (ELECTRODE_SCRATCH_BODY - 1)) + 1;
@@ -247,7 +378,8 @@ static __always_inline int handle_prepare(struct xdp_md *ctx, struct frame *f, s
  * the bitset in fast meta word c so user space sees who acknowledged. A tag mismatch passes,
  * so a stale entry can only delay a commit.
  */
-static __always_inline int handle_ack(struct frame *f, struct electrode_config *cfg, struct electrode_control *ctl)
+static __always_inline int handle_ack(struct xdp_md *ctx, struct frame *f, struct electrode_config *cfg,
+				      struct electrode_control *ctl)
 {
 	__u32 view = load_le32(f->meta);
 	__u32 opnum = load_le32(f->meta + 4);
@@ -256,6 +388,20 @@ static __always_inline int handle_ack(struct frame *f, struct electrode_config *
 		count(ELECTRODE_CTR_MALFORMED);
 		return XDP_PASS;
 	}
+	/* Only replica idx itself, from its configured address, can count as idx. */
+	struct electrode_replica *sender = get_replica(idx);
+	struct electrode_replica *me = get_replica(ctl->my_idx);
+	if (!sender || !me || !sent_by(f, sender) || !mac_equal(f->eth->h_dest, me->mac) || f->ip->daddr != me->ipv4) {
+		count(ELECTRODE_CTR_ACK_BAD_ADDRESS);
+		return XDP_PASS;
+	}
+	void *end = (void *)(long)ctx->data_end;
+	if (!ip_csum_ok(f, end) || udp_csum_check(ctx, f)) {
+		count(ELECTRODE_CTR_ACK_BAD_CSUM);
+		return XDP_PASS;
+	}
+	/* Meta word c sits 8 bytes into the meta; its offset in the datagram decides the delta's byte order. */
+	int odd = ((void *)f->meta + 8 - (void *)f->udp) & 1;
 	__u32 slot = opnum % ELECTRODE_QUORUM_SLOTS;
 	struct electrode_quorum_entry *e = bpf_map_lookup_elem(&quorum, &slot);
 	if (!e || e->view != view || e->opnum != opnum) {
@@ -273,7 +419,7 @@ static __always_inline int handle_ack(struct frame *f, struct electrode_config *
 		/* A re-ACK after the quorum completed answers a retransmission: the ACK that completed
 		 * it may have been lost above us, so pass this one, with the whole set. */
 		store_le32(f->meta + 8, ELECTRODE_QUORUM_FLAG | old);
-		f->udp->check = 0;
+		udp_csum_apply(&f->udp->check, csum_delta32(idx, ELECTRODE_QUORUM_FLAG | old, odd));
 		count(ELECTRODE_CTR_ACK_REPASSED);
 		return XDP_PASS;
 	}
@@ -283,7 +429,7 @@ static __always_inline int handle_ack(struct frame *f, struct electrode_config *
 		return XDP_DROP;
 	}
 	store_le32(f->meta + 8, ELECTRODE_QUORUM_FLAG | acks);
-	f->udp->check = 0; /* the payload changed */
+	udp_csum_apply(&f->udp->check, csum_delta32(idx, ELECTRODE_QUORUM_FLAG | acks, odd)); /* the payload changed */
 	count(ELECTRODE_CTR_ACK_PASSED);
 	return XDP_PASS;
 }
@@ -311,7 +457,7 @@ int electrode_xdp(struct xdp_md *ctx)
 		return handle_prepare(ctx, &f, cfg, ctl);
 	if ((f.kind == MSG_PREPARE_OK || f.kind == MSG_MY_PREPARE_OK) && leader &&
 	    ctl->status == ELECTRODE_STATUS_NORMAL && (cfg->enable_mask & ELECTRODE_OFFLOAD_QUORUM_PRUNE))
-		return handle_ack(&f, cfg, ctl);
+		return handle_ack(ctx, &f, cfg, ctl);
 	return XDP_PASS;
 }
 
@@ -326,9 +472,14 @@ int electrode_xdp_pass(struct xdp_md *ctx)
 /* Bytes TC needs in the linear area: Ethernet, IPv4 with options, UDP, framing up to dataLen. */
 #define TC_PULL_LEN (sizeof(struct ethhdr) + 60 + sizeof(struct udphdr) + FRAME_FIXED_LEN + 35)
 
+/* Flags of bpf_l4_csum_replace for UDP: an absent checksum (0) stays absent, a computed 0 becomes 0xffff. */
+#define UDP_CSUM_FLAGS BPF_F_MARK_MANGLED_0
+
 /*
- * Rewrites the frame's destination to replica idx: MAC, IPv4 address (checksum updated
- * incrementally by the kernel's csum helper), UDP port; the UDP checksum becomes 0.
+ * Rewrites the frame's destination to replica idx: MAC, IPv4 address and UDP port, with the
+ * IPv4 and UDP checksums updated incrementally (the UDP one keeps covering the datagram end to
+ * end, so the follower's XDP can verify it; with a partial checksum the kernel's helper updates
+ * only the pseudo-header part, as the NIC completes it).
  */
 static __always_inline int rewrite_destination(struct __sk_buff *skb, __u32 idx, __u32 ip_len)
 {
@@ -338,17 +489,20 @@ static __always_inline int rewrite_destination(struct __sk_buff *skb, __u32 idx,
 	__u32 ip_off = sizeof(struct ethhdr);
 	__u32 daddr_off = ip_off + offsetof(struct iphdr, daddr);
 	__u32 udp_off = ip_off + ip_len;
+	__u32 check_off = udp_off + offsetof(struct udphdr, check);
 	__u32 old_daddr;
-	if (bpf_skb_load_bytes(skb, daddr_off, &old_daddr, sizeof(old_daddr)))
+	__u16 old_port;
+	if (bpf_skb_load_bytes(skb, daddr_off, &old_daddr, sizeof(old_daddr)) ||
+	    bpf_skb_load_bytes(skb, udp_off + offsetof(struct udphdr, dest), &old_port, sizeof(old_port)))
 		return -1;
 	__u32 new_daddr = r->ipv4;
 	__u16 port = bpf_htons(r->port);
-	__u16 no_csum = 0;
 	if (bpf_skb_store_bytes(skb, 0, r->mac, ETH_ALEN, 0) ||
 	    bpf_skb_store_bytes(skb, daddr_off, &new_daddr, sizeof(new_daddr), 0) ||
 	    bpf_l3_csum_replace(skb, ip_off + offsetof(struct iphdr, check), old_daddr, new_daddr, sizeof(new_daddr)) ||
+	    bpf_l4_csum_replace(skb, check_off, old_daddr, new_daddr, UDP_CSUM_FLAGS | BPF_F_PSEUDO_HDR | sizeof(new_daddr)) ||
 	    bpf_skb_store_bytes(skb, udp_off + offsetof(struct udphdr, dest), &port, sizeof(port), 0) ||
-	    bpf_skb_store_bytes(skb, udp_off + offsetof(struct udphdr, check), &no_csum, sizeof(no_csum), 0))
+	    bpf_l4_csum_replace(skb, check_off, old_port, port, UDP_CSUM_FLAGS | sizeof(port)))
 		return -1;
 	return 0;
 }
@@ -367,7 +521,11 @@ static __always_inline int fan_out(struct __sk_buff *skb, struct electrode_confi
 		return TC_ACT_OK;
 	__u32 last = me == n - 1 ? n - 2 : n - 1;
 	__u32 cleared = meta_a & ~ELECTRODE_BROADCAST_BIT;
-	if (bpf_skb_store_bytes(skb, meta_off, &cleared, sizeof(cleared), 0))
+	__u32 udp_off = sizeof(struct ethhdr) + ip_len;
+	int odd = (meta_off - udp_off) & 1;
+	if (bpf_skb_store_bytes(skb, meta_off, &cleared, sizeof(cleared), 0) ||
+	    bpf_l4_csum_replace(skb, udp_off + offsetof(struct udphdr, check), 0, csum_delta32(meta_a, cleared, odd),
+				UDP_CSUM_FLAGS))
 		return TC_ACT_OK;
 
 	skb->mark = ELECTRODE_CLONE_MARK;

@@ -78,13 +78,16 @@ struct electrode_quorum_entry {
 	__u32 reserved;
 };
 
-/* Header of one ring buffer record; body_len bytes of the Prepare's protobuf body follow. */
+/* Header of one ring buffer record; body_len bytes of the Prepare's protobuf body follow.
+ * The sender fields let user space check again who sent what the kernel acknowledged. */
 struct electrode_prepare_record {
 	__u64 view;
 	__u64 opnum;         /* last op of the batch */
 	__u64 batch_start;
 	__u32 body_len;
-	__u32 reserved;
+	__u32 src_ipv4;      /* network order */
+	__u8 src_mac[6];
+	__u16 src_port;      /* host order */
 };
 
 /* Per-CPU scratch to assemble a ring buffer record of variable length. */
@@ -115,6 +118,15 @@ enum electrode_counter {
 	ELECTRODE_CTR_CLONES_SENT,
 	ELECTRODE_CTR_CLONE_FAILED,
 	ELECTRODE_CTR_MALFORMED,            /* replica-port datagram the programs could not parse */
+	/* Integrity of the fast path: a Prepare or ACK that fails one of these goes up the stack. */
+	ELECTRODE_CTR_PASS_NOT_FROM_LEADER, /* Prepare whose source MAC, IPv4 or port is not the leader's */
+	ELECTRODE_CTR_PASS_NOT_TO_ME,       /* Prepare whose destination MAC or IPv4 is not this replica's */
+	ELECTRODE_CTR_PASS_BAD_IP_CSUM,     /* IPv4 header checksum wrong */
+	ELECTRODE_CTR_PASS_NO_UDP_CSUM,     /* UDP checksum 0 (absent): nothing proves the payload intact */
+	ELECTRODE_CTR_PASS_BAD_UDP_CSUM,    /* UDP checksum wrong (or only partial: sender offloaded it) */
+	ELECTRODE_CTR_PASS_BAD_META,        /* batchStart after opnum, or a batch longer than allowed */
+	ELECTRODE_CTR_ACK_BAD_ADDRESS,      /* ACK not from the MAC, IPv4 and port of the replica it names, or not to me */
+	ELECTRODE_CTR_ACK_BAD_CSUM,         /* ACK with a wrong or absent checksum */
 	ELECTRODE_CTR_NUM
 };
 

@@ -193,6 +193,46 @@ static __always_inline __u16 ipv4_csum(const void *hdr, __u32 len, const void *e
 	return ~sum;
 }
 
+/* Folds a sum of 32-bit ones' complement partial sums to 16 bits (end-around carries). */
+static __always_inline __u16 csum_fold64(__u64 sum)
+{
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/*
+ * The UDP pseudo-header's share of the checksum, in memory order like bpf_csum_diff's sums:
+ * the addresses as stored, then the bytes {0, protocol, length (big-endian)} as one word.
+ */
+static __always_inline __u64 udp_pseudo_sum(const struct iphdr *ip, const struct udphdr *udp)
+{
+	return (__u64)ip->saddr + ip->daddr + ((__u32)IPPROTO_UDP << 8) + ((__u32)udp->len << 16);
+}
+
+/*
+ * A checksum delta for a 32-bit field rewritten from old to new (RFC 1624), as a 16-bit ones'
+ * complement value. A field at an odd offset of the checksummed data straddles 16-bit words,
+ * which multiplies its share by 2^8: a byte swap of the folded delta.
+ */
+static __always_inline __u16 csum_delta32(__u32 old, __u32 new, int odd_offset)
+{
+	__u16 d = csum_fold64((__u64)(~old) + new);
+	return odd_offset ? (__u16)((d << 8) | (d >> 8)) : d;
+}
+
+/* Applies a delta to a stored UDP checksum; an absent checksum (0) stays absent, 0 becomes 0xffff. */
+static __always_inline void udp_csum_apply(__u16 *check, __u16 delta)
+{
+	if (*check == 0)
+		return;
+	__u16 c = ~csum_fold64((__u64)(__u16)~*check + delta);
+	*check = c ? c : 0xffff;
+}
+
 static __always_inline __u32 popcount32(__u32 x)
 {
 	x = x - ((x >> 1) & 0x55555555);

@@ -67,7 +67,7 @@ public class RingDrainBenchmark {
 
     @Benchmark
     public int drain(Blackhole bh) {
-        int n = ring.drain((view, opnum, start, body) -> bh.consume(body.get(body.limit() - 1)));
+        int n = ring.drain((view, opnum, start, ip, port, mac, body) -> bh.consume(body.get(body.limit() - 1)));
         if (n != RECORDS) throw new IllegalStateException("drained " + n + " of " + RECORDS);
         return n;
     }

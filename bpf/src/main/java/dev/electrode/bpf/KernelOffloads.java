@@ -1,6 +1,7 @@
 package dev.electrode.bpf;
 
 import dev.electrode.config.ClusterConfig;
+import dev.electrode.offload.KernelPrepare;
 import dev.electrode.offload.ReplicaOffloads;
 import dev.electrode.vr.Status;
 
@@ -99,7 +100,8 @@ public final class KernelOffloads implements ReplicaOffloads {
 
     @Override
     public int drain(PrepareSink sink) {
-        return bpf.prepareRing().drain((view, opnum, batchStart, body) -> sink.accept(body));
+        return bpf.prepareRing().drain((view, opnum, batchStart, ip, port, mac, body) ->
+                sink.accept(new KernelPrepare(view, opnum, batchStart, ip, port, mac, body)));
     }
 
     @Override

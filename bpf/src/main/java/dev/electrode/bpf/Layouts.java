@@ -53,11 +53,13 @@ public final class Layouts {
 
     /** struct electrode_prepare_record (header of a ring buffer record) */
     public static final class PrepareRecord {
-        public static final int SIZE = 32;
+        public static final int SIZE = 40;
         public static final int VIEW = 0;
         public static final int OPNUM = 8;
         public static final int BATCH_START = 16;
         public static final int BODY_LEN = 24;
-        public static final int RESERVED = 28;
+        public static final int SRC_IPV4 = 28;
+        public static final int SRC_MAC = 32;
+        public static final int SRC_PORT = 38;
     }
 }

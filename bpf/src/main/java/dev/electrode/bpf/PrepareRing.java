@@ -11,10 +11,14 @@ import java.nio.ByteBuffer;
  * anyone (BPF_RB_NO_WAKEUP), so the ring is drained, never waited on.
  */
 public final class PrepareRing implements AutoCloseable {
-    /** Receives one buffered Prepare: full view, last opnum and first opnum of the batch, protobuf body. */
+    /**
+     * Receives one buffered Prepare: full view, last opnum and first opnum of the batch, the
+     * sender XDP saw (IPv4 address in network order as an int, UDP port, MAC in the low 48 bits,
+     * first byte highest), and the protobuf body.
+     */
     @FunctionalInterface
     public interface Consumer {
-        void accept(long view, long opnum, long batchStart, ByteBuffer body);
+        void accept(long view, long opnum, long batchStart, int srcIpv4, int srcPort, long srcMac, ByteBuffer body);
     }
 
     private final LibBpf lib = LibBpf.get();
@@ -39,9 +43,13 @@ public final class PrepareRing implements AutoCloseable {
         if (len > bodyBuf.length) bodyBuf = new byte[Math.max(len, bodyBuf.length * 2)];
         data.get(Layouts.PrepareRecord.SIZE, bodyBuf, 0, len);
         records++;
+        long mac = 0;
+        for (int i = 0; i < 6; i++) mac = (mac << 8) | (data.getByte(Layouts.PrepareRecord.SRC_MAC + i) & 0xff);
+        int ip = Integer.reverseBytes(data.getInt(Layouts.PrepareRecord.SRC_IPV4)); // stored in network order
         try {
             consumer.accept(data.getLong(Layouts.PrepareRecord.VIEW), data.getLong(Layouts.PrepareRecord.OPNUM),
-                    data.getLong(Layouts.PrepareRecord.BATCH_START), ByteBuffer.wrap(bodyBuf, 0, len));
+                    data.getLong(Layouts.PrepareRecord.BATCH_START), ip, data.getShort(Layouts.PrepareRecord.SRC_PORT) & 0xffff, mac,
+                    ByteBuffer.wrap(bodyBuf, 0, len));
         } catch (RuntimeException e) {
             consumerFailure = e;
             return -1; // stop this drain; the exception is rethrown on the caller's thread

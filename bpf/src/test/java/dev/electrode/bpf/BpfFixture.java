@@ -52,7 +52,7 @@ final class BpfFixture implements AutoCloseable {
     /** Drains the ring buffer into a list of records. */
     List<Record> drain() {
         List<Record> out = new ArrayList<>();
-        bpf.prepareRing().drain((view, opnum, start, body) -> {
+        bpf.prepareRing().drain((view, opnum, start, ip, port, mac, body) -> {
             byte[] b = new byte[body.remaining()];
             body.get(b);
             out.add(new Record(view, opnum, start, b));

@@ -46,7 +46,8 @@ class BtfLayoutTest {
             assertStruct(btf, "electrode_prepare_record", Layouts.PrepareRecord.SIZE,
                     new Field("view", Layouts.PrepareRecord.VIEW, 8), new Field("opnum", Layouts.PrepareRecord.OPNUM, 8),
                     new Field("batch_start", Layouts.PrepareRecord.BATCH_START, 8), new Field("body_len", Layouts.PrepareRecord.BODY_LEN, 4),
-                    new Field("reserved", Layouts.PrepareRecord.RESERVED, 4));
+                    new Field("src_ipv4", Layouts.PrepareRecord.SRC_IPV4, 4), new Field("src_mac", Layouts.PrepareRecord.SRC_MAC, 6),
+                    new Field("src_port", Layouts.PrepareRecord.SRC_PORT, 2));
         }
     }
 

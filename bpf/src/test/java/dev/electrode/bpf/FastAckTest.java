@@ -21,8 +21,9 @@ class FastAckTest {
     @AfterEach
     void tearDown() { if (fx != null) fx.close(); }
 
+    /** A Prepare from replica 2, the leader of the fixture's view 5, whatever view it names. */
     private static byte[] prepareTo1(long view, long start, long end, int opSize) {
-        return Frames.prepareFrame(1, Frames.prepare(view, start, end, opSize), false);
+        return Frames.prepareFrame(2, 1, Frames.prepare(view, start, end, opSize), false);
     }
 
     @Test

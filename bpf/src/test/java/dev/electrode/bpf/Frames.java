@@ -38,11 +38,43 @@ public final class Frames {
         b.put((byte) (0x40 | (ipLen / 4))).put((byte) 0).putShort((short) (ipLen + UDP + payload.length))
                 .putShort((short) o.id()).putShort((short) o.flagsFrag()).put((byte) o.ttl()).put((byte) 17)
                 .putShort((short) 0).put(ip(from)).put(ip(to)).put(o.options());
-        b.putShort((short) sport).putShort((short) dport).putShort((short) (UDP + payload.length)).putShort((short) 0x1673);
+        b.putShort((short) sport).putShort((short) dport).putShort((short) (UDP + payload.length)).putShort((short) 0);
         b.put(payload);
         byte[] f = b.array();
         setIpChecksum(f);
+        setUdpChecksum(f);
         return f;
+    }
+
+    /** RFC 768 over the pseudo-header and the UDP datagram (checksum field taken as zero), written independently of the programs. */
+    static int udpChecksum(byte[] f) {
+        int ipLen = (f[ETH] & 0x0f) * 4;
+        int udp = ETH + ipLen;
+        int udpLen = ((f[udp + 4] & 0xff) << 8) | (f[udp + 5] & 0xff);
+        long sum = 0;
+        for (int i = 0; i < 8; i += 2) sum += ((f[ETH + 12 + i] & 0xff) << 8) | (f[ETH + 12 + i + 1] & 0xff); // addresses
+        sum += 17 + udpLen;
+        for (int i = 0; i < udpLen; i += 2) {
+            if (i == 6) continue; // the checksum field itself
+            int hi = f[udp + i] & 0xff;
+            int lo = i + 1 < udpLen ? f[udp + i + 1] & 0xff : 0;
+            sum += (hi << 8) | lo;
+        }
+        while ((sum >> 16) != 0) sum = (sum & 0xffff) + (sum >> 16);
+        int c = (int) (~sum & 0xffff);
+        return c == 0 ? 0xffff : c;
+    }
+
+    static void setUdpChecksum(byte[] f) {
+        int udp = ETH + (f[ETH] & 0x0f) * 4;
+        int c = udpChecksum(f);
+        f[udp + 6] = (byte) (c >> 8);
+        f[udp + 7] = (byte) c;
+    }
+
+    static int storedUdpChecksum(byte[] f) {
+        int udp = ETH + (f[ETH] & 0x0f) * 4;
+        return ((f[udp + 6] & 0xff) << 8) | (f[udp + 7] & 0xff);
     }
 
     static byte[] frame(int from, int to, byte[] payload) {
@@ -81,18 +113,28 @@ public final class Frames {
 
     static byte[] payload(MessageType t, Message m, FastMeta meta) { return FrameEncoder.encode(t, m, meta); }
 
-    /** A Prepare from the leader (replica 0) to replica {@code to}. */
+    /** A Prepare to replica {@code to} from the leader of its view in a cluster of three (replica view % 3). */
     public static byte[] prepareFrame(int to, PrepareMessage p, boolean broadcastBit) {
+        return prepareFrame((int) (p.getView() % 3), to, p, broadcastBit);
+    }
+
+    /** A Prepare from replica {@code from} to replica {@code to}. */
+    public static byte[] prepareFrame(int from, int to, PrepareMessage p, boolean broadcastBit) {
         FastMeta meta = FastMeta.forMessage(MessageType.PREPARE, p);
         if (broadcastBit) meta = meta.withBroadcastBit();
-        return frame(0, to, payload(MessageType.PREPARE, p, meta));
+        return frame(from, to, payload(MessageType.PREPARE, p, meta));
     }
 
     /** A PrepareOK (protobuf, or the kernel's MyPrepareOK) from replica {@code from} to the leader 0. */
     static byte[] ackFrame(int from, long view, long opnum, boolean kernelMade) {
+        return ackFrame(from, 0, view, opnum, kernelMade);
+    }
+
+    /** A PrepareOK (protobuf, or the kernel's MyPrepareOK) from replica {@code from} to replica {@code to}. */
+    static byte[] ackFrame(int from, int to, long view, long opnum, boolean kernelMade) {
         PrepareOKMessage ok = PrepareOKMessage.newBuilder().setView(view).setOpnum(opnum).setReplicaIdx(from).build();
         MessageType t = kernelMade ? MessageType.MY_PREPARE_OK : MessageType.PREPARE_OK;
-        return frame(from, 0, payload(t, ok, FastMeta.forMessage(t, ok)));
+        return frame(from, to, payload(t, ok, FastMeta.forMessage(t, ok)));
     }
 
     /** The MyPrepareOK frame replica {@code me} must send to leader {@code leader} in answer to {@code request}. */
@@ -102,8 +144,6 @@ public final class Frames {
         int id = ((request[ETH + 4] & 0xff) << 8) | (request[ETH + 5] & 0xff);
         int flagsFrag = ((request[ETH + 6] & 0xff) << 8) | (request[ETH + 7] & 0xff);
         byte[] f = frame(me, leader, PORT, PORT, payload, new IpOpts(id, flagsFrag, new byte[0], 64));
-        f[ETH + IP + 6] = 0; // the programs write no UDP checksum
-        f[ETH + IP + 7] = 0;
         f[ETH + 1] = request[ETH + 1]; // TOS is kept
         setIpChecksum(f);
         return f;

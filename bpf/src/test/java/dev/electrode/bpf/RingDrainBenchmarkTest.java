@@ -39,7 +39,7 @@ class RingDrainBenchmarkTest {
             for (int round = 0; round < ROUNDS; round++) {
                 for (int i = 0; i < RECORDS; i++) assertEquals(XDP_TX, fx.xdp(frames.get(op++)).retval());
                 long t0 = System.nanoTime();
-                int n = ring.drain((view, opnum, start, body) -> bodyBytes[0] += body.remaining());
+                int n = ring.drain((view, opnum, start, ip, port, mac, body) -> bodyBytes[0] += body.remaining());
                 long ns = System.nanoTime() - t0;
                 assertEquals(RECORDS, n, "every fast-acked Prepare is in the ring");
                 System.out.printf("ring drain round %d: %d records in %.2f ms = %.2f M records/s (%.0f ns/record)%n",

@@ -2,8 +2,6 @@ package dev.electrode.offload;
 
 import dev.electrode.vr.Status;
 
-import java.nio.ByteBuffer;
-
 /**
  * What a replica needs from kernel offloads, without knowing how they work (the bpf module
  * implements it with XDP and TC programs). All calls come from the replica's thread.
@@ -31,13 +29,13 @@ public interface ReplicaOffloads extends AutoCloseable {
     /** The slow path extended the log to {@code lastOp}. */
     void logAdvanced(long lastOp);
 
-    /** Hands every fast-acknowledged Prepare body (protobuf PrepareMessage) in the kernel log to {@code sink}; returns how many. */
+    /** Hands every fast-acknowledged Prepare in the kernel log to {@code sink}, in ring order; returns how many. */
     int drain(PrepareSink sink);
 
-    /** Receives one Prepare body; the buffer is valid only during the call. */
+    /** Receives one kernel-acknowledged Prepare; its body buffer is valid only during the call. */
     @FunctionalInterface
     interface PrepareSink {
-        void accept(ByteBuffer prepareBody);
+        void accept(KernelPrepare prepare);
     }
 
     /** Detaches the programs. */

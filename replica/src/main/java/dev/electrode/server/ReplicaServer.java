@@ -1,7 +1,6 @@
 package dev.electrode.server;
 
 import com.google.protobuf.Message;
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.electrode.config.ClusterConfig;
 import dev.electrode.offload.ReplicaOffloads;
 import dev.electrode.transport.UdpEndpoint;
@@ -17,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.*;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -42,7 +42,7 @@ public final class ReplicaServer implements AutoCloseable {
     // fast-ack on the leader, so until the next status change the ring stays empty and the leader
     // skips it on its hot path.
     private boolean drainedAsLeader;
-    private long fastPrepareParseErrors;
+    private final KernelPrepareCheck kernelCheck;
     /** How often the kernel log is drained when no datagram wakes the replica up. */
     private static final long DRAIN_PERIOD_MICROS = 500;
 
@@ -64,6 +64,7 @@ public final class ReplicaServer implements AutoCloseable {
             throw new IllegalArgumentException("replica index " + index + " not in the configuration (0.." + (config.size() - 1) + ")");
         this.config = config;
         this.index = index;
+        this.kernelCheck = new KernelPrepareCheck(config);
         for (int i = 0; i < config.size(); i++) if (i != index) others.add(config.replica(i));
         SecureRandom nonces = new SecureRandom();
         this.core = new VrReplica(config.size(), index, settings, app, new SocketOutbox(), recovering, nonces::nextLong);
@@ -131,27 +132,38 @@ public final class ReplicaServer implements AutoCloseable {
     private void drainKernelLog() {
         if (offloads == null || !offloads.fastAck() || drainedAsLeader) return;
         boolean leading = core.isActiveLeader();
-        drainKernelLog(core::onFastAckedPrepare);
+        long unusableView = drainKernelLog(core::onFastAckedPrepare);
+        if (unusableView >= 0) core.onKernelAckUnusable(unusableView);
         // The kernel learnt of the leadership before this drain (statusChanged writes it at once), so
         // nothing newer can appear; a record racing that write would be of the old view, which a new
         // leader ignores anyway.
         if (leading && core.isActiveLeader()) drainedAsLeader = true;
     }
 
-    /** Parses every record of the kernel log, in ring order, and hands it to {@code sink}. */
-    private void drainKernelLog(Consumer<PrepareMessage> sink) {
-        offloads.drain(body -> {
-            PrepareMessage p;
-            try {
-                p = PrepareMessage.parseFrom(body);
-            } catch (InvalidProtocolBufferException e) {
-                fastPrepareParseErrors++;
+    /**
+     * Checks every record of the kernel log, in ring order, and hands each usable one to
+     * {@code sink}. Returns the kernel's view of the first record that cannot be used, or -1:
+     * an acknowledgement the replica cannot back, reported loudly.
+     */
+    private long drainKernelLog(Consumer<PrepareMessage> sink) {
+        long[] unusableView = {-1};
+        offloads.drain(rec -> {
+            PrepareMessage p = kernelCheck.check(rec, core.leaderOf(rec.view()));
+            if (p == null) {
+                System.err.println("replica " + index + ": ERROR: the kernel acknowledged Prepare view " + rec.view() + " ops "
+                        + rec.batchStart() + ".." + rec.opnum() + " that user space cannot use (" + kernelCheck.lastRejection()
+                        + "); the replica stops acknowledging and rejoins through recovery");
+                if (unusableView[0] < 0) unusableView[0] = rec.view();
                 return;
             }
             fastPreparesDrained++;
             sink.accept(p);
         });
+        return unusableView[0];
     }
+
+    /** Kernel-acknowledged Prepares user space rejected, by reason. */
+    public Map<KernelPrepareCheck.Rejection, Long> kernelAckRejections() { return kernelCheck.rejections(); }
 
     public ClusterConfig config() { return config; }
 
@@ -258,14 +270,14 @@ public final class ReplicaServer implements AutoCloseable {
         }
 
         @Override
-        public List<PrepareMessage> stopFastAcks() {
-            if (offloads == null || !offloads.fastAck()) return List.of();
+        public KernelAcks stopFastAcks() {
+            if (offloads == null || !offloads.fastAck()) return KernelAcks.NONE;
             // statusChanged already told the kernel; wait out XDP runs that read the old state
             // (one RCU grace period, a few ms), after which the ring holds all they acknowledged.
             offloads.awaitAcksStopped();
             List<PrepareMessage> acked = new ArrayList<>();
-            drainKernelLog(acked::add);
-            return acked;
+            long unusableView = drainKernelLog(acked::add);
+            return new KernelAcks(acked, unusableView >= 0);
         }
 
         @Override

@@ -1,10 +1,6 @@
 package dev.electrode.vr;
 
 import com.google.protobuf.Message;
-import dev.electrode.wire.proto.PrepareMessage;
-
-import java.util.List;
-
 /**
  * Everything the VR core does to the outside world. The runtime (a socket transport, or
  * a simulated network) implements it; the core never blocks and never reads a clock.
@@ -34,9 +30,10 @@ public interface Outbox {
     /**
      * The replica has just left NORMAL status as a follower ({@link #statusChanged} was called):
      * returns, in order, the Prepares a fast-ack offload acknowledged for it that the core has
-     * not been given yet. Once it returns, the kernel acknowledges nothing more for the old view.
+     * not been given yet, and whether any it acknowledged was unusable. Once it returns, the kernel
+     * acknowledges nothing more for the old view.
      */
-    default List<PrepareMessage> stopFastAcks() { return List.of(); }
+    default KernelAcks stopFastAcks() { return KernelAcks.NONE; }
 
     /**
      * The log grew through the slow path (a Prepare from the socket, state transfer): a

@@ -126,11 +126,15 @@ public final class VrReplica {
 
     // ------------------------------------------------------------------ inputs
 
-    /** A message from a client at {@code clientAddress}. */
+    /**
+     * A message from {@code clientAddress}, an address outside the configuration. Only client
+     * requests are taken from there: anything else claims to come from a replica and is dropped,
+     * so a non-member can never start or steer a view change, prepare or acknowledge.
+     */
     public void onClientMessage(Object clientAddress, Message m) {
         if (m instanceof RequestMessage r) onRequest(clientAddress, r.getReq());
         else if (m instanceof UnloggedRequestMessage u) onUnloggedRequest(clientAddress, u.getReq());
-        else stats.messagesIgnored++;
+        else stats.messagesFromNonMembers++;
     }
 
     /** A message from replica {@code from} (identified by its configured address). */
@@ -279,7 +283,9 @@ public final class VrReplica {
                     // just before this tick is not late).
                     if (preparedAtLastResend > commitNum && commitNum == commitAtLastResend) {
                         stats.prepareResends++;
-                        sendToFollowers(prepare(commitNum + 1, lastBatchEnd));
+                        // In batches of at most batchSize, as first sent: a follower's kernel takes no longer batch.
+                        for (long s = commitNum + 1; s <= lastBatchEnd; s += settings.batchSize())
+                            sendToFollowers(prepare(s, Math.min(lastBatchEnd, s + settings.batchSize() - 1)));
                     }
                     commitAtLastResend = commitNum;
                     preparedAtLastResend = lastBatchEnd;
@@ -587,7 +593,14 @@ public final class VrReplica {
         if (wasNormalFollower) {
             // What the kernel acknowledged in the last normal view is part of this replica's
             // promise: its log, and so its DoViewChange, must hold it before any vote is cast.
-            for (PrepareMessage p : out.stopFastAcks()) appendKernelAcked(p);
+            KernelAcks acked = out.stopFastAcks();
+            for (PrepareMessage p : acked.prepares()) appendKernelAcked(p);
+            if (acked.lost()) {
+                // A promise it cannot keep: it must not vote with a log that lacks it.
+                stats.kernelAcksUnusable++;
+                startRecovery();
+                return;
+            }
         }
         out.toAllReplicas(startViewChange());
         maybeSendDoViewChange(); // n = 1: nobody else to wait for
@@ -761,7 +774,23 @@ public final class VrReplica {
 
     // ------------------------------------------------------------------ recovery
 
+    /**
+     * The kernel acknowledged a Prepare for this replica that user space cannot use (its body
+     * does not decode, or disagrees with what the kernel acknowledged, or its sender is not the
+     * leader): the leader may count an acknowledgement for an operation this replica does not
+     * hold. The replica stops acknowledging and voting and rejoins through recovery, which
+     * fetches the leader's log; meanwhile its earlier acknowledgements no longer count.
+     *
+     * @param kernelView the view the kernel acknowledged in; acknowledgements of an earlier view
+     *                   were settled by the view change's fence ({@link Outbox#stopFastAcks})
+     */
+    public void onKernelAckUnusable(long kernelView) {
+        stats.kernelAcksUnusable++;
+        if (status == Status.NORMAL && !isActiveLeader() && kernelView == view) startRecovery();
+    }
+
     private void startRecovery() {
+        boolean wasNormalFollower = status == Status.NORMAL && leaderOf(view) != me;
         status = Status.RECOVERING;
         log.truncateAfter(commitNum); // entries fetched by an earlier attempt may belong to an older view
         nonce = nonces.next();
@@ -769,6 +798,9 @@ public final class VrReplica {
         recoveryTargetOp = -1;
         recoveryProgress = true;
         notifyStatus();
+        // Acknowledgements the kernel made under the old state are void once recovery starts:
+        // wait until no program can still make one, and discard what it made.
+        if (wasNormalFollower) stats.fastPreparesIgnored += out.stopFastAcks().prepares().size();
         out.toAllReplicas(recoveryMessage());
     }
 

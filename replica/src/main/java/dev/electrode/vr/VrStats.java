@@ -16,12 +16,17 @@ public final class VrStats {
     public volatile long preparesBuffered;
     public volatile long recoveriesCompleted;
     public volatile long messagesIgnored;
+    /** A replica's message whose claimed replica index is not the one its source address belongs to. */
     public volatile long messagesFromWrongSender;
+    /** A replica-to-replica message from an address outside the configuration. */
+    public volatile long messagesFromNonMembers;
     public volatile long fastPreparesApplied;
     public volatile long fastPreparesIgnored;
     /** Kernel-acknowledged Prepares collected when the replica left NORMAL status, appended to its log. */
     public volatile long fastPreparesAppendedAtViewChange;
     public volatile long ackSetsApplied;
+    /** Kernel-acknowledged Prepares user space could not use; each sends the replica into recovery. */
+    public volatile long kernelAcksUnusable;
 
     @Override
     public String toString() {
@@ -31,7 +36,8 @@ public final class VrStats {
                 + " vcDone=" + viewChangesCompleted + " stReq=" + stateTransfersRequested
                 + " stEntries=" + stateTransferEntriesApplied + " buffered=" + preparesBuffered
                 + " recoveries=" + recoveriesCompleted + " ignored=" + messagesIgnored
-                + " wrongSender=" + messagesFromWrongSender + " fastPrepares=" + fastPreparesApplied
-                + " fastIgnored=" + fastPreparesIgnored + " fastAtViewChange=" + fastPreparesAppendedAtViewChange + " ackSets=" + ackSetsApplied;
+                + " wrongSender=" + messagesFromWrongSender + " nonMember=" + messagesFromNonMembers + " fastPrepares=" + fastPreparesApplied
+                + " fastIgnored=" + fastPreparesIgnored + " fastAtViewChange=" + fastPreparesAppendedAtViewChange + " ackSets=" + ackSetsApplied
+                + " kernelAckUnusable=" + kernelAcksUnusable;
     }
 }

@@ -231,8 +231,8 @@ public final class SimCluster {
             if (offloads) kernel.control(status, view, leader, vr.lastOp());
         }
 
-        @Override public List<dev.electrode.wire.proto.PrepareMessage> stopFastAcks() {
-            return offloads ? kernel.stopAcks() : List.of();
+        @Override public dev.electrode.vr.KernelAcks stopFastAcks() {
+            return offloads ? new dev.electrode.vr.KernelAcks(kernel.stopAcks(), false) : dev.electrode.vr.KernelAcks.NONE;
         }
 
         @Override public void logAdvanced(long lastOp) {
