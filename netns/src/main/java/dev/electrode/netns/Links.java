@@ -34,6 +34,21 @@ public final class Links {
         ns.ip("link", "set", ifname, "address", mac);
     }
 
+    /**
+     * Makes a veth end behave like a real NIC's checksumming: the sender's stack writes the full
+     * UDP/TCP checksum into the frame (no offload to a NIC that a veth does not have), and the
+     * receiver's stack verifies it rather than trusting the peer. Then a frame corrupted on the
+     * way is caught by the receiver, as on a wire, and eBPF programs see complete checksums.
+     */
+    public static void checksumsInFrames(NetNamespace ns, String ifname) {
+        try {
+            Commands.run(java.util.List.of("ip", "netns", "exec", ns.name(), "ethtool", "-K", ifname, "tx", "off", "rx", "off"));
+        } catch (NetnsException e) {
+            throw new NetnsException("cannot turn off checksum offload on " + ifname + " in " + ns.name()
+                    + " (needs ethtool: run ci/setup-host.sh): " + e.getMessage(), e);
+        }
+    }
+
     /** Sets the MTU of an interface. */
     public static void mtu(NetNamespace ns, String ifname, int mtu) {
         ns.ip("link", "set", ifname, "mtu", Integer.toString(mtu));

@@ -9,7 +9,8 @@ import java.util.List;
 /**
  * The shape of an Electrode deployment: a "switch" namespace holding a bridge, and one
  * namespace per host joined to it by a veth pair (host side "eth0", switch side "p<i>"),
- * all on one IPv4 /24. Closing it deletes every namespace.
+ * all on one IPv4 /24. Every veth end carries and verifies full checksums, as a NIC on a wire
+ * would ({@link Links#checksumsInFrames}). Closing it deletes every namespace.
  */
 public final class StarTopology implements AutoCloseable {
     /** One host: its namespace, interface, address and MAC. */
@@ -40,6 +41,8 @@ public final class StarTopology implements AutoCloseable {
                 NetNamespace ns = NetNamespace.create(Names.namespace(label + "-h" + i));
                 String port = "p" + i;
                 Links.veth(ns, "eth0", t.sw, port);
+                Links.checksumsInFrames(ns, "eth0");
+                Links.checksumsInFrames(t.sw, port);
                 Links.attachToBridge(t.sw, port, "br0");
                 Links.up(t.sw, port);
                 String ip = subnetPrefix + "." + (10 + i);
