@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 final class ReplicaCommand implements Callable<Integer> {
     @Mixin ConfigOption config;
     @Mixin TimingOptions timing;
+    @Mixin StatsOption stats;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--index", required = true, description = "this replica's position in the configuration (0-based)")
@@ -37,7 +38,7 @@ final class ReplicaCommand implements Callable<Integer> {
         VrSettings settings = timing.settings();
         boolean recovering = recover || joinedBefore();
         markJoined();
-        ReplicaRunner.run(cfg, index, settings, recovering, null, "", () -> "");
+        ReplicaRunner.run(cfg, index, settings, recovering, null, "", () -> "", stats.statsEverySeconds);
         return 0;
     }
 

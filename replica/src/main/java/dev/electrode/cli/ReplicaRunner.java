@@ -9,6 +9,7 @@ import dev.electrode.transport.UdpEndpoint;
 import dev.electrode.vr.VrSettings;
 
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -24,6 +25,16 @@ public final class ReplicaRunner {
      */
     public static void run(ClusterConfig cfg, int index, VrSettings settings, boolean recovering, ReplicaOffloads offloads,
                            String readySuffix, Supplier<String> extraStats) throws InterruptedException {
+        run(cfg, index, settings, recovering, offloads, readySuffix, extraStats, 0);
+    }
+
+    /**
+     * As above, printing a "stats" line with every counter (protocol, decoder rejections by
+     * reason, kernel-ack rejections, and {@code extraStats}) every {@code statsEverySeconds}
+     * seconds while it runs (0: only the stop line).
+     */
+    public static void run(ClusterConfig cfg, int index, VrSettings settings, boolean recovering, ReplicaOffloads offloads,
+                           String readySuffix, Supplier<String> extraStats, int statsEverySeconds) throws InterruptedException {
         ReplicaServer server = ReplicaServer.start(cfg, index, settings, new KvStore(), recovering, (status, view, leader) -> {
             System.out.println("replica " + index + ": status " + status + " view " + view + " leader " + leader);
             System.out.flush();
@@ -36,8 +47,14 @@ public final class ReplicaRunner {
         System.out.println("replica " + index + " " + (recovering ? "recovering, " : "") + ReplicaProcess.READY_MARKER + " "
                 + server.endpoint().localAddress() + " (" + (UdpEndpoint.epollAvailable() ? "epoll" : "nio") + ")" + readySuffix);
         System.out.flush();
+        if (statsEverySeconds > 0) {
+            while (!stopRequested.await(statsEverySeconds, TimeUnit.SECONDS)) {
+                System.out.println("replica " + index + " stats: " + server.countersLine() + extraStats.get());
+                System.out.flush();
+            }
+        }
         stopRequested.await();
-        String stats = server.query(r -> r.stats().toString() + " view=" + r.view() + " commit=" + r.commitNum());
+        String stats = server.countersLine();
         server.close();
         System.out.println("replica " + index + " stopped: " + stats + extraStats.get());
         System.out.flush();

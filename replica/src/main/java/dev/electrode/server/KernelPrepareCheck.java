@@ -17,9 +17,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * decodes, and the body is what the kernel acknowledged (view, opnum range, request count).
  * Rejections are counted by reason; readable from any thread.
  */
-final class KernelPrepareCheck {
+public final class KernelPrepareCheck {
     /** Why a kernel-acknowledged Prepare cannot be used. */
-    enum Rejection { NOT_FROM_LEADER, BAD_BODY, BODY_DISAGREES }
+    public enum Rejection { NOT_FROM_LEADER, BAD_BODY, BODY_DISAGREES }
 
     private final int[] ipv4;   // per replica, first octet highest; 0 if not IPv4
     private final int[] ports;

@@ -162,6 +162,21 @@ public final class ReplicaServer implements AutoCloseable {
         return unusableView[0];
     }
 
+    /** Bytes held for partly reassembled messages. */
+    public long reassemblyBytesHeld() { return runOnLoop(endpoint::reassemblyBytesHeld); }
+
+    /**
+     * Every counter of the replica in one line, for logs and stats lines: protocol counters,
+     * view and commit point, datagrams decoded and rejected by reason, and kernel
+     * acknowledgements user space rejected by reason. Safe from any thread.
+     */
+    public String countersLine() {
+        String core = query(r -> r.stats().toString() + " status=" + r.status() + " view=" + r.view() + " commit=" + r.commitNum()
+                + " lastOp=" + r.lastOp());
+        return core + " datagrams=" + endpoint.stats().datagramsReceived + " decodeRejected=" + endpoint.codecStats().errorCounts()
+                + " kernelAckRejected=" + kernelCheck.rejections();
+    }
+
     /** Kernel-acknowledged Prepares user space rejected, by reason. */
     public Map<KernelPrepareCheck.Rejection, Long> kernelAckRejections() { return kernelCheck.rejections(); }
 

@@ -118,6 +118,9 @@ public final class UdpEndpoint implements AutoCloseable {
     /** Datagram counters. */
     public TransportStats stats() { return stats; }
 
+    /** Bytes held for partly reassembled messages (event-loop thread only). */
+    public long reassemblyBytesHeld() { return decoder.reassembler().bytesHeld(); }
+
     /** Queues {@code body} to {@code to} (event-loop thread only); nothing leaves before {@link #flush()}. */
     public void send(InetSocketAddress to, MessageType type, Message body, FastMeta meta) {
         sendEncoded(encode(type, body, meta), to);

@@ -116,12 +116,22 @@ class ProcessClusterTest {
     @Test
     void sigtermShutsAReplicaDownCleanly() throws Exception {
         Path dir = Path.of("target", "process-cluster", "sigterm-" + System.nanoTime());
-        try (LocalCluster cluster = LocalCluster.start(3, dir, REPLICA_ARGS);
+        List<String> args = new ArrayList<>(REPLICA_ARGS);
+        args.addAll(List.of("--stats-every", "1"));
+        try (LocalCluster cluster = LocalCluster.start(3, dir, args);
              VrClient client = VrClient.connect(cluster.config(), CLIENT)) {
             assertEquals(KvResult.Status.OK, KvOps.result(client.newSession().invokeSync(KvOps.put("k", "v"))).getStatus());
             ReplicaProcess p = cluster.process(2);
+            // Rejections are counted by reason and readable while the replica runs: its stats line shows them.
+            try (java.net.DatagramSocket junk = new java.net.DatagramSocket()) {
+                byte[] bad = {1, 2, 3, 4, 5, 6, 7, 8};
+                for (int i = 0; i < 3; i++) junk.send(new java.net.DatagramPacket(bad, bad.length, cluster.config().replica(2)));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> logContains(p.stdout(), "replica 2 stats:")
+                    && logContains(p.stdout(), "decodeRejected={BAD_MAGIC=3}"));
             assertEquals(0, p.terminate(Duration.ofSeconds(10)), "exit code after SIGTERM");
             assertTrue(logContains(p.stdout(), "replica 2 stopped:"), "shutdown report printed");
+            assertTrue(logContains(p.stdout(), "decodeRejected={BAD_MAGIC=3}"), "the stop line counts rejections by reason");
             assertEquals(KvResult.Status.OK, KvOps.result(client.newSession().invokeSync(KvOps.put("k2", "v"))).getStatus(),
                     "two of three replicas still serve");
         }

@@ -4,6 +4,7 @@ import dev.electrode.bpf.KernelOffloads;
 import dev.electrode.bpf.Offload;
 import dev.electrode.cli.ConfigOption;
 import dev.electrode.cli.ReplicaRunner;
+import dev.electrode.cli.StatsOption;
 import dev.electrode.cli.TimingOptions;
 import dev.electrode.config.ClusterConfig;
 import picocli.CommandLine;
@@ -27,6 +28,7 @@ import java.util.concurrent.Callable;
 public final class ElectrodeReplicaMain implements Callable<Integer> {
     @Mixin ConfigOption config;
     @Mixin TimingOptions timing;
+    @Mixin StatsOption stats;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--index", required = true, description = "this replica's position in the configuration (0-based)")
@@ -62,6 +64,12 @@ public final class ElectrodeReplicaMain implements Callable<Integer> {
         return set;
     }
 
+    private static java.util.Map<dev.electrode.bpf.Counter, Long> nonZero(java.util.Map<dev.electrode.bpf.Counter, Long> counters) {
+        java.util.Map<dev.electrode.bpf.Counter, Long> m = new java.util.EnumMap<>(dev.electrode.bpf.Counter.class);
+        counters.forEach((c, v) -> { if (v != 0) m.put(c, v); });
+        return m;
+    }
+
     @Override
     public Integer call() throws Exception {
         ClusterConfig cfg = config.load(spec.commandLine());
@@ -77,7 +85,7 @@ public final class ElectrodeReplicaMain implements Callable<Integer> {
         try {
             ReplicaRunner.run(cfg, index, timing.settings(), recover, kernel,
                     " offloads " + set + (kernel == null ? "" : " xdp " + kernel.xdpMode()),
-                    () -> kernel == null ? "" : " bpf " + kernel.bpf().counters());
+                    () -> kernel == null ? "" : " bpf " + nonZero(kernel.bpf().counters()), stats.statsEverySeconds);
         } finally {
             if (kernel != null) kernel.close();
         }
