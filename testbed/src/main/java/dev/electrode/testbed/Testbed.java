@@ -53,7 +53,7 @@ public @interface Testbed {
     /** Electrode offloads to run the replicas with (in-JVM replicas); none = plain VR. */
     dev.electrode.bpf.Offload[] offloads() default {};
 
-    /** Also capture the switch side of every host's veth (sees what XDP hides from the host side). */
+    /** Also capture the switch side of every host's veth (sees what XDP hides from the host side); works with capture = false too. */
     boolean switchCaptures() default false;
 
     enum Scope { PER_TEST, PER_CLASS }

@@ -74,15 +74,15 @@ public final class TestbedEnv implements AutoCloseable {
         try {
             Files.createDirectories(dir);
             faults = new Faults(topology);
+            InetAddress bcast = InetAddress.getByName(SUBNET + ".255");
             if (spec.capture()) {
-                InetAddress bcast = InetAddress.getByName(SUBNET + ".255");
                 for (StarTopology.Host h : topology.hosts())
                     captures.put(h.index(), InterfaceCapture.start(h.ns(), h.ifname(), dir.resolve(hostName(h.index()) + "-eth0.pcap"), bcast));
-                if (spec.switchCaptures()) {
-                    for (StarTopology.Host h : topology.hosts())
-                        switchCaptures.put(h.index(), InterfaceCapture.start(topology.switchNamespace(), h.switchPort(),
-                                dir.resolve("switch-" + h.switchPort() + ".pcap"), h.ns(), bcast));
-                }
+            }
+            if (spec.switchCaptures()) { // also alone: half the capture threads, for tests that need every frame under load
+                for (StarTopology.Host h : topology.hosts())
+                    switchCaptures.put(h.index(), InterfaceCapture.start(topology.switchNamespace(), h.switchPort(),
+                            dir.resolve("switch-" + h.switchPort() + ".pcap"), h.ns(), bcast));
             }
             if (spec.cluster()) startCluster();
             if (spec.placement() != null) applyPlacement(spec.placement());
@@ -192,6 +192,9 @@ public final class TestbedEnv implements AutoCloseable {
     }
 
     public Faults faults() { return faults; }
+
+    /** True if the replicas run with Electrode offloads (false: plain VR). */
+    public boolean hasOffloads() { return !offloads.isEmpty(); }
 
     /** The offloads of replica {@code i} (counters, maps), when the testbed runs with offloads. */
     public dev.electrode.bpf.KernelOffloads offloads(int i) {
