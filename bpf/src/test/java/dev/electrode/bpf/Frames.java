@@ -32,12 +32,21 @@ public final class Frames {
 
     /** A frame from replica {@code from} to replica {@code to} carrying {@code payload}. */
     static byte[] frame(int from, int to, int sport, int dport, byte[] payload, IpOpts o) {
+        return frame(mac(from), ip(from), sport, mac(to), ip(to), dport, payload, o);
+    }
+
+    /** An Ethernet/IPv4/UDP frame between explicit addresses, with correct IPv4 and UDP checksums. */
+    public static byte[] frame(byte[] srcMac, byte[] srcIp, int sport, byte[] dstMac, byte[] dstIp, int dport, byte[] payload) {
+        return frame(srcMac, srcIp, sport, dstMac, dstIp, dport, payload, IpOpts.DEFAULT);
+    }
+
+    private static byte[] frame(byte[] srcMac, byte[] srcIp, int sport, byte[] dstMac, byte[] dstIp, int dport, byte[] payload, IpOpts o) {
         int ipLen = IP + o.options().length;
         ByteBuffer b = ByteBuffer.allocate(ETH + ipLen + UDP + payload.length).order(ByteOrder.BIG_ENDIAN);
-        b.put(mac(to)).put(mac(from)).putShort((short) 0x0800);
+        b.put(dstMac).put(srcMac).putShort((short) 0x0800);
         b.put((byte) (0x40 | (ipLen / 4))).put((byte) 0).putShort((short) (ipLen + UDP + payload.length))
                 .putShort((short) o.id()).putShort((short) o.flagsFrag()).put((byte) o.ttl()).put((byte) 17)
-                .putShort((short) 0).put(ip(from)).put(ip(to)).put(o.options());
+                .putShort((short) 0).put(srcIp).put(dstIp).put(o.options());
         b.putShort((short) sport).putShort((short) dport).putShort((short) (UDP + payload.length)).putShort((short) 0);
         b.put(payload);
         byte[] f = b.array();

@@ -27,7 +27,7 @@ public final class KernelPrepareCheck {
     private final AtomicLongArray rejected = new AtomicLongArray(Rejection.values().length);
     private Rejection lastRejection;
 
-    KernelPrepareCheck(ClusterConfig config) {
+    public KernelPrepareCheck(ClusterConfig config) {
         int n = config.size();
         ipv4 = new int[n];
         ports = new int[n];
@@ -50,7 +50,7 @@ public final class KernelPrepareCheck {
     }
 
     /** The Prepare if {@code k} passes every check, else null (counted; see {@link #lastRejection()}). */
-    PrepareMessage check(KernelPrepare k, int leader) {
+    public PrepareMessage check(KernelPrepare k, int leader) {
         if (k.senderIpv4() != ipv4[leader] || k.senderPort() != ports[leader] || (macs[leader] >= 0 && k.senderMac() != macs[leader]))
             return reject(Rejection.NOT_FROM_LEADER);
         PrepareMessage p;
@@ -73,10 +73,10 @@ public final class KernelPrepareCheck {
     }
 
     /** The reason of the latest rejection (replica thread only). */
-    Rejection lastRejection() { return lastRejection; }
+    public Rejection lastRejection() { return lastRejection; }
 
     /** Non-zero rejection counts by reason. */
-    Map<Rejection, Long> rejections() {
+    public Map<Rejection, Long> rejections() {
         Map<Rejection, Long> m = new EnumMap<>(Rejection.class);
         for (Rejection r : Rejection.values()) if (rejected.get(r.ordinal()) != 0) m.put(r, rejected.get(r.ordinal()));
         return m;

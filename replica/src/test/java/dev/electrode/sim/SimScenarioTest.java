@@ -172,4 +172,21 @@ class SimScenarioTest {
         assertEquals(f, appended, "each acknowledging follower took the op from the kernel when it left NORMAL");
         sim.stabilizeAndCheck(30 * SECOND); // includes: the acknowledged put is on every replica
     }
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {3, 5})
+    void aFollowerWhoseKernelAckIsUnusableRecoversAndTheClusterGoesOn(int n) {
+        SimCluster sim = new SimCluster(10, n, SIM, 3, true);
+        for (int i = 0; i < 3; i++) sim.addClient(300).start();
+        sim.runFor(SECOND / 5);
+        long before = sim.replicas[0].vr.commitNum();
+        assertTrue(before > 0);
+        // User space found a kernel-acknowledged Prepare it cannot use (a body that does not decode).
+        sim.replicas[1].vr.onKernelAckUnusable(sim.replicas[1].vr.view());
+        assertEquals(dev.electrode.vr.Status.RECOVERING, sim.replicas[1].vr.status());
+        assertTrue(sim.runUntil(() -> sim.replicas[1].vr.status() == dev.electrode.vr.Status.NORMAL, 2 * SECOND), sim.describe());
+        assertEquals(1, sim.replicas[1].vr.stats().recoveriesCompleted);
+        sim.stabilizeAndCheck(30 * SECOND); // every acknowledged put on every replica, logs agree
+        assertEquals(0, sim.replicas[0].vr.view(), "no view change");
+    }
 }
