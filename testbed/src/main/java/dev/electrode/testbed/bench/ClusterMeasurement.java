@@ -68,6 +68,10 @@ final class ClusterMeasurement {
         List<CpuTime.PerCpu> perCpu1 = CpuTime.perCpu();
         Map<Counter, Long> leader1 = counters(env, 0, offloads), follower1 = counters(env, Math.min(1, n - 1), offloads);
         double ops = Math.max(1, r.ops());
+        if (offloads) {
+            System.out.println("  " + cell.mode() + " n=" + n + ", decisions per op: leader XDP/TC " + perOp(leader0, leader1, ops)
+                    + "; follower " + Math.min(1, n - 1) + " XDP " + perOp(follower0, follower1, ops));
+        }
         double followerCpu = 0, followerIn = 0, followerNapi = 0;
         for (int i = 1; i < n; i++) {
             followerCpu += cpu1[i] - cpu0[i];
@@ -117,6 +121,16 @@ final class ClusterMeasurement {
     }
 
     private static long get(Map<Counter, Long> m, Counter c) { return m.getOrDefault(c, 0L); }
+
+    /** The counters that moved between two readings, per operation (every reason a program gave). */
+    private static String perOp(Map<Counter, Long> before, Map<Counter, Long> after, double ops) {
+        StringBuilder sb = new StringBuilder("{");
+        for (Counter c : Counter.values()) {
+            long d = get(after, c) - get(before, c);
+            if (d != 0) sb.append(sb.length() > 1 ? ", " : "").append(c).append(String.format("=%.3f", d / ops));
+        }
+        return sb.append('}').toString();
+    }
 
     private static long delta(List<Map<String, Long>> a, List<Map<String, Long>> b, int i, String key) {
         return b.get(i).get(key) - a.get(i).get(key);
