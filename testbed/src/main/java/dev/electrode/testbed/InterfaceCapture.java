@@ -2,6 +2,7 @@ package dev.electrode.testbed;
 
 import dev.electrode.netns.NetNamespace;
 import org.pcap4j.core.PcapDumper;
+import org.pcap4j.core.BpfProgram;
 import org.pcap4j.core.PcapHandle;
 import org.pcap4j.core.PcapNetworkInterface;
 
@@ -84,6 +85,12 @@ public final class InterfaceCapture implements AutoCloseable {
 
     /** As above, with the probe sent from {@code probeFrom} (a namespace whose traffic crosses the interface). */
     public static InterfaceCapture start(NetNamespace ns, String ifname, Path file, NetNamespace probeFrom, InetAddress broadcast) {
+        return start(ns, ifname, file, probeFrom, broadcast, "");
+    }
+
+    /** As above, keeping only frames that match the pcap filter {@code filter} (empty: all), and the probe. */
+    public static InterfaceCapture start(NetNamespace ns, String ifname, Path file, NetNamespace probeFrom, InetAddress broadcast,
+                                         String filter) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             // The ring holds bufferSize / snaplen frames: a 64 kB snaplen left room for ~120 and the kernel
@@ -91,6 +98,7 @@ public final class InterfaceCapture implements AutoCloseable {
             PcapHandle h = ns.call(() -> new PcapHandle.Builder(ifname).snaplen(SNAPLEN)
                     .promiscuousMode(PcapNetworkInterface.PromiscuousMode.PROMISCUOUS)
                     .timeoutMillis(20).immediateMode(true).bufferSize(16 << 20).build());
+            if (!filter.isBlank()) h.setFilter("(udp port " + PROBE_PORT + ") or (" + filter + ")", BpfProgram.BpfCompileMode.OPTIMIZE);
             PcapDumper d = h.dumpOpen(file.toString());
             InterfaceCapture c = new InterfaceCapture(h, d, file);
             c.confirmRunning(probeFrom, broadcast);

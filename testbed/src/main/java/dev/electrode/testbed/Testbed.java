@@ -56,5 +56,12 @@ public @interface Testbed {
     /** Also capture the switch side of every host's veth (sees what XDP hides from the host side); works with capture = false too. */
     boolean switchCaptures() default false;
 
+    /**
+     * A pcap filter expression every capture applies (e.g. {@code "udp src port 12345"}: only what
+     * replicas send), so a test that floods the links still captures every frame it checks; empty:
+     * everything. The capture's start-up probe is always let through.
+     */
+    String captureFilter() default "";
+
     enum Scope { PER_TEST, PER_CLASS }
 }

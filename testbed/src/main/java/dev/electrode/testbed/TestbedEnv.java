@@ -77,12 +77,13 @@ public final class TestbedEnv implements AutoCloseable {
             InetAddress bcast = InetAddress.getByName(SUBNET + ".255");
             if (spec.capture()) {
                 for (StarTopology.Host h : topology.hosts())
-                    captures.put(h.index(), InterfaceCapture.start(h.ns(), h.ifname(), dir.resolve(hostName(h.index()) + "-eth0.pcap"), bcast));
+                    captures.put(h.index(), InterfaceCapture.start(h.ns(), h.ifname(), dir.resolve(hostName(h.index()) + "-eth0.pcap"), h.ns(),
+                            bcast, spec.captureFilter()));
             }
             if (spec.switchCaptures()) { // also alone: half the capture threads, for tests that need every frame under load
                 for (StarTopology.Host h : topology.hosts())
                     switchCaptures.put(h.index(), InterfaceCapture.start(topology.switchNamespace(), h.switchPort(),
-                            dir.resolve("switch-" + h.switchPort() + ".pcap"), h.ns(), bcast));
+                            dir.resolve("switch-" + h.switchPort() + ".pcap"), h.ns(), bcast, spec.captureFilter()));
             }
             if (spec.cluster()) startCluster();
             if (spec.placement() != null) applyPlacement(spec.placement());

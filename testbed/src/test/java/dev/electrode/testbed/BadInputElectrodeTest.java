@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * kernel's last_op never passes the leader's log, the workload never stalls for a view-change
  * timeout, and after the leader is killed every acknowledged write is still there.
  */
-@Testbed(replicas = 3, capture = false, switchCaptures = true, viewChangeMs = 1000, offloads = {Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE})
+@Testbed(replicas = 3, capture = false, switchCaptures = true, captureFilter = "udp src port " + TestbedEnv.PORT, viewChangeMs = 1000, offloads = {Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE})
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class BadInputElectrodeTest {
     /** MyPrepareOKs the follower's kernel sent: from its address and the replica port (the corpus sent some from its host too). */

@@ -41,6 +41,7 @@ final class BadInputScenario {
     final List<Throwable> workloadErrors = java.util.Collections.synchronizedList(new ArrayList<>());
     long opsDuringCorpus;
     long kernelBacklogDrops;
+    long vethDrops;
     double corpusSeconds;
     Map<BadInputCorpus.Kind, Integer> census;
 
@@ -109,7 +110,13 @@ final class BadInputScenario {
                         for (int i = 1; i < n; i++) {
                             long kernel = env.offloads(i).bpf().readControl().lastOp();
                             long leader = env.inJvm(0).query(v -> v.lastOp()); // read after: the leader's log only grows
-                            if (kernel > leader) lastOpViolation.compareAndSet(null, "follower " + i + " kernel last_op " + kernel + " > leader log " + leader);
+                            if (kernel > leader) {
+                                int f = i;
+                                lastOpViolation.compareAndSet(null, "follower " + i + " kernel last_op " + kernel + " > leader log " + leader
+                                        + "; a moment later: leader log " + env.inJvm(0).query(v -> v.lastOp()) + ", follower core log "
+                                        + env.inJvm(f).query(v -> v.lastOp()) + ", follower control " + env.offloads(f).bpf().readControl()
+                                        + ", follower XDP " + nonZero(env.offloads(f).bpf().counters()));
+                            }
                         }
                     }
                     for (int i = 0; i < n; i++) maxReassemblyBytes.accumulateAndGet(env.inJvm(i).server().reassemblyBytesHeld(), Math::max);
@@ -124,6 +131,7 @@ final class BadInputScenario {
         monitor.start();
 
         long backlogDropsBefore = backlogDrops();
+        long vethDropsBefore = vethDrops(env);
         long before = completed.get();
         long corpusStart = System.nanoTime();
         try (DatagramSocket fromClient = socketIn(env.clientHost(), 40001); DatagramSocket fromReplica = socketIn(env.host(1), 40002)) {
@@ -141,6 +149,7 @@ final class BadInputScenario {
         opsDuringCorpus = completed.get() - before;
         corpusSeconds = (System.nanoTime() - corpusStart) / 1e9;
         kernelBacklogDrops = backlogDrops() - backlogDropsBefore;
+        vethDrops = vethDrops(env) - vethDropsBefore;
         Thread.sleep(1000); // the workload goes on after the flood
         stop.set(true);
         for (Thread t : workers) t.join(30_000);
@@ -159,6 +168,17 @@ final class BadInputScenario {
         }
     }
 
+    /** Frames dropped by the veths of the topology (both ends, both directions): a full receive ring under the flood. */
+    static long vethDrops(TestbedEnv env) {
+        long sum = 0;
+        for (StarTopology.Host h : env.topology().hosts()) {
+            var d = dev.electrode.netns.NetStats.dev(h.ns()).get(h.ifname());
+            var p = dev.electrode.netns.NetStats.dev(env.topology().switchNamespace()).get(h.switchPort());
+            sum += d.rxDropped() + d.txDropped() + p.rxDropped() + p.txDropped();
+        }
+        return sum;
+    }
+
     private static DatagramSocket socketIn(StarTopology.Host host, int port) {
         return host.ns().call(() -> new DatagramSocket(new InetSocketAddress(host.address(), port)));
     }
@@ -169,7 +189,7 @@ final class BadInputScenario {
         System.out.println(mode + ": corpus " + census + "; " + acknowledged.size() + " puts acknowledged, " + opsDuringCorpus
                 + String.format(" during the %.1f s the corpus took to send;", corpusSeconds) + " longest op " + longestOpNanos.get() / 1_000_000 + " ms, longest gap between completions "
                 + longestGapNanos.get() / 1_000_000 + " ms; reassembly held at most " + maxReassemblyBytes.get() + " bytes; kernel backlog drops "
-                + kernelBacklogDrops);
+                + kernelBacklogDrops + ", veth drops " + vethDrops);
         for (int i = 0; i < n; i++) System.out.println(mode + ": replica " + i + ": socket receive-buffer drops "
                 + dev.electrode.netns.NetStats.snmp(env.host(i).ns()).get("Udp.RcvbufErrors") + "; " + env.inJvm(i).server().countersLine()
                 + (!env.hasOffloads() ? "" : " bpf " + nonZero(env.offloads(i).bpf().counters())));
