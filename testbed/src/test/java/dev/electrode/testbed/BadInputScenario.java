@@ -107,15 +107,18 @@ final class BadInputScenario {
             while (!stop.get()) {
                 try {
                     if (env.hasOffloads()) {
-                        for (int i = 1; i < n; i++) {
-                            long kernel = env.offloads(i).bpf().readControl().lastOp();
-                            long leader = env.inJvm(0).query(v -> v.lastOp()); // read after: the leader's log only grows
-                            if (kernel > leader) {
+                        for (int i = 0; i < n; i++) {
+                            dev.electrode.bpf.ControlState ctl = env.offloads(i).bpf().readControl();
+                            int leader = (int) (ctl.view() % n);
+                            if (leader == i) continue;
+                            // Read after the kernel's value: the log of the leader of that view only grows while it leads.
+                            long[] leaderState = env.inJvm(leader).query(v -> new long[] {v.view(), v.lastOp()});
+                            if (leaderState[0] == ctl.view() && ctl.lastOp() > leaderState[1]) {
                                 int f = i;
-                                lastOpViolation.compareAndSet(null, "follower " + i + " kernel last_op " + kernel + " > leader log " + leader
-                                        + "; a moment later: leader log " + env.inJvm(0).query(v -> v.lastOp()) + ", follower core log "
-                                        + env.inJvm(f).query(v -> v.lastOp()) + ", follower control " + env.offloads(f).bpf().readControl()
-                                        + ", follower XDP " + nonZero(env.offloads(f).bpf().counters()));
+                                lastOpViolation.compareAndSet(null, "follower " + i + " kernel " + ctl + " beyond the log of replica "
+                                        + leader + ", leader of view " + ctl.view() + ": " + leaderState[1] + "; a moment later: "
+                                        + env.inJvm(leader).query(v -> v.lastOp()) + ", follower core log "
+                                        + env.inJvm(f).query(v -> v.lastOp()) + ", follower XDP " + nonZero(env.offloads(f).bpf().counters()));
                             }
                         }
                     }
