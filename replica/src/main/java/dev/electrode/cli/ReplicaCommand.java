@@ -1,15 +1,15 @@
 package dev.electrode.cli;
 
 import dev.electrode.config.ClusterConfig;
+import dev.electrode.server.Durability;
+import dev.electrode.server.ReplicaServer;
+import dev.electrode.storage.Journal;
 import dev.electrode.vr.VrSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** Runs one replica until SIGTERM or SIGINT. */
@@ -23,12 +23,11 @@ final class ReplicaCommand implements Callable<Integer> {
     @Option(names = "--index", required = true, description = "this replica's position in the configuration (0-based)")
     int index;
 
-    @Option(names = "--recover", description = "this replica restarts after a crash: rejoin through VR recovery")
+    @Option(names = "--recover", description = "this replica lost its state (a crash without --data-dir, or an empty"
+            + " data directory after a disk loss): rejoin through VR recovery")
     boolean recover;
 
-    @Option(names = "--data-dir", description = "directory for the 'joined' marker: a replica that finds its marker"
-            + " there restarts through recovery automatically (the log itself is kept in memory)")
-    Path dataDir;
+    @Mixin StorageOptions storage;
 
     @Override
     public Integer call() throws Exception {
@@ -36,19 +35,10 @@ final class ReplicaCommand implements Callable<Integer> {
         if (index < 0 || index >= cfg.size())
             throw new CommandLine.ParameterException(spec.commandLine(), "--index " + index + " is not in 0.." + (cfg.size() - 1));
         VrSettings settings = timing.settings();
-        boolean recovering = recover || joinedBefore();
-        markJoined();
-        ReplicaRunner.run(cfg, index, settings, recovering, null, "", () -> "", stats.statsEverySeconds);
-        return 0;
-    }
-
-    private Path marker() { return dataDir.resolve("replica-" + index + ".joined"); }
-
-    private boolean joinedBefore() { return dataDir != null && Files.exists(marker()); }
-
-    private void markJoined() throws IOException {
-        if (dataDir == null) return;
-        Files.createDirectories(dataDir);
-        if (!Files.exists(marker())) Files.writeString(marker(), "joined\n");
+        Durability durability = storage.mode(spec.commandLine());
+        try (Journal journal = storage.open(spec.commandLine(), cfg, index)) {
+            return ReplicaRunner.run(cfg, index, settings, recover, new ReplicaServer.Options(null, null, journal, durability), "",
+                    () -> "", stats.statsEverySeconds);
+        }
     }
 }

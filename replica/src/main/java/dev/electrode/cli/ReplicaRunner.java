@@ -3,7 +3,6 @@ package dev.electrode.cli;
 import dev.electrode.app.KvStore;
 import dev.electrode.config.ClusterConfig;
 import dev.electrode.launch.ReplicaProcess;
-import dev.electrode.offload.ReplicaOffloads;
 import dev.electrode.server.ReplicaServer;
 import dev.electrode.transport.UdpEndpoint;
 import dev.electrode.vr.VrSettings;
@@ -20,43 +19,47 @@ public final class ReplicaRunner {
     private ReplicaRunner() {}
 
     /**
-     * Runs until signalled. {@code offloads} may be null (plain UDP); {@code readySuffix} and
-     * {@code extraStats} add launcher-specific text to the ready and stop lines.
+     * Runs until signalled (exit code 0) or until the replica stops on its own because it cannot
+     * make its state durable (exit code 1). {@code options} gives offloads and journal (either
+     * may be absent); {@code readySuffix} and {@code extraStats} add launcher-specific text to the
+     * ready, stats and stop lines; a "stats" line with every counter (protocol, decoder
+     * rejections by reason, kernel-ack rejections, journal, and {@code extraStats}) is printed
+     * every {@code statsEverySeconds} seconds (0: only the stop line).
      */
-    public static void run(ClusterConfig cfg, int index, VrSettings settings, boolean recovering, ReplicaOffloads offloads,
-                           String readySuffix, Supplier<String> extraStats) throws InterruptedException {
-        run(cfg, index, settings, recovering, offloads, readySuffix, extraStats, 0);
-    }
-
-    /**
-     * As above, printing a "stats" line with every counter (protocol, decoder rejections by
-     * reason, kernel-ack rejections, and {@code extraStats}) every {@code statsEverySeconds}
-     * seconds while it runs (0: only the stop line).
-     */
-    public static void run(ClusterConfig cfg, int index, VrSettings settings, boolean recovering, ReplicaOffloads offloads,
-                           String readySuffix, Supplier<String> extraStats, int statsEverySeconds) throws InterruptedException {
-        ReplicaServer server = ReplicaServer.start(cfg, index, settings, new KvStore(), recovering, (status, view, leader) -> {
+    public static int run(ClusterConfig cfg, int index, VrSettings settings, boolean recovering, ReplicaServer.Options options,
+                          String readySuffix, Supplier<String> extraStats, int statsEverySeconds) throws InterruptedException {
+        ReplicaServer.StatusListener printer = (status, view, leader) -> {
             System.out.println("replica " + index + ": status " + status + " view " + view + " leader " + leader);
             System.out.flush();
-        }, offloads);
+        };
+        ReplicaServer server = ReplicaServer.start(cfg, index, settings, new KvStore(), recovering,
+                new ReplicaServer.Options(printer, options.offloads(), options.journal(), options.durability()));
         CountDownLatch stopRequested = new CountDownLatch(1);
         // SIGTERM/SIGINT end the replica cleanly with exit code 0 (the JVM default would be 143/130).
         for (String sig : new String[] {"TERM", "INT"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stopRequested.countDown());
         }
         System.out.println("replica " + index + " " + (recovering ? "recovering, " : "") + ReplicaProcess.READY_MARKER + " "
-                + server.endpoint().localAddress() + " (" + (UdpEndpoint.epollAvailable() ? "epoll" : "nio") + ")" + readySuffix);
+                + server.endpoint().localAddress() + " (" + (UdpEndpoint.epollAvailable() ? "epoll" : "nio") + ")"
+                + " durability " + options.durability().name().toLowerCase() + readySuffix);
         System.out.flush();
-        if (statsEverySeconds > 0) {
-            while (!stopRequested.await(statsEverySeconds, TimeUnit.SECONDS)) {
+        long nextStats = statsEverySeconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(statsEverySeconds) : Long.MAX_VALUE;
+        while (!stopRequested.await(200, TimeUnit.MILLISECONDS)) {
+            if (server.failure() != null) {
+                System.out.println("replica " + index + " failed: " + server.failure().getMessage() + "; " + server.countersLine() + extraStats.get());
+                server.close();
+                return 1;
+            }
+            if (System.nanoTime() >= nextStats) {
                 System.out.println("replica " + index + " stats: " + server.countersLine() + extraStats.get());
                 System.out.flush();
+                nextStats += TimeUnit.SECONDS.toNanos(statsEverySeconds);
             }
         }
-        stopRequested.await();
         String stats = server.countersLine();
         server.close();
         System.out.println("replica " + index + " stopped: " + stats + extraStats.get());
         System.out.flush();
+        return server.failure() == null ? 0 : 1;
     }
 }

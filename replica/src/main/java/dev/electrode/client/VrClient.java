@@ -121,8 +121,12 @@ public final class VrClient implements AutoCloseable {
         }
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Fails every pending request and closes the socket; a second call does nothing. */
     @Override
     public void close() {
+        if (closed.getAndSet(true)) return;
         try {
             loop.submit(() -> {
                 for (Pending p : pendingByRequestId.values()) {

@@ -156,6 +156,21 @@ public final class ClusterConfig {
     /** Replica {@code i}'s MAC address, or null if the configuration does not give it. */
     public byte[] mac(int i) { return macs.get(i) == null ? null : macs.get(i).clone(); }
 
+    /**
+     * An id of the cluster this configuration describes: a hash of f and the replicas' addresses
+     * (not their MACs), which a data directory records so that it serves no other cluster.
+     */
+    public String id() {
+        StringBuilder canonical = new StringBuilder("f " + f + "\n");
+        for (InetSocketAddress a : replicas) canonical.append(a.getAddress().getHostAddress()).append(':').append(a.getPort()).append('\n');
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(canonical.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(h, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
     public int f() { return f; }
     public int size() { return replicas.size(); }
     public InetSocketAddress replica(int i) { return replicas.get(i); }

@@ -19,12 +19,14 @@ public final class LocalCluster implements AutoCloseable {
     private final Path configFile;
     private final List<String> replicaArgs;
     private final ReplicaProcess[] processes;
+    private final boolean durable;
     private final Thread shutdownHook = new Thread(this::closeQuietly, "local-cluster-cleanup");
 
-    private LocalCluster(ClusterConfig config, Path dir, List<String> replicaArgs) throws IOException {
+    private LocalCluster(ClusterConfig config, Path dir, List<String> replicaArgs, boolean durable) throws IOException {
         this.config = config;
         this.dir = dir;
         this.replicaArgs = List.copyOf(replicaArgs);
+        this.durable = durable;
         this.configFile = dir.resolve("cluster.conf");
         Files.writeString(configFile, config.toText());
         this.processes = new ReplicaProcess[config.size()];
@@ -32,12 +34,21 @@ public final class LocalCluster implements AutoCloseable {
 
     /** Starts {@code n} replica processes on 127.0.0.1; {@code replicaArgs} go to every replica command. */
     public static LocalCluster start(int n, Path dir, List<String> replicaArgs) throws IOException, InterruptedException {
+        return start(n, dir, replicaArgs, false);
+    }
+
+    /**
+     * As above; with {@code durable}, each replica keeps its journal in {@code dir/data-<i>}
+     * ({@code --data-dir}; the replica's default durability, sync, unless replicaArgs say
+     * otherwise), and {@link #restart} brings it back from there.
+     */
+    public static LocalCluster start(int n, Path dir, List<String> replicaArgs, boolean durable) throws IOException, InterruptedException {
         if (n < 1 || n % 2 == 0) throw new IllegalArgumentException("replica count must be odd, got " + n);
         Files.createDirectories(dir);
-        LocalCluster c = new LocalCluster(new ClusterConfig((n - 1) / 2, freeLoopbackPorts(n)), dir, replicaArgs);
+        LocalCluster c = new LocalCluster(new ClusterConfig((n - 1) / 2, freeLoopbackPorts(n)), dir, replicaArgs, durable);
         Runtime.getRuntime().addShutdownHook(c.shutdownHook);
         try {
-            for (int i = 0; i < n; i++) c.processes[i] = ReplicaProcess.start(c.configFile, i, dir, c.replicaArgs, Duration.ofSeconds(30));
+            for (int i = 0; i < n; i++) c.processes[i] = ReplicaProcess.start(c.configFile, i, dir, c.argsOf(i, false), Duration.ofSeconds(30));
         } catch (IOException | InterruptedException | RuntimeException e) {
             c.close();
             throw e;
@@ -71,12 +82,29 @@ public final class LocalCluster implements AutoCloseable {
     /** SIGKILLs replica {@code i}. */
     public void kill(int i) throws InterruptedException { processes[i].kill(); }
 
-    /** Starts replica {@code i} again; it rejoins through the recovery protocol. */
+    /** Replica {@code i}'s data directory (durable clusters). */
+    public Path dataDir(int i) { return dir.resolve("data-" + i); }
+
+    private List<String> argsOf(int i, boolean restart) {
+        List<String> args = new ArrayList<>(replicaArgs);
+        if (durable) args.addAll(List.of("--data-dir", dataDir(i).toString()));
+        else if (restart) args.add("--recover");
+        return args;
+    }
+
+    /**
+     * Starts replica {@code i} again: from its data directory if the cluster is durable,
+     * otherwise through the recovery protocol.
+     */
     public void restart(int i) throws IOException, InterruptedException {
         if (processes[i].isAlive()) throw new IllegalStateException("replica " + i + " is still running (pid " + processes[i].pid() + ")");
-        List<String> args = new ArrayList<>(replicaArgs);
-        args.add("--recover");
-        processes[i] = ReplicaProcess.start(configFile, i, dir, args, Duration.ofSeconds(30));
+        processes[i] = ReplicaProcess.start(configFile, i, dir, argsOf(i, true), Duration.ofSeconds(30));
+    }
+
+    /** SIGKILLs every replica, one right after the other (a power loss everywhere). */
+    public void killAll() throws InterruptedException {
+        for (ReplicaProcess p : processes) p.killNow();
+        for (ReplicaProcess p : processes) p.kill(); // waits until each is gone
     }
 
     @Override

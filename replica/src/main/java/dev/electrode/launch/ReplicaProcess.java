@@ -93,6 +93,9 @@ public final class ReplicaProcess implements AutoCloseable {
 
     public Path stderr() { return stderr; }
 
+    /** SIGKILL, without waiting. */
+    public void killNow() { process.destroyForcibly(); }
+
     /** SIGKILL, and wait for the process to be gone. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -3,6 +3,7 @@ package dev.electrode.server;
 import com.google.protobuf.Message;
 import dev.electrode.config.ClusterConfig;
 import dev.electrode.offload.ReplicaOffloads;
+import dev.electrode.storage.Journal;
 import dev.electrode.transport.UdpEndpoint;
 import dev.electrode.vr.*;
 import dev.electrode.wire.FastMeta;
@@ -11,7 +12,9 @@ import dev.electrode.wire.MessageType;
 import dev.electrode.wire.WireFormat;
 import dev.electrode.wire.proto.PrepareMessage;
 import dev.electrode.wire.proto.PrepareOKMessage;
+import dev.electrode.wire.proto.LogEntry;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -32,7 +35,8 @@ public final class ReplicaServer implements AutoCloseable {
     private final VrReplica core;
     private final List<InetSocketAddress> others = new ArrayList<>();
     private final ScheduledFuture<?>[] timers = new ScheduledFuture<?>[VrTimer.values().length];
-    private volatile boolean closed;
+    private volatile boolean closed;   // no more timers: stopping, or stopped on a journal failure
+    private volatile boolean shutDown; // close() ran
     private volatile StatusListener statusListener;
     private final ReplicaOffloads offloads; // null: plain UDP
     private final int batchSize;
@@ -55,8 +59,34 @@ public final class ReplicaServer implements AutoCloseable {
     /** Installs the listener for status and view changes (replaces any earlier one). */
     public void onStatusChange(StatusListener l) { statusListener = l; }
 
+    /**
+     * What a replica runs with besides its configuration: a status listener, kernel offloads
+     * (null: plain UDP), and its journal with the durability mode (null journal: memory only).
+     */
+    public record Options(StatusListener listener, ReplicaOffloads offloads, Journal journal, Durability durability) {
+        /** No listener, no offloads, nothing on disk. */
+        public static final Options NONE = new Options(null, null, null, Durability.MEMORY);
+
+        public Options {
+            if (journal == null && durability != Durability.MEMORY)
+                throw new IllegalArgumentException("durability " + durability + " needs a journal (a data directory)");
+        }
+    }
+
+    /** How often ASYNC durability forces the journal: the window of loss if the machine crashes. */
+    public static final long ASYNC_FORCE_MILLIS = 50;
+
+    private final Journal journal; // null: memory only
+    private final Durability durability;
+    private volatile IOException journalFailure;
+    private ScheduledFuture<?> asyncForce;
+
     private ReplicaServer(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering,
-                          InetSocketAddress bindAddress, StatusListener listener, ReplicaOffloads offloads) throws InterruptedException {
+                          InetSocketAddress bindAddress, Options options) throws InterruptedException {
+        StatusListener listener = options.listener();
+        ReplicaOffloads offloads = options.offloads();
+        this.journal = options.journal();
+        this.durability = options.durability();
         this.statusListener = listener;
         this.offloads = offloads;
         this.batchSize = settings.batchSize();
@@ -67,16 +97,88 @@ public final class ReplicaServer implements AutoCloseable {
         this.kernelCheck = new KernelPrepareCheck(config);
         for (int i = 0; i < config.size(); i++) if (i != index) others.add(config.replica(i));
         SecureRandom nonces = new SecureRandom();
-        this.core = new VrReplica(config.size(), index, settings, app, new SocketOutbox(), recovering, nonces::nextLong);
+        boolean restored = journal != null && hasState(journal.recovered());
+        if (restored && recovering)
+            System.out.println("replica " + index + ": its data directory holds its state: it restarts from there (--recover is for a lost disk)");
+        this.core = new VrReplica(config.size(), index, settings, app, new SocketOutbox(), recovering && !restored, nonces::nextLong);
+        if (journal != null) {
+            for (String note : journal.recovered().notes()) System.out.println("replica " + index + ": " + note);
+            if (restored) restore(journal.recovered());
+            core.log().setListener(new ReplicaLog.Listener() {
+                @Override public void appended(LogEntry e) { journal.append(e); }
+
+                @Override public void truncatedAfter(long opnum) { journal.truncateAfter(opnum); }
+            });
+        }
         this.endpoint = UdpEndpoint.bind(bindAddress, "vr-replica-" + index, new Inbound());
         runOnLoop(() -> {
             if (offloads != null) offloads.controlChanged(core.status(), core.view(), core.leaderOf(core.view()), core.lastOp());
             core.start();
-            endpoint.flush();
+            flushDurably();
             updateDrainTimer();
+            if (journal != null && durability == Durability.ASYNC)
+                asyncForce = endpoint.eventLoop().scheduleAtFixedRate(this::forceJournal, ASYNC_FORCE_MILLIS, ASYNC_FORCE_MILLIS, TimeUnit.MILLISECONDS);
             return null;
         });
     }
+
+    private static boolean hasState(Journal.Recovered r) { return !r.entries().isEmpty() || r.meta() != null; }
+
+    private void restore(Journal.Recovered r) {
+        Journal.Meta m = r.meta() != null ? r.meta() : new Journal.Meta(0, 0, 0, Status.NORMAL.code());
+        Status st = null;
+        for (Status s : Status.values()) if (s.code() == m.status()) st = s;
+        if (st == null) throw new IllegalStateException("journal meta names status code " + m.status());
+        core.restore(new VrReplica.Restored(r.entries(), m.view(), m.lastNormalView(), Math.min(m.commitNum(), r.entries().size()), st));
+        System.out.println("replica " + index + ": restored from its journal: view " + m.view() + ", status " + st + ", "
+                + r.entries().size() + " log entries, committed up to " + core.commitNum());
+    }
+
+    /**
+     * Makes the turn's state durable (SYNC: forced; ASYNC: written), then sends what the turn
+     * queued: nothing leaves that the journal does not account for, and one force covers
+     * everything the turn did (group commit). A journal that cannot be written stops the replica.
+     */
+    private void flushDurably() {
+        if (journal != null) {
+            if (journalFailure != null) return;
+            try {
+                journal.meta(new Journal.Meta(core.view(), core.lastNormalView(), core.commitNum(), core.status().code()));
+                if (journal.hasPending()) {
+                    journal.write();
+                    if (durability == Durability.SYNC) journal.force();
+                }
+            } catch (IOException e) {
+                failJournal(e);
+                return;
+            }
+        }
+        endpoint.flush();
+    }
+
+    private void forceJournal() {
+        if (journalFailure != null) return;
+        try {
+            journal.force();
+        } catch (IOException e) {
+            failJournal(e);
+        }
+    }
+
+    private void failJournal(IOException e) {
+        journalFailure = e;
+        System.err.println("replica " + index + ": ERROR: cannot make its state durable (" + e.getMessage()
+                + "): it stops here; nothing it queued since its last durable write is sent");
+        closed = true;
+        for (ScheduledFuture<?> t : timers) if (t != null) t.cancel(false);
+        if (drainTimer != null) drainTimer.cancel(false);
+        if (asyncForce != null) asyncForce.cancel(false);
+        if (offloads != null) offloads.controlChanged(Status.RECOVERING, core.view(), core.leaderOf(core.view()), core.lastOp());
+        endpoint.closeAsync(); // queued, unflushed datagrams are discarded with the channel
+    }
+
+    /** Why the replica stopped on its own (its journal could not be written), or null. */
+    public IOException failure() { return journalFailure; }
 
     /**
      * The periodic ring drain runs while the kernel may fast-ack for this replica, i.e. while it
@@ -88,7 +190,7 @@ public final class ReplicaServer implements AutoCloseable {
         if (wanted && drainTimer == null) {
             drainTimer = endpoint.eventLoop().scheduleAtFixedRate(() -> {
                 drainKernelLog();
-                endpoint.flush();
+                flushDurably();
             }, DRAIN_PERIOD_MICROS, DRAIN_PERIOD_MICROS, TimeUnit.MICROSECONDS);
         } else if (!wanted && drainTimer != null) {
             drainTimer.cancel(false);
@@ -103,19 +205,27 @@ public final class ReplicaServer implements AutoCloseable {
      */
     public static ReplicaServer start(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering)
             throws InterruptedException {
-        return new ReplicaServer(config, index, settings, app, recovering, config.replica(index), null, null);
+        return new ReplicaServer(config, index, settings, app, recovering, config.replica(index), Options.NONE);
     }
 
     /** As {@link #start}, with kernel offloads (already attached for this replica) driven by the replica. */
     public static ReplicaServer start(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering,
                                       StatusListener listener, ReplicaOffloads offloads) throws InterruptedException {
-        return new ReplicaServer(config, index, settings, app, recovering, config.replica(index), listener, offloads);
+        return new ReplicaServer(config, index, settings, app, recovering, config.replica(index),
+                new Options(listener, offloads, null, Durability.MEMORY));
+    }
+
+    /** As {@link #start}, with everything {@code options} gives. */
+    public static ReplicaServer start(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering,
+                                      Options options) throws InterruptedException {
+        return new ReplicaServer(config, index, settings, app, recovering, config.replica(index), options);
     }
 
     /** As {@link #start}, with a listener installed before the replica starts. */
     public static ReplicaServer start(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering,
                                       StatusListener listener) throws InterruptedException {
-        return new ReplicaServer(config, index, settings, app, recovering, config.replica(index), listener, null);
+        return new ReplicaServer(config, index, settings, app, recovering, config.replica(index),
+                new Options(listener, null, null, Durability.MEMORY));
     }
 
     public int index() { return index; }
@@ -174,7 +284,9 @@ public final class ReplicaServer implements AutoCloseable {
         String core = query(r -> r.stats().toString() + " status=" + r.status() + " view=" + r.view() + " commit=" + r.commitNum()
                 + " lastOp=" + r.lastOp());
         return core + " datagrams=" + endpoint.stats().datagramsReceived + " decodeRejected=" + endpoint.codecStats().errorCounts()
-                + " kernelAckRejected=" + kernelCheck.rejections();
+                + " kernelAckRejected=" + kernelCheck.rejections()
+                + (journal == null ? "" : " journal{" + durability.name().toLowerCase() + " bytes=" + journal.bytesWritten()
+                        + " forces=" + journal.forces() + "}");
     }
 
     /** Kernel-acknowledged Prepares user space rejected, by reason. */
@@ -203,22 +315,36 @@ public final class ReplicaServer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (closed) return;
+        if (shutDown) return;
+        shutDown = true;
         closed = true;
         try {
             endpoint.eventLoop().submit(() -> {
                 for (ScheduledFuture<?> t : timers) if (t != null) t.cancel(false);
                 if (drainTimer != null) drainTimer.cancel(false);
+                if (asyncForce != null) asyncForce.cancel(false);
+                if (journal != null && journalFailure == null) {
+                    try {
+                        journal.sync(); // a clean stop leaves nothing unforced
+                    } catch (IOException e) {
+                        System.err.println("replica " + index + ": ERROR: cannot force its journal at stop: " + e.getMessage());
+                    }
+                }
                 // A stopped replica must not go on acknowledging in the kernel.
                 if (offloads != null) offloads.controlChanged(Status.RECOVERING, core.view(), core.leaderOf(core.view()), core.lastOp());
             }).await(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        endpoint.close(); // the offloads belong to whoever attached them
+        endpoint.close(); // the offloads belong to whoever attached them; the journal to whoever opened it
     }
 
     private final class Inbound implements UdpEndpoint.Receiver {
+        @Override
+        public void onReadComplete() {
+            flushDurably(); // before the endpoint flushes what this batch of datagrams queued
+        }
+
         @Override
         public void onFrame(InetSocketAddress from, Frame frame) {
             drainKernelLog(); // what the kernel acknowledged comes before what the socket delivers
@@ -268,7 +394,7 @@ public final class ReplicaServer implements AutoCloseable {
                 timers[timer.ordinal()] = null;
                 drainKernelLog();
                 core.onTimer(timer);
-                endpoint.flush();
+                flushDurably();
             }, delayMicros, TimeUnit.MICROSECONDS);
         }
 

@@ -99,6 +99,32 @@ public final class VrReplica {
 
     // ------------------------------------------------------------------ lifecycle and queries
 
+    /**
+     * The durable state a replica restarts from: its log, view, last normal view, commit point
+     * and status as they were when last made durable (everything it had sent was).
+     */
+    public record Restored(List<LogEntry> log, long view, long lastNormalView, long commitNum, Status status) {}
+
+    /**
+     * Takes up {@code r} before {@link #start}: the log, the view and status it was in, and the
+     * application state of every committed operation (executed again, replying to no one). A
+     * replica restored this way goes on as if it had only been slow: it never sent anything its
+     * durable state does not account for. One restored in RECOVERING finishes its recovery.
+     */
+    public void restore(Restored r) {
+        if (log.lastOp() != 0 || commitNum != 0) throw new IllegalStateException("restore() must come before anything else");
+        for (LogEntry e : r.log()) log.append(e);
+        if (r.commitNum() > log.lastOp())
+            throw new IllegalArgumentException("restored commit point " + r.commitNum() + " beyond the log's " + log.lastOp());
+        view = r.view();
+        lastNormalView = r.lastNormalView();
+        status = r.status();
+        commitUpTo(r.commitNum()); // not leading yet (status may say so, but nothing is sent before start)
+        resetViewState();
+        knownCommit[me] = commitNum;
+        viewChangeFresh = status == Status.VIEW_CHANGE;
+    }
+
     /** Arms the timers and, when recovering, asks the others for the current state. */
     public void start() {
         out.setTimer(VrTimer.HEARTBEAT, settings.heartbeatMicros());

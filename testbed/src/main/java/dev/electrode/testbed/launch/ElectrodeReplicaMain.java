@@ -5,6 +5,10 @@ import dev.electrode.bpf.Offload;
 import dev.electrode.cli.ConfigOption;
 import dev.electrode.cli.ReplicaRunner;
 import dev.electrode.cli.StatsOption;
+import dev.electrode.cli.StorageOptions;
+import dev.electrode.server.Durability;
+import dev.electrode.server.ReplicaServer;
+import dev.electrode.storage.Journal;
 import dev.electrode.cli.TimingOptions;
 import dev.electrode.config.ClusterConfig;
 import picocli.CommandLine;
@@ -29,12 +33,14 @@ public final class ElectrodeReplicaMain implements Callable<Integer> {
     @Mixin ConfigOption config;
     @Mixin TimingOptions timing;
     @Mixin StatsOption stats;
+    @Mixin StorageOptions storage;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--index", required = true, description = "this replica's position in the configuration (0-based)")
     int index;
 
-    @Option(names = "--recover", description = "rejoin through VR recovery after a crash")
+    @Option(names = "--recover", description = "this replica lost its state (a crash without --data-dir, or an empty"
+            + " data directory after a disk loss): rejoin through VR recovery")
     boolean recover;
 
     @Option(names = "--offloads", split = ",", defaultValue = "all",
@@ -81,14 +87,16 @@ public final class ElectrodeReplicaMain implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        KernelOffloads kernel = set.isEmpty() ? null : KernelOffloads.attach(cfg, index, timing.batchSize, set, iface);
-        try {
-            ReplicaRunner.run(cfg, index, timing.settings(), recover, kernel,
-                    " offloads " + set + (kernel == null ? "" : " xdp " + kernel.xdpMode()),
-                    () -> kernel == null ? "" : " bpf " + nonZero(kernel.bpf().counters()), stats.statsEverySeconds);
-        } finally {
-            if (kernel != null) kernel.close();
+        Durability durability = storage.mode(spec.commandLine());
+        try (Journal journal = storage.open(spec.commandLine(), cfg, index)) {
+            KernelOffloads kernel = set.isEmpty() ? null : KernelOffloads.attach(cfg, index, timing.batchSize, set, iface);
+            try {
+                return ReplicaRunner.run(cfg, index, timing.settings(), recover, new ReplicaServer.Options(null, kernel, journal, durability),
+                        " offloads " + set + (kernel == null ? "" : " xdp " + kernel.xdpMode()),
+                        () -> kernel == null ? "" : " bpf " + nonZero(kernel.bpf().counters()), stats.statsEverySeconds);
+            } finally {
+                if (kernel != null) kernel.close();
+            }
         }
-        return 0;
     }
 }

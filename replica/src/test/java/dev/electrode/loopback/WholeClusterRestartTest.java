@@ -1,0 +1,98 @@
+package dev.electrode.loopback;
+
+import dev.electrode.app.KvOps;
+import dev.electrode.app.proto.KvResult;
+import dev.electrode.client.ClientOptions;
+import dev.electrode.client.VrClient;
+import dev.electrode.launch.LocalCluster;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Power lost everywhere at once, three times over: replica processes with a data directory
+ * (durability sync) run a workload, all are SIGKILLed at the same moment and restarted from
+ * their directories. The cluster resumes within a stated time and every write acknowledged
+ * before each crash is read back.
+ */
+class WholeClusterRestartTest {
+    private static final List<String> ARGS = List.of("--batch-size", "8", "--heartbeat-ms", "20", "--resend-ms", "40", "--view-change-ms", "300");
+    private static final ClientOptions CLIENT = new ClientOptions(Duration.ofMillis(50), Duration.ofMillis(400), Duration.ofSeconds(20), false);
+    /** Longest time from the last restart to the first put the cluster acknowledges again. */
+    private static final Duration RESUME_BOUND = Duration.ofSeconds(10);
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {3, 5})
+    @Timeout(value = 240, unit = TimeUnit.SECONDS)
+    void everyAcknowledgedWriteSurvivesCrashesOfEveryReplica(int n) throws Exception {
+        Path dir = Path.of("target", "whole-cluster-restart", "n" + n + "-" + System.nanoTime());
+        Map<String, String> acknowledged = new ConcurrentHashMap<>();
+        try (LocalCluster cluster = LocalCluster.start(n, dir, ARGS, true)) {
+            for (int round = 1; round <= 3; round++) {
+                try (VrClient client = VrClient.connect(cluster.config(), CLIENT)) {
+                    // A workload of 4 sessions, cut by the crash wherever it is.
+                    AtomicBoolean crashed = new AtomicBoolean();
+                    List<Thread> sessions = new ArrayList<>();
+                    int r = round;
+                    for (int c = 0; c < 4; c++) {
+                        VrClient.Session s = client.newSession();
+                        int id = c;
+                        Thread t = new Thread(() -> {
+                            for (int i = 0; !crashed.get(); i++) {
+                                String key = "r" + r + "-c" + id + "-" + i;
+                                try {
+                                    if (KvOps.result(s.invokeSync(KvOps.put(key, "v" + i))).getStatus() == KvResult.Status.OK)
+                                        acknowledged.put(key, "v" + i);
+                                } catch (Exception e) {
+                                    return; // the crash: this put may or may not have taken effect
+                                }
+                            }
+                        });
+                        t.start();
+                        sessions.add(t);
+                    }
+                    long target = acknowledged.size() + 400;
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    while (acknowledged.size() < target && System.nanoTime() < deadline) Thread.sleep(10);
+                    assertTrue(acknowledged.size() >= target, "round " + round + ": the workload made progress");
+                    int before = acknowledged.size();
+                    cluster.killAll(); // mid-workload
+                    crashed.set(true);
+                    client.close(); // sessions blocked in invokeSync end with an error
+                    for (Thread t : sessions) t.join(30_000);
+                    System.out.println("n=" + n + " round " + round + ": " + before + " puts acknowledged before the crash of every replica");
+                }
+                long t0 = System.nanoTime();
+                for (int i = 0; i < n; i++) cluster.restart(i);
+                try (VrClient client = VrClient.connect(cluster.config(), CLIENT)) {
+                    VrClient.Session probe = client.newSession();
+                    assertEquals(KvResult.Status.OK, KvOps.result(probe.invokeSync(KvOps.put("probe" + round, "x"))).getStatus());
+                    long resumeMs = (System.nanoTime() - t0) / 1_000_000;
+                    System.out.println("n=" + n + " round " + round + ": all " + n + " restarted from disk; serving again "
+                            + resumeMs + " ms after the first restart began");
+                    assertTrue(resumeMs <= RESUME_BOUND.toMillis(), "resumed after " + resumeMs + " ms");
+                    VrClient.Session reader = client.newSession();
+                    int found = 0;
+                    for (Map.Entry<String, String> e : acknowledged.entrySet()) {
+                        assertEquals(e.getValue(), KvOps.result(reader.invokeSync(KvOps.get(e.getKey()))).getValue().toStringUtf8(),
+                                "round " + round + ": acknowledged write " + e.getKey() + " lost");
+                        found++;
+                    }
+                    System.out.println("n=" + n + " round " + round + ": " + found + " of " + acknowledged.size()
+                            + " acknowledged writes read back");
+                }
+            }
+        }
+    }
+}
