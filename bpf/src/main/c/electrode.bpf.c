@@ -318,8 +318,14 @@ static __always_inline int handle_prepare(struct xdp_md *ctx, struct frame *f, s
 
 	__u64 last = ctl->last_op;
 	__s32 dop = (__s32)(meta_op - (__u32)last);
+	int deferred = cfg->enable_mask & ELECTRODE_FAST_ACK_DEFERRED;
 	if (dop <= 0) {
-		/* Already have it: acknowledge again (the first ACK may be lost), do not buffer. */
+		/* Already have it: acknowledge again (the first ACK may be lost), do not buffer. With
+		 * deferred acks, only user space knows whether it is durable yet: let it answer. */
+		if (deferred) {
+			count(ELECTRODE_CTR_PASS_REACK_DEFERRED);
+			return XDP_PASS;
+		}
 		count(ELECTRODE_CTR_REACKED);
 		return reply_my_prepare_ok(ctx, cfg, ctl, view, last);
 	}
@@ -366,6 +372,8 @@ static __always_inline int handle_prepare(struct xdp_md *ctx, struct frame *f, s
 		return XDP_PASS;
 	}
 	count(ELECTRODE_CTR_FAST_ACKED);
+	if (deferred)
+		return XDP_DROP; /* held in the ring; user space acknowledges it once it is durable */
 	return reply_my_prepare_ok(ctx, cfg, ctl, view, opnum);
 }
 

@@ -35,6 +35,9 @@ enum electrode_offload {
 	ELECTRODE_OFFLOAD_BROADCAST = 1,
 	ELECTRODE_OFFLOAD_FAST_ACK = 2,
 	ELECTRODE_OFFLOAD_QUORUM_PRUNE = 4,
+	/* With FAST_ACK: buffer in the ring but do not acknowledge; user space acknowledges once
+	 * the ops are durable (a replica with durability sync). */
+	ELECTRODE_FAST_ACK_DEFERRED = 8,
 };
 
 /* Replica status codes, as dev.electrode.vr.Status.code(). */
@@ -98,7 +101,7 @@ struct electrode_scratch {
 
 /* Per-CPU event counters (map "counters"), one __u64 each. */
 enum electrode_counter {
-	ELECTRODE_CTR_FAST_ACKED = 0,       /* Prepare buffered and acknowledged in XDP */
+	ELECTRODE_CTR_FAST_ACKED = 0,       /* Prepare buffered (and acknowledged in XDP, unless deferred) */
 	ELECTRODE_CTR_REACKED,              /* duplicate Prepare acknowledged again, not buffered */
 	ELECTRODE_CTR_PASS_GAP,             /* Prepare beyond a gap: user space fills it */
 	ELECTRODE_CTR_PASS_NEWER_VIEW,
@@ -127,6 +130,7 @@ enum electrode_counter {
 	ELECTRODE_CTR_PASS_BAD_META,        /* batchStart after opnum, or a batch longer than allowed */
 	ELECTRODE_CTR_ACK_BAD_ADDRESS,      /* ACK not from the MAC, IPv4 and port of the replica it names, or not to me */
 	ELECTRODE_CTR_ACK_BAD_CSUM,         /* ACK with a wrong or absent checksum */
+	ELECTRODE_CTR_PASS_REACK_DEFERRED,  /* deferred acks: a Prepare already held goes up to be acknowledged */
 	ELECTRODE_CTR_NUM
 };
 

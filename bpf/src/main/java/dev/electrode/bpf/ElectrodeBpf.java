@@ -132,10 +132,22 @@ public final class ElectrodeBpf implements AutoCloseable {
         update(configFd, 0, "config");
     }
 
-    /** Switches offloads on or off at run time, keeping the rest of the configuration. */
+    /** Switches offloads on or off at run time, keeping the rest of the configuration (deferred acks included). */
     public synchronized void setEnabled(Set<Offload> enabled) {
         lookup(configFd, 0, value, "config");
-        value.putInt(Layouts.Config.ENABLE_MASK, Offload.mask(enabled));
+        int mask = value.getInt(Layouts.Config.ENABLE_MASK);
+        value.putInt(Layouts.Config.ENABLE_MASK, Offload.mask(enabled) | (mask & Layouts.FAST_ACK_DEFERRED));
+        update(configFd, 0, "config");
+    }
+
+    /**
+     * With deferred acks, the fast path buffers Prepares in the ring without acknowledging them,
+     * and passes repeats up: user space acknowledges once it has made them durable.
+     */
+    public synchronized void setDeferredAcks(boolean deferred) {
+        lookup(configFd, 0, value, "config");
+        int mask = value.getInt(Layouts.Config.ENABLE_MASK) & ~Layouts.FAST_ACK_DEFERRED;
+        value.putInt(Layouts.Config.ENABLE_MASK, mask | (deferred ? Layouts.FAST_ACK_DEFERRED : 0));
         update(configFd, 0, "config");
     }
 

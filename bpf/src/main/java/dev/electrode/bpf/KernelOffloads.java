@@ -23,7 +23,10 @@ public final class KernelOffloads implements ReplicaOffloads {
     private volatile Set<Offload> enabled;
     private final ElectrodeBpf.XdpMode mode;
 
-    private KernelOffloads(ElectrodeBpf bpf, int me, int batchSize, Set<Offload> enabled, ElectrodeBpf.XdpMode mode) {
+    private final boolean deferredAcks;
+
+    private KernelOffloads(ElectrodeBpf bpf, int me, int batchSize, Set<Offload> enabled, ElectrodeBpf.XdpMode mode, boolean deferredAcks) {
+        this.deferredAcks = deferredAcks;
         this.bpf = bpf;
         this.me = me;
         this.batchSize = batchSize;
@@ -37,6 +40,15 @@ public final class KernelOffloads implements ReplicaOffloads {
      * configuration must give every replica's MAC address, and all replicas one UDP port.
      */
     public static KernelOffloads attach(ClusterConfig config, int me, int batchSize, Set<Offload> enabled, String ifname) {
+        return attach(config, me, batchSize, enabled, ifname, false);
+    }
+
+    /**
+     * As above; with {@code deferredAcks} the fast path only buffers, and the replica
+     * acknowledges each drained Prepare once it is durable (see {@link #kernelAcks}).
+     */
+    public static KernelOffloads attach(ClusterConfig config, int me, int batchSize, Set<Offload> enabled, String ifname,
+                                        boolean deferredAcks) {
         int port = config.replica(me).getPort();
         List<ReplicaAddress> addrs = new ArrayList<>();
         for (int i = 0; i < config.size(); i++) {
@@ -55,9 +67,10 @@ public final class KernelOffloads implements ReplicaOffloads {
         ElectrodeBpf bpf = ElectrodeBpf.load();
         try {
             bpf.configure(addrs, config.f() + 1, enabled, port);
+            bpf.setDeferredAcks(deferredAcks);
             ElectrodeBpf.XdpMode mode = bpf.attachXdp(ifname);
             bpf.attachTcEgress(ifname);
-            return new KernelOffloads(bpf, me, batchSize, enabled, mode);
+            return new KernelOffloads(bpf, me, batchSize, enabled, mode, deferredAcks);
         } catch (RuntimeException e) {
             bpf.close();
             throw e;
@@ -81,6 +94,8 @@ public final class KernelOffloads implements ReplicaOffloads {
     @Override public boolean fastAck() { return enabled.contains(Offload.FAST_ACK); }
 
     @Override public boolean quorumPrune() { return enabled.contains(Offload.QUORUM_PRUNE); }
+
+    @Override public boolean kernelAcks() { return !deferredAcks; }
 
     @Override
     public void controlChanged(Status status, long view, int leader, long lastOp) {

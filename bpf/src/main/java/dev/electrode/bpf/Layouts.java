@@ -12,6 +12,8 @@ public final class Layouts {
     public static final int MAX_BODY = 9000;
     public static final int QUORUM_FLAG = 0x4000_0000;
     public static final int CLONE_MARK = 0x0E1EC7DE;
+    /** enable_mask bit: the fast path buffers without acknowledging (ELECTRODE_FAST_ACK_DEFERRED). */
+    public static final int FAST_ACK_DEFERRED = 8;
 
     /** struct electrode_config */
     public static final class Config {

@@ -72,6 +72,9 @@ class BtfLayoutTest {
         assertEquals(Layouts.MAX_BODY, define(h, "ELECTRODE_MAX_BODY"));
         assertEquals(Layouts.QUORUM_FLAG, define(h, "ELECTRODE_QUORUM_FLAG"));
         assertEquals(Layouts.CLONE_MARK, define(h, "ELECTRODE_CLONE_MARK"));
+        Matcher deferred = Pattern.compile("ELECTRODE_FAST_ACK_DEFERRED = (\\d+)").matcher(h);
+        assertTrue(deferred.find(), "ELECTRODE_FAST_ACK_DEFERRED not in enum electrode_offload");
+        assertEquals(Layouts.FAST_ACK_DEFERRED, Integer.parseInt(deferred.group(1)));
 
         String body = h.substring(h.indexOf("enum electrode_counter {"), h.indexOf("ELECTRODE_CTR_NUM"));
         Matcher m = Pattern.compile("ELECTRODE_CTR_([A-Z_]+)").matcher(body);

@@ -136,4 +136,25 @@ class FastAckTest {
         assertEquals(XDP_PASS, fx.xdp(otherPort).retval());
         assertEquals(10, fx.bpf.readControl().lastOp());
     }
+
+    @Test
+    void withDeferredAcksThePreparesAreBufferedButNotAcknowledged() {
+        fx.bpf.setDeferredAcks(true);
+        PrepareMessage p = Frames.prepare(5, 11, 11, 20);
+        assertEquals(XDP_DROP, fx.xdp(Frames.prepareFrame(2, 1, p, false)).retval(), "buffered, no MyPrepareOK");
+        List<BpfFixture.Record> recs = fx.drain();
+        assertEquals(1, recs.size());
+        assertArrayEquals(p.toByteArray(), recs.get(0).body());
+        assertEquals(11, fx.bpf.readControl().lastOp());
+        assertEquals(1, fx.bpf.counter(Counter.FAST_ACKED));
+        // A repeat goes up, for user space to acknowledge once the op is durable.
+        assertEquals(XDP_PASS, fx.xdp(Frames.prepareFrame(2, 1, p, false)).retval());
+        assertEquals(1, fx.bpf.counter(Counter.PASS_REACK_DEFERRED));
+        assertEquals(0, fx.bpf.counter(Counter.REACKED));
+        // Switching the offloads keeps the mode; turning it off acknowledges again.
+        fx.bpf.setEnabled(EnumSet.allOf(Offload.class));
+        assertEquals(XDP_DROP, fx.xdp(prepareTo1(5, 12, 12, 10)).retval());
+        fx.bpf.setDeferredAcks(false);
+        assertEquals(XDP_TX, fx.xdp(prepareTo1(5, 13, 13, 10)).retval());
+    }
 }

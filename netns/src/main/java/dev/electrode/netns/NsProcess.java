@@ -68,6 +68,9 @@ public final class NsProcess implements AutoCloseable {
         return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
     }
 
+    /** SIGKILL, without waiting. */
+    public void killNow() { process.destroyForcibly(); }
+
     /** SIGKILL, and wait until it is gone. */
     public void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -13,6 +13,13 @@ public interface ReplicaOffloads extends AutoCloseable {
     /** Followers' PREPAREs are acknowledged in XDP; user space drains them with {@link #drain}. */
     boolean fastAck();
 
+    /**
+     * True if the kernel acknowledges what the fast path buffers; false if it only buffers
+     * (deferred acks, for durable replicas) and user space acknowledges each drained Prepare
+     * once it is durable.
+     */
+    default boolean kernelAcks() { return true; }
+
     /** The leader's XDP passes only quorum-completing ACKs, with the acknowledging set in fast meta. */
     boolean quorumPrune();
 

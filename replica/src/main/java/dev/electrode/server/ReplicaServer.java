@@ -242,7 +242,8 @@ public final class ReplicaServer implements AutoCloseable {
     private void drainKernelLog() {
         if (offloads == null || !offloads.fastAck() || drainedAsLeader) return;
         boolean leading = core.isActiveLeader();
-        long unusableView = drainKernelLog(core::onFastAckedPrepare);
+        boolean userAcks = !offloads.kernelAcks();
+        long unusableView = drainKernelLog(p -> core.onFastAckedPrepare(p, userAcks));
         if (unusableView >= 0) core.onKernelAckUnusable(unusableView);
         // The kernel learnt of the leadership before this drain (statusChanged writes it at once), so
         // nothing newer can appear; a record racing that write would be of the old view, which a new

@@ -348,14 +348,21 @@ public final class VrReplica {
      * ring buffer): applied exactly as the slow path would, but without a PrepareOK. Those
      * acknowledged before the replica left NORMAL status come through {@link Outbox#stopFastAcks}.
      */
-    public void onFastAckedPrepare(PrepareMessage p) {
+    public void onFastAckedPrepare(PrepareMessage p) { onFastAckedPrepare(p, false); }
+
+    /**
+     * As {@link #onFastAckedPrepare(PrepareMessage)}; with {@code ack}, the kernel only buffered
+     * it (deferred acks) and the core acknowledges it as the slow path would, which the server
+     * sends once the log is durable.
+     */
+    public void onFastAckedPrepare(PrepareMessage p, boolean ack) {
         if (status != Status.NORMAL || isActiveLeader() || p.getView() != view) {
             stats.fastPreparesIgnored++; // the view moved on; the leader retransmits what is still needed
             return;
         }
         heardFromLeader = true;
         stats.fastPreparesApplied++;
-        handlePrepare(p, false);
+        handlePrepare(p, ack); // the kernel has already advanced its lastOp past it
         applyBufferedPrepares();
     }
 

@@ -128,13 +128,15 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         private NsProcess process;
 
         private final boolean offloads;
+        private final boolean durable;
 
-        Process(int index, NetNamespace ns, Path configFile, Path logDir, List<String> args, boolean offloads) {
+        Process(int index, NetNamespace ns, Path configFile, Path logDir, List<String> args, boolean offloads, boolean durable) {
             super(index, ns);
             this.configFile = configFile;
             this.logDir = logDir;
             this.args = List.copyOf(args);
             this.offloads = offloads;
+            this.durable = durable;
             start(false);
         }
 
@@ -186,7 +188,7 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
 
         @Override public void restart() throws InterruptedException {
             if (process.isAlive()) throw new IllegalStateException("replica " + index + " is running (pid " + process.pid() + ")");
-            start(true);
+            start(!durable); // a durable replica comes back from its data directory, others through recovery
             repin();
         }
 

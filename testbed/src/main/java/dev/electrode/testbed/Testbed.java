@@ -63,5 +63,11 @@ public @interface Testbed {
      */
     String captureFilter() default "";
 
+    /**
+     * Durability of process replicas: "memory", or "sync"/"async" with a data directory per replica
+     * ({@code <test dir>/data-<i>}); a restarted replica then comes back from its directory.
+     */
+    String durability() default "memory";
+
     enum Scope { PER_TEST, PER_CLASS }
 }

@@ -146,8 +146,15 @@ public final class TestbedEnv implements AutoCloseable {
                     names.append(names.length() == 0 ? "" : ",").append(o.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
                 args.addAll(List.of("--offloads", names.toString(), "--iface", "eth0"));
             }
-            for (int i = 0; i < n; i++) replicas.add(new ReplicaNode.Process(i, topology.host(i).ns(), conf, dir, args, !offloads.isEmpty()));
+            boolean durable = !spec.durability().equals("memory");
+            for (int i = 0; i < n; i++) {
+                List<String> own = new ArrayList<>(args);
+                if (durable) own.addAll(List.of("--durability", spec.durability(), "--data-dir", dir.resolve("data-" + i).toString()));
+                replicas.add(new ReplicaNode.Process(i, topology.host(i).ns(), conf, dir, own, !offloads.isEmpty(), durable));
+            }
         } else {
+            if (!spec.durability().equals("memory"))
+                throw new TestbedException("@Testbed(durability = \"" + spec.durability() + "\") needs processes = true");
             for (int i = 0; i < n; i++) {
                 dev.electrode.offload.ReplicaOffloads off = null;
                 if (!offloads.isEmpty()) {
@@ -237,6 +244,12 @@ public final class TestbedEnv implements AutoCloseable {
         List<Path> all = new ArrayList<>(captures.values().stream().map(InterfaceCapture::file).toList());
         switchCaptures.values().forEach(c -> all.add(c.file()));
         return all;
+    }
+
+    /** Kills every replica at once (process replicas: SIGKILL to all, then waits until each is gone). */
+    public void killAll() throws InterruptedException {
+        for (ReplicaNode r : replicas) if (r instanceof ReplicaNode.Process p && p.isRunning()) p.process().killNow();
+        for (ReplicaNode r : replicas) r.kill();
     }
 
     /** Waits until the in-JVM replicas agree on a NORMAL leader other than {@code not} (or any, if -1); returns it. */

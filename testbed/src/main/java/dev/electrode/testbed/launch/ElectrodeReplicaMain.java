@@ -89,10 +89,13 @@ public final class ElectrodeReplicaMain implements Callable<Integer> {
         }
         Durability durability = storage.mode(spec.commandLine());
         try (Journal journal = storage.open(spec.commandLine(), cfg, index)) {
-            KernelOffloads kernel = set.isEmpty() ? null : KernelOffloads.attach(cfg, index, timing.batchSize, set, iface);
+            // Durable (sync) replicas acknowledge only what is on disk: the fast path buffers, user space acknowledges.
+            KernelOffloads kernel = set.isEmpty() ? null
+                    : KernelOffloads.attach(cfg, index, timing.batchSize, set, iface, durability == Durability.SYNC);
             try {
                 return ReplicaRunner.run(cfg, index, timing.settings(), recover, new ReplicaServer.Options(null, kernel, journal, durability),
-                        " offloads " + set + (kernel == null ? "" : " xdp " + kernel.xdpMode()),
+                        " offloads " + set + (kernel == null ? "" : " xdp " + kernel.xdpMode()
+                                + (kernel.kernelAcks() ? "" : " acks deferred until durable")),
                         () -> kernel == null ? "" : " bpf " + nonZero(kernel.bpf().counters()), stats.statsEverySeconds);
             } finally {
                 if (kernel != null) kernel.close();
