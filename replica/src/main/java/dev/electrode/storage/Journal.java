@@ -64,7 +64,8 @@ public final class Journal implements AutoCloseable {
         this.lastMeta = recovered.meta();
     }
 
-    static String segmentName(long n) { return String.format("journal-%020d.log", n); }
+    /** The file name of segment {@code n}. */
+    public static String segmentName(long n) { return String.format("journal-%020d.log", n); }
 
     private static long segmentNumber(String name) {
         if (!name.startsWith("journal-") || !name.endsWith(".log")) return -1;

@@ -52,6 +52,25 @@ public final class SimCluster {
     }
 
     public SimCluster(long seed, int n, VrSettings settings, int maxClients, boolean offloads) {
+        this(seed, n, settings, maxClients, offloads, false, false);
+    }
+
+    /** How long a force of the journal takes on the simulated disk. */
+    static final long FSYNC_MICROS = 200;
+
+    /** Durable replicas keep a journal on a simulated disk; a crash loses what was not forced (torn writes included). */
+    final boolean durable;
+    /** With offloads: the kernel model buffers without acknowledging; the replica acknowledges once durable. */
+    final boolean deferredAcks;
+
+    /**
+     * @param durable      each replica journals to its own simulated disk, forced at the end of every
+     *                     turn before what the turn sent leaves (durability sync), and restarts from it
+     * @param deferredAcks with offloads, the fast path only buffers (as a durable Electrode replica runs it)
+     */
+    public SimCluster(long seed, int n, VrSettings settings, int maxClients, boolean offloads, boolean durable, boolean deferredAcks) {
+        this.durable = durable;
+        this.deferredAcks = deferredAcks;
         this.offloads = offloads;
         this.seed = seed;
         this.rnd = new Random(seed);
@@ -132,20 +151,20 @@ public final class SimCluster {
         if (to < n) {
             SimReplica rep = replicas[to];
             if (!rep.up) return;
-            if (offloads) {
-                if (from < n && rep.kernel.intercept(from, m, d.frame().meta())) return;
-                rep.kernel.maybeDrainBeforeInput(rnd);
-            }
-            if (from < n) {
-                if (offloads && m instanceof dev.electrode.wire.proto.PrepareOKMessage ok
-                        && (d.frame().meta().c() & WireFormat.QUORUM_FLAG) != 0) {
-                    rep.vr.onAckSet(from, ok, d.frame().meta().c() & ~WireFormat.QUORUM_FLAG);
+            if (offloads && from < n && rep.kernel.intercept(from, m, d.frame().meta())) return;
+            rep.turn(() -> {
+                if (offloads) rep.kernel.maybeDrainBeforeInput(rnd);
+                if (from < n) {
+                    if (offloads && m instanceof dev.electrode.wire.proto.PrepareOKMessage ok
+                            && (d.frame().meta().c() & WireFormat.QUORUM_FLAG) != 0) {
+                        rep.vr.onAckSet(from, ok, d.frame().meta().c() & ~WireFormat.QUORUM_FLAG);
+                    } else {
+                        rep.vr.onReplicaMessage(from, m);
+                    }
                 } else {
-                    rep.vr.onReplicaMessage(from, m);
+                    rep.vr.onClientMessage(from, m);
                 }
-            } else {
-                rep.vr.onClientMessage(from, m);
-            }
+            });
         } else {
             clients.get(to - n).onMessage(m);
         }
@@ -183,6 +202,58 @@ public final class SimCluster {
         SimReplica(int idx) { this.idx = idx; }
 
         final SimKernel kernel = new SimKernel(this);
+        /** The replica's own disk: it outlives crashes, minus what was not forced. */
+        final dev.electrode.storage.SimulatedDisk disk = new dev.electrode.storage.SimulatedDisk();
+        dev.electrode.storage.Journal journal;
+        private final List<Runnable> held = new ArrayList<>(); // what the current turn sent
+        private boolean inTurn;
+
+        /**
+         * One turn of the replica's event loop: handle an input, then (durable) write and force
+         * the journal, then let out what the turn sent, as the server does.
+         */
+        void turn(Runnable input) {
+            if (inTurn) { // nested (an input handled while handling another): part of the outer turn
+                input.run();
+                return;
+            }
+            inTurn = true;
+            try {
+                input.run();
+            } finally {
+                inTurn = false;
+            }
+            List<Runnable> out = new ArrayList<>(held);
+            held.clear();
+            if (durable && journal != null) {
+                try {
+                    journal.meta(new dev.electrode.storage.Journal.Meta(vr.view(), vr.lastNormalView(), vr.commitNum(), vr.status().code()));
+                    journal.write();
+                } catch (java.io.IOException e) {
+                    violations.add("seed " + seed + ": replica " + idx + " journal: " + e);
+                }
+                // The force takes time, and a crash may come first: what the turn sent leaves once it is done.
+                int inc = incarnation;
+                var j = journal;
+                schedule(FSYNC_MICROS, () -> {
+                    if (!up || inc != incarnation) return;
+                    try {
+                        j.force();
+                    } catch (java.io.IOException e) {
+                        violations.add("seed " + seed + ": replica " + idx + " journal: " + e);
+                    }
+                    for (Runnable r : out) r.run();
+                });
+                return;
+            }
+            for (Runnable r : out) r.run();
+        }
+
+        /** A datagram the replica's user space sends: held until the end of its turn when durable. */
+        private void emit(int to, Message m, FastMeta meta) {
+            if (durable && inTurn) held.add(() -> send(idx, to, m, meta));
+            else send(idx, to, m, meta);
+        }
 
         private boolean drainScheduled;
 
@@ -193,7 +264,7 @@ public final class SimCluster {
             int inc = incarnation;
             schedule(500, () -> {
                 drainScheduled = false;
-                if (up && inc == incarnation) kernel.drain();
+                if (up && inc == incarnation) turn(kernel::drain);
             });
         }
 
@@ -202,29 +273,64 @@ public final class SimCluster {
 
         /** A frame the kernel model passes up with a rewritten fast meta (the quorum-completing ACK). */
         void kernelPass(int from, dev.electrode.wire.proto.PrepareOKMessage ok, FastMeta meta) {
-            kernel.maybeDrainBeforeInput(rnd);
-            vr.onAckSet(from, ok, meta.c() & ~WireFormat.QUORUM_FLAG);
+            turn(() -> {
+                kernel.maybeDrainBeforeInput(rnd);
+                vr.onAckSet(from, ok, meta.c() & ~WireFormat.QUORUM_FLAG);
+            });
         }
 
         void boot(boolean recovering) {
             incarnation++;
             up = true;
             app = new RecordingKv();
-            vr = new VrReplica(n, idx, settings, app, this, recovering, rnd::nextLong);
+            held.clear();
+            dev.electrode.vr.VrReplica.Restored restored = null;
+            if (durable) {
+                try {
+                    journal = dev.electrode.storage.Journal.open(disk, new dev.electrode.storage.Journal.Identity("sim", idx), 4096);
+                } catch (java.io.IOException e) {
+                    violations.add("seed " + seed + ": replica " + idx + " cannot open its journal: " + e.getMessage());
+                    throw new IllegalStateException(e);
+                }
+                var r = journal.recovered();
+                if (!r.entries().isEmpty() || r.meta() != null) {
+                    var m = r.meta() != null ? r.meta() : new dev.electrode.storage.Journal.Meta(0, 0, 0, Status.NORMAL.code());
+                    Status st = Status.values()[0];
+                    for (Status x : Status.values()) if (x.code() == m.status()) st = x;
+                    restored = new dev.electrode.vr.VrReplica.Restored(r.entries(), m.view(), m.lastNormalView(),
+                            Math.min(m.commitNum(), r.entries().size()), st);
+                }
+            }
+            vr = new VrReplica(n, idx, settings, app, this, recovering && restored == null, rnd::nextLong);
+            if (restored != null) vr.restore(restored);
+            if (durable) {
+                var j = journal;
+                vr.log().setListener(new dev.electrode.vr.ReplicaLog.Listener() {
+                    @Override public void appended(dev.electrode.wire.proto.LogEntry e) { j.append(e); }
+
+                    @Override public void truncatedAfter(long opnum) { j.truncateAfter(opnum); }
+                });
+            }
             kernel.reset(); // the programs detach with the process and are attached again at start
+            kernel.deferred = deferredAcks;
             kernel.control(vr.status(), vr.view(), vr.leaderOf(vr.view()), vr.lastOp());
-            vr.start();
+            turn(vr::start);
         }
 
         void crash() {
             up = false;
             incarnation++;
             kernel.reset();
+            held.clear();
+            if (durable) {
+                disk.crash(rnd, rnd.nextBoolean()); // power loss: unforced writes lost, the last one maybe torn
+                journal = null;
+            }
         }
 
         @Override public void toReplica(int to, Message m) {
             if (offloads) kernel.egress(m);
-            send(idx, to, m, FastMeta.forMessage(MessageType.of(m), m));
+            emit(to, m, FastMeta.forMessage(MessageType.of(m), m));
         }
 
         @Override public void statusChanged(Status status, long view, int leader) {
@@ -241,11 +347,11 @@ public final class SimCluster {
 
         @Override public void toAllReplicas(Message m) {
             if (offloads) kernel.egress(m); // one TC pass: the broadcast offload's fan-out
-            for (int i = 0; i < n; i++) if (i != idx) send(idx, i, m, FastMeta.forMessage(MessageType.of(m), m));
+            for (int i = 0; i < n; i++) if (i != idx) emit(i, m, FastMeta.forMessage(MessageType.of(m), m));
         }
 
         @Override public void toClient(Object clientAddress, Message m) {
-            send(idx, (Integer) clientAddress, m, FastMeta.ZERO);
+            emit((Integer) clientAddress, m, FastMeta.ZERO);
         }
 
         @Override public void setTimer(VrTimer t, long delayMicros) {
@@ -253,8 +359,10 @@ public final class SimCluster {
             int inc = incarnation;
             schedule(delayMicros, () -> {
                 if (up && inc == incarnation && gen == timerGeneration[t.ordinal()]) {
-                    if (offloads) kernel.maybeDrainBeforeInput(rnd);
-                    vr.onTimer(t);
+                    turn(() -> {
+                        if (offloads) kernel.maybeDrainBeforeInput(rnd);
+                        vr.onTimer(t);
+                    });
                 }
             });
         }

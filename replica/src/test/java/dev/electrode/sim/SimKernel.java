@@ -30,6 +30,8 @@ final class SimKernel {
     private final Map<Long, long[]> quorum = new HashMap<>(); // opnum slot -> {view, opnum, acks}
     private static final int SLOTS = 1024;
     long fastAcked, pruned, passedSets;
+    /** Deferred acks: buffer without acknowledging, pass repeats up (a durable replica's fast path). */
+    boolean deferred;
 
     SimKernel(SimCluster.SimReplica replica) { this.replica = replica; }
 
@@ -66,7 +68,7 @@ final class SimKernel {
     /** Hands the ring's PREPAREs to the replica. */
     void drain() {
         if (recordsLate) return;
-        while (!ring.isEmpty()) replica.vr.onFastAckedPrepare(ring.poll());
+        while (!ring.isEmpty()) replica.vr.onFastAckedPrepare(ring.poll(), deferred);
     }
 
     /** The replica left NORMAL: after the grace period every acknowledged record is in the ring. */
@@ -95,6 +97,7 @@ final class SimKernel {
             if (p.getView() < view) return true; // stale: dropped
             if (p.getView() > view) return false;
             if (p.getOpnum() <= lastOp) {
+                if (deferred) return false; // only user space knows if it is durable: up the stack
                 ack(from, lastOp);
                 return true;
             }
@@ -103,7 +106,7 @@ final class SimKernel {
             lastOp = p.getOpnum();
             fastAcked++;
             replica.schedulePeriodicDrain();
-            ack(from, p.getOpnum());
+            if (!deferred) ack(from, p.getOpnum());
             return true;
         }
         if (m instanceof PrepareOKMessage ok && leader == me && (meta.c() & WireFormat.QUORUM_FLAG) == 0) {
