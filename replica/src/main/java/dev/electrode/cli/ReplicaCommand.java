@@ -36,7 +36,14 @@ final class ReplicaCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--index " + index + " is not in 0.." + (cfg.size() - 1));
         VrSettings settings = timing.settings();
         Durability durability = storage.mode(spec.commandLine());
-        try (Journal journal = storage.open(spec.commandLine(), cfg, index)) {
+        Journal opened;
+        try {
+            opened = storage.open(spec.commandLine(), cfg, index);
+        } catch (java.io.IOException e) {
+            spec.commandLine().getErr().println(StorageOptions.cannotOpen(index, e));
+            return 2;
+        }
+        try (Journal journal = opened) {
             return ReplicaRunner.run(cfg, index, settings, recover, new ReplicaServer.Options(null, null, journal, durability), "",
                     () -> "", stats.statsEverySeconds);
         }

@@ -35,6 +35,12 @@ public final class StorageOptions {
         return d;
     }
 
+    /** The error line for a data directory that cannot be used. */
+    public static String cannotOpen(int index, java.io.IOException e) {
+        return "replica " + index + ": cannot start from its data directory: "
+                + (e instanceof dev.electrode.storage.CorruptJournalException ? "" : e.getClass().getSimpleName() + ": ") + e.getMessage();
+    }
+
     /** Opens the journal of replica {@code index} of {@code cfg}, or null in memory mode. */
     public Journal open(CommandLine cmd, ClusterConfig cfg, int index) throws IOException {
         if (mode(cmd) == Durability.MEMORY) return null;

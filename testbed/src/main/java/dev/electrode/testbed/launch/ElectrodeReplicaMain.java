@@ -88,7 +88,14 @@ public final class ElectrodeReplicaMain implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         Durability durability = storage.mode(spec.commandLine());
-        try (Journal journal = storage.open(spec.commandLine(), cfg, index)) {
+        Journal opened;
+        try {
+            opened = storage.open(spec.commandLine(), cfg, index);
+        } catch (java.io.IOException e) {
+            spec.commandLine().getErr().println(StorageOptions.cannotOpen(index, e));
+            return 2;
+        }
+        try (Journal journal = opened) {
             // Durable (sync) replicas acknowledge only what is on disk: the fast path buffers, user space acknowledges.
             KernelOffloads kernel = set.isEmpty() ? null
                     : KernelOffloads.attach(cfg, index, timing.batchSize, set, iface, durability == Durability.SYNC);
