@@ -290,6 +290,15 @@ public final class ReplicaServer implements AutoCloseable {
                         + " forces=" + journal.forces() + "}");
     }
 
+    /** Forces of the journal so far (0 without one). */
+    public long journalForces() { return journal == null ? 0 : query(r -> journal.forces()); }
+
+    /** The journal's figures in one phrase ("none" without one). */
+    public String journalStats() {
+        return journal == null ? "none" : query(r -> durability.name().toLowerCase() + ", " + journal.bytesWritten() + " bytes written, "
+                + journal.forces() + " forces");
+    }
+
     /** Kernel-acknowledged Prepares user space rejected, by reason. */
     public Map<KernelPrepareCheck.Rejection, Long> kernelAckRejections() { return kernelCheck.rejections(); }
 

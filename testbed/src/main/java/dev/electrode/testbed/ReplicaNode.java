@@ -56,25 +56,47 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
     public abstract boolean isRunning();
 
     /** A replica running in this JVM. */
+    /** Opens a replica's journal (again, after a restart). */
+    @FunctionalInterface
+    public interface JournalOpener {
+        dev.electrode.storage.Journal open() throws java.io.IOException;
+    }
+
     public static final class InJvm extends ReplicaNode {
         private final ClusterConfig config;
         private final VrSettings settings;
         private ReplicaServer server;
         private KvStore store;
         private final dev.electrode.offload.ReplicaOffloads offloads;
+        private final JournalOpener journalOpener; // null: memory only
+        private final dev.electrode.server.Durability durability;
+        private dev.electrode.storage.Journal journal;
 
         InJvm(int index, NetNamespace ns, ClusterConfig config, VrSettings settings, dev.electrode.offload.ReplicaOffloads offloads) {
+            this(index, ns, config, settings, offloads, null, dev.electrode.server.Durability.MEMORY);
+        }
+
+        InJvm(int index, NetNamespace ns, ClusterConfig config, VrSettings settings, dev.electrode.offload.ReplicaOffloads offloads,
+              JournalOpener journalOpener, dev.electrode.server.Durability durability) {
             super(index, ns);
             this.config = config;
             this.settings = settings;
             this.offloads = offloads;
+            this.journalOpener = journalOpener;
+            this.durability = durability;
             start(false);
         }
 
         private void start(boolean recovering) {
             store = new KvStore();
             KvStore s = store;
-            server = ns.call(() -> ReplicaServer.start(config, index, settings, s, recovering, null, offloads));
+            try {
+                journal = journalOpener == null ? null : journalOpener.open();
+            } catch (java.io.IOException e) {
+                throw new TestbedException("replica " + index + ": cannot open its journal: " + e.getMessage(), e);
+            }
+            ReplicaServer.Options options = new ReplicaServer.Options(null, offloads, journal, durability);
+            server = ns.call(() -> ReplicaServer.start(config, index, settings, s, recovering && journal == null, options));
         }
 
         /** Runs {@code q} against the VR core on its thread. */
@@ -100,6 +122,14 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         @Override public void kill() {
             if (server != null) server.close();
             server = null;
+            if (journal != null) {
+                try {
+                    journal.close();
+                } catch (java.io.IOException e) {
+                    throw new TestbedException("replica " + index + ": closing its journal: " + e.getMessage(), e);
+                }
+                journal = null;
+            }
         }
 
         @Override public void restart() throws InterruptedException {

@@ -153,18 +153,23 @@ public final class TestbedEnv implements AutoCloseable {
                 replicas.add(new ReplicaNode.Process(i, topology.host(i).ns(), conf, dir, own, !offloads.isEmpty(), durable));
             }
         } else {
-            if (!spec.durability().equals("memory"))
-                throw new TestbedException("@Testbed(durability = \"" + spec.durability() + "\") needs processes = true");
+            dev.electrode.server.Durability durability = dev.electrode.server.Durability.parse(spec.durability());
             for (int i = 0; i < n; i++) {
                 dev.electrode.offload.ReplicaOffloads off = null;
                 if (!offloads.isEmpty()) {
                     int idx = i;
-                    dev.electrode.bpf.KernelOffloads k = topology.host(i).ns().call(() ->
-                            dev.electrode.bpf.KernelOffloads.attach(config, idx, spec.batchSize(), offloads, topology.host(idx).ifname()));
+                    boolean deferred = durability == dev.electrode.server.Durability.SYNC; // as the launcher runs a durable replica
+                    dev.electrode.bpf.KernelOffloads k = topology.host(i).ns().call(() -> dev.electrode.bpf.KernelOffloads.attach(config,
+                            idx, spec.batchSize(), offloads, topology.host(idx).ifname(), deferred));
                     kernelOffloads.add(k);
                     off = k;
                 }
-                replicas.add(new ReplicaNode.InJvm(i, topology.host(i).ns(), config, settings, off));
+                Path data = dir.resolve("data-" + i);
+                int idx = i;
+                ReplicaNode.JournalOpener journal = durability == dev.electrode.server.Durability.MEMORY ? null
+                        : () -> dev.electrode.storage.Journal.open(new dev.electrode.storage.FileJournalDirectory(data),
+                                new dev.electrode.storage.Journal.Identity(config.id(), idx), dev.electrode.storage.Journal.DEFAULT_SEGMENT_BYTES);
+                replicas.add(new ReplicaNode.InJvm(i, topology.host(i).ns(), config, settings, off, journal, durability));
             }
         }
         ClientOptions opts = new ClientOptions(Duration.ofMillis(spec.clientRetryMs()), Duration.ofMillis(8 * spec.clientRetryMs()),

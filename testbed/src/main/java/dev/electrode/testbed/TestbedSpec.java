@@ -50,6 +50,12 @@ public record TestbedSpec(int replicas, boolean processes, boolean cluster, bool
                 clientRetryMs, offloadList, switchCaptures, placement, m, captureFilter, durability);
     }
 
+    /** Durability of the replicas: "memory", "sync" or "async" (a data directory per replica under the testbed's directory). */
+    public TestbedSpec withDurability(String d) {
+        return new TestbedSpec(replicas, processes, cluster, capture, keepCaptures, batchSize, heartbeatMs, resendMs, viewChangeMs,
+                clientRetryMs, offloadList, switchCaptures, placement, mtu, captureFilter, d);
+    }
+
     public TestbedSpec withTimers(long heartbeat, long resend, long viewChange, long clientRetry) {
         return new TestbedSpec(replicas, processes, cluster, capture, keepCaptures, batchSize, heartbeat, resend, viewChange,
                 clientRetry, offloadList, switchCaptures, placement, mtu, captureFilter, durability);

@@ -52,6 +52,11 @@ public final class MainJob implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE})")
     String placement;
 
+    @Option(names = "--durability", split = ",", defaultValue = "memory",
+            description = "durability of the replicas, one or more of memory, sync, async (each measured with plain VR and"
+                    + " Electrode; sync and async keep a journal in target/main-job/<mode>/data-<i>) (default: ${DEFAULT-VALUE})")
+    List<String> durabilities;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new MainJob()).execute(args));
     }
@@ -68,23 +73,40 @@ public final class MainJob implements Callable<Integer> {
         List<Offload> all = List.of(Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE);
         JvmWarmup.run(replicas, List.of(List.of(), all), clients, batchSize, ClusterMeasurement.DEFAULT_MTU, valueSize,
                 Duration.ofSeconds(jvmWarmup));
-        List<Figures> out = new ArrayList<>();
-        out.add(run("plain VR", List.of()));
-        out.add(run("Electrode", all));
-        print(out);
+        for (String d : durabilities) dev.electrode.server.Durability.parse(d); // fail before any measurement
+        if (durabilities.stream().anyMatch(d -> !d.equalsIgnoreCase("memory"))) {
+            // The physical limit of sync: one small append and force at a time, on the disk the journals use.
+            System.out.println("disk: " + FsyncProbe.measure(Path.of("target", "main-job"), 2000).summary());
+        }
+        for (String d : durabilities) {
+            String durability = d.strip().toLowerCase(java.util.Locale.ROOT);
+            List<Figures> out = new ArrayList<>();
+            out.add(run("plain VR", List.of(), durability));
+            out.add(run("Electrode", all, durability));
+            print(out, durability);
+        }
         return 0;
     }
 
-    private Figures run(String mode, List<Offload> offloads) throws Exception {
+    private Figures run(String mode, List<Offload> offloads, String durability) throws Exception {
         TestbedSpec spec = ClusterMeasurement.testbed(replicas, offloads, batchSize, ClusterMeasurement.DEFAULT_MTU)
-                .withPlacement(BenchmarkSuite.placementFor(placement, CpuPlacement.defaults()));
+                .withPlacement(BenchmarkSuite.placementFor(placement, CpuPlacement.defaults())).withDurability(durability);
         System.out.printf("%n[%s] building the topology and starting the replicas...%n", mode);
-        TestbedEnv env = new TestbedEnv(spec, Path.of("target", "main-job", mode.replace(' ', '-')));
+        Path dir = Path.of("target", "main-job", mode.replace(' ', '-') + "-" + durability);
+        deleteRecursively(dir); // a fresh journal per run
+        TestbedEnv env = new TestbedEnv(spec, dir);
         try {
-            System.out.printf("[%s] measuring for %d s...%n", mode, duration);
+            System.out.printf("[%s, durability %s] measuring for %d s...%n", mode, durability, duration);
             Figures f = ClusterMeasurement.measure(env, new ClusterMeasurement.Cell(replicas, mode, placement, clients, valueSize),
                     !offloads.isEmpty(), Duration.ofSeconds(warmup), Duration.ofSeconds(duration));
-            System.out.printf("[%s] %s%n", mode, f.load().summary());
+            System.out.printf("[%s, durability %s] %s%n", mode, durability, f.load().summary());
+            if (!durability.equals("memory")) {
+                // Group commit: operations the leader committed per force of its journal (warm-up included).
+                dev.electrode.server.ReplicaServer leader = env.inJvm(0).server();
+                long ops = leader.query(v -> v.commitNum());
+                System.out.printf("[%s, durability %s] leader journal: %s; %.2f ops per force%n", mode, durability,
+                        leader.journalStats(), (double) ops / Math.max(1, leader.journalForces()));
+            }
             return f;
         } finally {
             List<String> left = env.close(false);
@@ -92,9 +114,16 @@ public final class MainJob implements Callable<Integer> {
         }
     }
 
-    private void print(List<Figures> f) {
+    private static void deleteRecursively(Path dir) throws java.io.IOException {
+        if (!java.nio.file.Files.exists(dir)) return;
+        try (var s = java.nio.file.Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(p);
+        }
+    }
+
+    private void print(List<Figures> f, String durability) {
         Figures p = f.get(0), e = f.get(1);
-        System.out.printf("%n%d replicas, %d clients, %d s measured per mode%n", replicas, clients, duration);
+        System.out.printf("%n%d replicas, %d clients, %d s measured per mode, durability %s%n", replicas, clients, duration, durability);
         System.out.println("| metric                                    |     plain VR |    Electrode |");
         System.out.println("|-------------------------------------------|-------------:|-------------:|");
         row("throughput (ops/s)", p.load().throughput(), e.load().throughput(), "%.0f");
