@@ -126,4 +126,25 @@ class DataDirectoryTest {
             assertEquals(0, p.terminate(Duration.ofSeconds(10)));
         }
     }
+
+    /**
+     * A directory the replica cannot write: refused at start with the reason. As root,
+     * permissions do not stop writes, so the directory is made immutable (chattr +i, ext4).
+     */
+    @Test
+    void aReadOnlyDirectoryIsRefused(@TempDir Path dir) throws Exception {
+        cluster(dir);
+        Path data = Files.createDirectories(dir.resolve("data"));
+        boolean root = "root".equals(System.getProperty("user.name"));
+        List<String> lock = root ? List.of("chattr", "+i", data.toString()) : List.of("chmod", "555", data.toString());
+        List<String> unlock = root ? List.of("chattr", "-i", data.toString()) : List.of("chmod", "755", data.toString());
+        assertEquals(0, new ProcessBuilder(lock).inheritIO().start().waitFor(), "cannot make " + data + " read-only: " + lock);
+        try {
+            Run r = replica(dir.resolve("c.conf"), 0, "--data-dir", data.toString());
+            assertEquals(2, r.exit());
+            assertTrue(r.err().contains("data directory " + data + " is not writable"), r.err());
+        } finally {
+            assertEquals(0, new ProcessBuilder(unlock).inheritIO().start().waitFor());
+        }
+    }
 }
