@@ -12,7 +12,6 @@ import dev.electrode.wire.MessageType;
 import dev.electrode.wire.WireFormat;
 import dev.electrode.wire.proto.PrepareMessage;
 import dev.electrode.wire.proto.PrepareOKMessage;
-import dev.electrode.wire.proto.LogEntry;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -76,8 +75,7 @@ public final class ReplicaServer implements AutoCloseable {
     /** How often ASYNC durability forces the journal: the window of loss if the machine crashes. */
     public static final long ASYNC_FORCE_MILLIS = 50;
 
-    private final Journal journal; // null: memory only
-    private final Durability durability;
+    private final DurableState durable; // null: memory only
     private volatile IOException journalFailure;
     private ScheduledFuture<?> asyncForce;
 
@@ -85,8 +83,7 @@ public final class ReplicaServer implements AutoCloseable {
                           InetSocketAddress bindAddress, Options options) throws InterruptedException {
         StatusListener listener = options.listener();
         ReplicaOffloads offloads = options.offloads();
-        this.journal = options.journal();
-        this.durability = options.durability();
+        this.durable = options.journal() == null ? null : new DurableState(options.journal(), options.durability(), index);
         this.statusListener = listener;
         this.offloads = offloads;
         this.batchSize = settings.batchSize();
@@ -97,41 +94,21 @@ public final class ReplicaServer implements AutoCloseable {
         this.kernelCheck = new KernelPrepareCheck(config);
         for (int i = 0; i < config.size(); i++) if (i != index) others.add(config.replica(i));
         SecureRandom nonces = new SecureRandom();
-        boolean restored = journal != null && hasState(journal.recovered());
+        boolean restored = durable != null && durable.hasState();
         if (restored && recovering)
             System.out.println("replica " + index + ": its data directory holds its state: it restarts from there (--recover is for a lost disk)");
         this.core = new VrReplica(config.size(), index, settings, app, new SocketOutbox(), recovering && !restored, nonces::nextLong);
-        if (journal != null) {
-            for (String note : journal.recovered().notes()) System.out.println("replica " + index + ": " + note);
-            if (restored) restore(journal.recovered());
-            core.log().setListener(new ReplicaLog.Listener() {
-                @Override public void appended(LogEntry e) { journal.append(e); }
-
-                @Override public void truncatedAfter(long opnum) { journal.truncateAfter(opnum); }
-            });
-        }
+        if (durable != null) durable.attach(core, restored);
         this.endpoint = UdpEndpoint.bind(bindAddress, "vr-replica-" + index, new Inbound());
         runOnLoop(() -> {
             if (offloads != null) offloads.controlChanged(core.status(), core.view(), core.leaderOf(core.view()), core.lastOp());
             core.start();
             flushDurably();
             updateDrainTimer();
-            if (journal != null && durability == Durability.ASYNC)
+            if (durable != null && durable.async())
                 asyncForce = endpoint.eventLoop().scheduleAtFixedRate(this::forceJournal, ASYNC_FORCE_MILLIS, ASYNC_FORCE_MILLIS, TimeUnit.MILLISECONDS);
             return null;
         });
-    }
-
-    private static boolean hasState(Journal.Recovered r) { return !r.entries().isEmpty() || r.meta() != null; }
-
-    private void restore(Journal.Recovered r) {
-        Journal.Meta m = r.meta() != null ? r.meta() : new Journal.Meta(0, 0, 0, Status.NORMAL.code());
-        Status st = null;
-        for (Status s : Status.values()) if (s.code() == m.status()) st = s;
-        if (st == null) throw new IllegalStateException("journal meta names status code " + m.status());
-        core.restore(new VrReplica.Restored(r.entries(), m.view(), m.lastNormalView(), Math.min(m.commitNum(), r.entries().size()), st));
-        System.out.println("replica " + index + ": restored from its journal: view " + m.view() + ", status " + st + ", "
-                + r.entries().size() + " log entries, committed up to " + core.commitNum());
     }
 
     /**
@@ -140,14 +117,10 @@ public final class ReplicaServer implements AutoCloseable {
      * everything the turn did (group commit). A journal that cannot be written stops the replica.
      */
     private void flushDurably() {
-        if (journal != null) {
+        if (durable != null) {
             if (journalFailure != null) return;
             try {
-                journal.meta(new Journal.Meta(core.view(), core.lastNormalView(), core.commitNum(), core.status().code()));
-                if (journal.hasPending()) {
-                    journal.write();
-                    if (durability == Durability.SYNC) journal.force();
-                }
+                durable.persist(core);
             } catch (IOException e) {
                 failJournal(e);
                 return;
@@ -159,7 +132,7 @@ public final class ReplicaServer implements AutoCloseable {
     private void forceJournal() {
         if (journalFailure != null) return;
         try {
-            journal.force();
+            durable.force();
         } catch (IOException e) {
             failJournal(e);
         }
@@ -286,17 +259,15 @@ public final class ReplicaServer implements AutoCloseable {
                 + " lastOp=" + r.lastOp());
         return core + " datagrams=" + endpoint.stats().datagramsReceived + " decodeRejected=" + endpoint.codecStats().errorCounts()
                 + " kernelAckRejected=" + kernelCheck.rejections()
-                + (journal == null ? "" : " journal{" + durability.name().toLowerCase() + " bytes=" + journal.bytesWritten()
-                        + " forces=" + journal.forces() + "}");
+                + (durable == null ? "" : query(r -> durable.counters()));
     }
 
     /** Forces of the journal so far (0 without one). */
-    public long journalForces() { return journal == null ? 0 : query(r -> journal.forces()); }
+    public long journalForces() { return durable == null ? 0 : query(r -> durable.forces()); }
 
     /** The journal's figures in one phrase ("none" without one). */
     public String journalStats() {
-        return journal == null ? "none" : query(r -> durability.name().toLowerCase() + ", " + journal.bytesWritten() + " bytes written, "
-                + journal.forces() + " forces");
+        return durable == null ? "none" : query(r -> durable.stats());
     }
 
     /** Kernel-acknowledged Prepares user space rejected, by reason. */
@@ -333,9 +304,9 @@ public final class ReplicaServer implements AutoCloseable {
                 for (ScheduledFuture<?> t : timers) if (t != null) t.cancel(false);
                 if (drainTimer != null) drainTimer.cancel(false);
                 if (asyncForce != null) asyncForce.cancel(false);
-                if (journal != null && journalFailure == null) {
+                if (durable != null && journalFailure == null) {
                     try {
-                        journal.sync(); // a clean stop leaves nothing unforced
+                        durable.syncAtStop();
                     } catch (IOException e) {
                         System.err.println("replica " + index + ": ERROR: cannot force its journal at stop: " + e.getMessage());
                     }
