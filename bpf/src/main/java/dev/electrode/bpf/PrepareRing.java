@@ -26,6 +26,7 @@ public final class PrepareRing implements AutoCloseable {
     // libbpf calls back into this object: keep the callback strongly reachable while the ring lives.
     private final LibBpf.RingBufferSample sample = this::onSample;
     private byte[] bodyBuf = new byte[2048];
+    private final byte[] macBuf = new byte[6];
     private Consumer consumer;
     private long records;
     private RuntimeException consumerFailure;
@@ -43,8 +44,9 @@ public final class PrepareRing implements AutoCloseable {
         if (len > bodyBuf.length) bodyBuf = new byte[Math.max(len, bodyBuf.length * 2)];
         data.get(Layouts.PrepareRecord.SIZE, bodyBuf, 0, len);
         records++;
+        data.get(Layouts.PrepareRecord.SRC_MAC, macBuf, 0, 6); // one native read, not six
         long mac = 0;
-        for (int i = 0; i < 6; i++) mac = (mac << 8) | (data.getByte(Layouts.PrepareRecord.SRC_MAC + i) & 0xff);
+        for (byte b : macBuf) mac = (mac << 8) | (b & 0xff);
         int ip = Integer.reverseBytes(data.getInt(Layouts.PrepareRecord.SRC_IPV4)); // stored in network order
         try {
             consumer.accept(data.getLong(Layouts.PrepareRecord.VIEW), data.getLong(Layouts.PrepareRecord.OPNUM),

@@ -2,6 +2,7 @@ package dev.electrode.cli;
 
 import dev.electrode.config.ClusterConfig;
 import dev.electrode.server.Durability;
+import dev.electrode.server.ReplicaServer;
 import dev.electrode.storage.FileJournalDirectory;
 import dev.electrode.storage.Journal;
 import picocli.CommandLine;
@@ -17,7 +18,7 @@ public final class StorageOptions {
     public Path dataDir;
 
     @Option(names = "--durability", description = "sync (default with --data-dir: forced before anything is acknowledged),"
-            + " async (forced every " + 50 + " ms) or memory (default without --data-dir: nothing on disk)")
+            + " async (forced every " + ReplicaServer.ASYNC_FORCE_MILLIS + " ms) or memory (default without --data-dir: nothing on disk)")
     public String durability;
 
     /** The durability mode these options ask for. */
