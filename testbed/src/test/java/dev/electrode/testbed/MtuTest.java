@@ -35,14 +35,18 @@ class MtuTest {
     }
 
     private static long fastAcksFor3kValues(int mtu) throws Exception {
-        TestbedEnv env = new TestbedEnv(TestbedSpec.defaults(3).withCapture(false).withOffloads(ALL).withMtu(mtu),
+        // A 3 s view-change timeout: a stall of a loaded machine must not make replica 1 the leader under the count.
+        TestbedEnv env = new TestbedEnv(TestbedSpec.defaults(3).withCapture(false).withOffloads(ALL).withMtu(mtu).withTimers(20, 40, 3000, 50),
                 Path.of("target", "testbed", "MtuTest"));
         try {
             long before = env.offloads(1).bpf().counters().get(Counter.FAST_ACKED);
             VrClient.Session s = env.client().newSession();
             ByteString value = ByteString.copyFrom(new byte[3000]);
             for (int i = 0; i < 40; i++) s.invokeSync(KvOps.put(ByteString.copyFromUtf8("k" + i), value));
-            return env.offloads(1).bpf().counters().get(Counter.FAST_ACKED) - before;
+            long fast = env.offloads(1).bpf().counters().get(Counter.FAST_ACKED) - before;
+            System.out.println("MTU " + (mtu == 0 ? 1500 : mtu) + ": follower 1 XDP " + BadInputScenario.nonZero(env.offloads(1).bpf().counters())
+                    + ", view " + env.inJvm(1).view());
+            return fast;
         } finally {
             assertEquals(List.of(), env.close(false));
         }
