@@ -3,6 +3,8 @@ package dev.electrode.app;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.electrode.app.proto.KvOp;
+import dev.electrode.app.proto.KvPair;
+import dev.electrode.app.proto.KvSnapshot;
 import dev.electrode.app.proto.KvResult;
 import dev.electrode.vr.Application;
 
@@ -81,6 +83,31 @@ public final class KvStore implements Application {
         return KvResult.newBuilder().setStatus(KvResult.Status.BAD_REQUEST).setError(msg).build().toByteString();
     }
 
+    @Override
+    public ByteString snapshot() {
+        KvSnapshot.Builder b = KvSnapshot.newBuilder().setExecuted(executed);
+        for (Map.Entry<ByteString, ByteString> e : data.entrySet()) b.addPairs(KvPair.newBuilder().setKey(e.getKey()).setValue(e.getValue()));
+        return b.build().toByteString();
+    }
+
+    @Override
+    public void restore(ByteString state) {
+        KvSnapshot s;
+        try {
+            s = KvSnapshot.parseFrom(state);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("not a KV snapshot: " + e.getMessage(), e);
+        }
+        TreeMap<ByteString, ByteString> restored = new TreeMap<>(ByteString.unsignedLexicographicalComparator());
+        for (KvPair p : s.getPairsList()) {
+            if (restored.put(p.getKey(), p.getValue()) != null)
+                throw new IllegalArgumentException("KV snapshot holds key " + p.getKey().toStringUtf8() + " twice");
+        }
+        data.clear();
+        data.putAll(restored);
+        executed = s.getExecuted();
+    }
+
     /** The value of {@code key}, or null (for tests and tools on the protocol thread). */
     public ByteString get(ByteString key) { return data.get(key); }
 
@@ -91,7 +118,7 @@ public final class KvStore implements Application {
     public long executedCount() { return executed; }
 
     /** A copy of the whole store, in key order. */
-    public Map<ByteString, ByteString> snapshot() { return new TreeMap<>(data); }
+    public Map<ByteString, ByteString> contents() { return new TreeMap<>(data); }
 
     /** SHA-256 over all keys and values in order: equal stores have equal digests. */
     public String digest() {

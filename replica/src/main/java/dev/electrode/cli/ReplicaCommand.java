@@ -1,9 +1,7 @@
 package dev.electrode.cli;
 
 import dev.electrode.config.ClusterConfig;
-import dev.electrode.server.Durability;
 import dev.electrode.server.ReplicaServer;
-import dev.electrode.storage.Journal;
 import dev.electrode.vr.VrSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -35,17 +33,7 @@ final class ReplicaCommand implements Callable<Integer> {
         if (index < 0 || index >= cfg.size())
             throw new CommandLine.ParameterException(spec.commandLine(), "--index " + index + " is not in 0.." + (cfg.size() - 1));
         VrSettings settings = timing.settings();
-        Durability durability = storage.mode(spec.commandLine());
-        Journal opened;
-        try {
-            opened = storage.open(spec.commandLine(), cfg, index);
-        } catch (java.io.IOException e) {
-            spec.commandLine().getErr().println(StorageOptions.cannotOpen(index, e));
-            return 2;
-        }
-        try (Journal journal = opened) {
-            return ReplicaRunner.run(cfg, index, settings, recover, new ReplicaServer.Options(null, null, journal, durability), "",
-                    () -> "", stats.statsEverySeconds);
-        }
+        return storage.runWith(spec.commandLine(), cfg, index, (data, durability) -> ReplicaRunner.run(cfg, index, settings, recover,
+                new ReplicaServer.Options(null, null, data, durability), "", () -> "", stats.statsEverySeconds));
     }
 }

@@ -20,9 +20,13 @@ public final class TimingOptions {
     @Option(names = "--view-change-ms", defaultValue = "500", description = "leader silence before a view change (default: ${DEFAULT-VALUE})")
     long viewChangeMs;
 
+    @Option(names = "--snapshot-every", defaultValue = "100000",
+            description = "committed operations between snapshots; the log keeps those since the previous one (default: ${DEFAULT-VALUE})")
+    long snapshotEvery;
+
     public VrSettings settings() {
         VrSettings d = VrSettings.DEFAULT;
         return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMs * 1000, resendMs * 1000, viewChangeMs * 1000,
-                d.stateTransferBytes(), d.maxBufferedPrepares());
+                d.stateTransferBytes(), d.maxBufferedPrepares(), snapshotEvery);
     }
 }

@@ -1,65 +1,86 @@
 package dev.electrode.server;
 
+import com.google.protobuf.ByteString;
+import dev.electrode.storage.DataDirectory;
 import dev.electrode.storage.Journal;
 import dev.electrode.vr.ReplicaLog;
-import dev.electrode.vr.Status;
 import dev.electrode.vr.VrReplica;
 import dev.electrode.wire.proto.LogEntry;
 
 import java.io.IOException;
 
 /**
- * A replica's journal as the server drives it: the state to restart from, every log change
- * recorded as it happens, and once per turn the meta record, one write and (SYNC) one force.
+ * A replica's data directory as the server drives it: the state to restart from, every log
+ * change recorded as it happens, and once per turn: a new snapshot (forced), the meta record,
+ * one journal write and (SYNC) one force, then the deletion of segments the snapshot covers.
  * Replica thread only.
  */
 final class DurableState {
+    private final DataDirectory data;
     private final Journal journal;
     private final Durability durability;
     private final int index;
+    private long pendingSnapshotOp = -1;
+    private ByteString pendingSnapshot;
+    private long segmentsDeleted;
 
-    DurableState(Journal journal, Durability durability, int index) {
-        this.journal = journal;
+    DurableState(DataDirectory data, Durability durability, int index) {
+        this.data = data;
+        this.journal = data.journal();
         this.durability = durability;
         this.index = index;
     }
 
-    /** True if the journal holds a state to restart from. */
-    boolean hasState() {
-        Journal.Recovered r = journal.recovered();
-        return !r.entries().isEmpty() || r.meta() != null;
-    }
+    /** True if the directory holds a state to restart from. */
+    boolean hasState() { return !data.recovered().isEmpty(); }
 
     /**
-     * Says what the journal's opening noticed, restores {@code core} from it if {@code restore},
+     * Says what opening the directory noticed, restores {@code core} from it if {@code restore},
      * and records every later change of the core's log.
      */
     void attach(VrReplica core, boolean restore) {
-        for (String note : journal.recovered().notes()) System.out.println("replica " + index + ": " + note);
-        if (restore) restore(core, journal.recovered());
+        DataDirectory.Recovered r = data.recovered();
+        for (String note : r.notes()) System.out.println("replica " + index + ": " + note);
+        if (restore) {
+            VrReplica.Restored state = RestartState.of(r);
+            core.restore(state);
+            System.out.println("replica " + index + ": restored from " + data.describe() + ": view " + state.view() + ", status "
+                    + state.status() + ", " + (r.snapshot() == null ? "no snapshot" : "snapshot at " + r.snapshotOp()) + ", "
+                    + r.entries().size() + " log entries, committed up to " + core.commitNum());
+        }
+        data.forgetRecovered(); // the core holds the state now
         core.log().setListener(new ReplicaLog.Listener() {
             @Override public void appended(LogEntry e) { journal.append(e); }
 
             @Override public void truncatedAfter(long opnum) { journal.truncateAfter(opnum); }
+
+            @Override public void reset(long base) { journal.reset(base); }
         });
     }
 
-    private void restore(VrReplica core, Journal.Recovered r) {
-        Journal.Meta m = r.meta() != null ? r.meta() : new Journal.Meta(0, 0, 0, Status.NORMAL.code());
-        Status st = null;
-        for (Status s : Status.values()) if (s.code() == m.status()) st = s;
-        if (st == null) throw new IllegalStateException("journal meta names status code " + m.status());
-        core.restore(new VrReplica.Restored(r.entries(), m.view(), m.lastNormalView(), Math.min(m.commitNum(), r.entries().size()), st));
-        System.out.println("replica " + index + ": restored from its journal: view " + m.view() + ", status " + st + ", "
-                + r.entries().size() + " log entries, committed up to " + core.commitNum());
+    /** The core took or installed a snapshot: it is stored at the end of the turn, before the journal. */
+    void snapshotTaken(long opnum, ByteString bytes) {
+        pendingSnapshotOp = opnum;
+        pendingSnapshot = bytes;
     }
 
-    /** Makes the turn's state durable: the meta record, one write, and with SYNC one force. */
+    /**
+     * Makes the turn's state durable: a new snapshot first (always forced: an installed one
+     * replaces log entries the journal is about to drop), then the meta record, one write and
+     * with SYNC one force; last, the segments that the snapshot and the log's base make useless.
+     */
     void persist(VrReplica core) throws IOException {
+        boolean snapshot = pendingSnapshot != null;
+        if (snapshot) {
+            data.saveSnapshot(pendingSnapshotOp, pendingSnapshot);
+            pendingSnapshot = null;
+        }
         journal.meta(new Journal.Meta(core.view(), core.lastNormalView(), core.commitNum(), core.status().code()));
-        if (!journal.hasPending()) return;
-        journal.write();
-        if (durability == Durability.SYNC) journal.force();
+        if (journal.hasPending()) {
+            journal.write();
+            if (durability == Durability.SYNC) journal.force();
+        }
+        if (snapshot) segmentsDeleted += data.compact(core.log().base()); // the log's own compaction point, at most the snapshot
     }
 
     /** ASYNC's periodic force. */
@@ -72,13 +93,16 @@ final class DurableState {
 
     long forces() { return journal.forces(); }
 
-    /** The journal's figures in one phrase. */
+    /** The directory's figures in one phrase. */
     String stats() {
-        return durability.name().toLowerCase() + ", " + journal.bytesWritten() + " bytes written, " + journal.forces() + " forces";
+        return durability.name().toLowerCase() + ", " + journal.bytesWritten() + " bytes written, " + journal.forces() + " forces, "
+                + data.snapshotsSaved() + " snapshots (" + data.snapshotBytesWritten() + " bytes), " + segmentsDeleted + " segments deleted";
     }
 
-    /** The journal's figures for a counters line. */
+    /** The directory's figures for a counters line. */
     String counters() {
-        return " journal{" + durability.name().toLowerCase() + " bytes=" + journal.bytesWritten() + " forces=" + journal.forces() + "}";
+        return " journal{" + durability.name().toLowerCase() + " bytes=" + journal.bytesWritten() + " forces=" + journal.forces()
+                + " segments=" + journal.segmentCount() + " deleted=" + segmentsDeleted + " snapshot=" + data.snapshotOp()
+                + " snapshotsSaved=" + data.snapshotsSaved() + "}";
     }
 }

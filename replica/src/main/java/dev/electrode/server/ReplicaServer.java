@@ -3,7 +3,7 @@ package dev.electrode.server;
 import com.google.protobuf.Message;
 import dev.electrode.config.ClusterConfig;
 import dev.electrode.offload.ReplicaOffloads;
-import dev.electrode.storage.Journal;
+import dev.electrode.storage.DataDirectory;
 import dev.electrode.transport.UdpEndpoint;
 import dev.electrode.vr.*;
 import dev.electrode.wire.FastMeta;
@@ -62,7 +62,7 @@ public final class ReplicaServer implements AutoCloseable {
      * What a replica runs with besides its configuration: a status listener, kernel offloads
      * (null: plain UDP), and its journal with the durability mode (null journal: memory only).
      */
-    public record Options(StatusListener listener, ReplicaOffloads offloads, Journal journal, Durability durability) {
+    public record Options(StatusListener listener, ReplicaOffloads offloads, DataDirectory journal, Durability durability) {
         /** No listener, no offloads, nothing on disk. */
         public static final Options NONE = new Options(null, null, null, Durability.MEMORY);
 
@@ -405,6 +405,11 @@ public final class ReplicaServer implements AutoCloseable {
         @Override
         public void logAdvanced(long lastOp) {
             if (offloads != null) offloads.logAdvanced(lastOp);
+        }
+
+        @Override
+        public void snapshotTaken(long opnum, com.google.protobuf.ByteString bytes) {
+            if (durable != null) durable.snapshotTaken(opnum, bytes);
         }
 
         @Override

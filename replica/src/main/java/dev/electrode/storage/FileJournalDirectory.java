@@ -55,6 +55,12 @@ public final class FileJournalDirectory implements JournalDirectory {
     }
 
     @Override
+    public void rename(String from, String to) throws IOException {
+        Files.move(dir.resolve(from), dir.resolve(to), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Override
     public void delete(String name) throws IOException { Files.deleteIfExists(dir.resolve(name)); }
 
     @Override

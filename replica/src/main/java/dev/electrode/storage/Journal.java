@@ -27,6 +27,11 @@ import java.util.zip.CRC32C;
  * after which nothing valid follows is a torn write from a crash: the tail is cut (and
  * reported). One followed by valid records is corruption: opening fails with the file and
  * offset, and nothing of it is ever served. Single-threaded.
+ *
+ * <p>Compaction: once a snapshot covers every entry of the oldest segments, {@link
+ * #deleteSegmentsThrough} deletes them; the log then starts in a later segment, and
+ * {@link #open} checks that the snapshot and the remaining entries leave no gap. A RESET
+ * record drops the whole log when a snapshot from the leader replaced it.
  */
 public final class Journal implements AutoCloseable {
     /** Which cluster and replica a data directory belongs to. */
@@ -35,13 +40,16 @@ public final class Journal implements AutoCloseable {
     /** The replica's protocol state besides its log; {@code status} is {@code Status.code()}. */
     public record Meta(long view, long lastNormalView, long commitNum, int status) {}
 
-    /** What {@link #open} found: the log (opnums 1..n), the latest meta record (null if none), and a report. */
+    /**
+     * What {@link #open} found: the contiguous log entries (they reach the snapshot's opnum, or
+     * are empty), the latest meta record (null if none), and a report.
+     */
     public record Recovered(List<LogEntry> entries, Meta meta, List<String> notes) {}
 
     static final int MAGIC = 0xE1EC0106;
     static final int HEADER_BYTES = 13; // magic, length, crc, type
     static final int MAX_RECORD = 64 << 20;
-    static final byte HEADER = 1, ENTRY = 2, TRUNCATE = 3, META = 4;
+    static final byte HEADER = 1, ENTRY = 2, TRUNCATE = 3, META = 4, RESET = 5;
     /** Default size at which a new segment starts. */
     public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
 
@@ -55,6 +63,10 @@ public final class Journal implements AutoCloseable {
     private ByteBuffer pending = ByteBuffer.allocate(64 << 10).order(ByteOrder.LITTLE_ENDIAN);
     private Meta lastMeta;
     private long bytesWritten, forces;
+    // Per segment, the highest opnum of an entry in it (-1: none): a segment can go once a snapshot covers it.
+    private final java.util.TreeMap<Long, Long> segmentMaxOp = new java.util.TreeMap<>();
+    private long pendingMaxOp = -1;
+    private long segmentsDeleted;
 
     private Journal(JournalDirectory dir, Identity id, long segmentBytes, Recovered recovered) {
         this.dir = dir;
@@ -84,6 +96,15 @@ public final class Journal implements AutoCloseable {
      *         is missing, or the directory belongs to another cluster or replica
      */
     public static Journal open(JournalDirectory dir, Identity id, long segmentBytes) throws IOException {
+        return open(dir, id, segmentBytes, 0);
+    }
+
+    /**
+     * As {@link #open(JournalDirectory, Identity, long)}, for a directory whose snapshot covers
+     * opnums up to {@code snapshotOp}: the entries found must reach it without a gap; a log that
+     * ends below it is dropped (the snapshot replaced it) and a RESET record says so.
+     */
+    public static Journal open(JournalDirectory dir, Identity id, long segmentBytes, long snapshotOp) throws IOException {
         List<Long> segments = new ArrayList<>();
         for (String name : dir.list()) {
             long n = segmentNumber(name);
@@ -99,10 +120,26 @@ public final class Journal implements AutoCloseable {
                         + " is missing (found " + segmentName(n) + " after " + segmentName(segments.get(i - 1)) + ")");
             lastHasHeader = readSegment(dir, id, n, i == segments.size() - 1, replay, notes);
         }
-        Journal j = new Journal(dir, id, segmentBytes, new Recovered(List.copyOf(replay.entries), replay.meta, List.copyOf(notes)));
+        List<LogEntry> entries = replay.entries;
+        long lastOp = replay.base + entries.size();
+        boolean reset = false;
+        if (!entries.isEmpty() && lastOp >= snapshotOp && replay.base > snapshotOp)
+            throw new CorruptJournalException(dir.describe() + ": the log resumes at opnum " + (replay.base + 1) + " but "
+                    + (snapshotOp == 0 ? "there is no snapshot" : "the snapshot covers only up to " + snapshotOp) + ": entries "
+                    + (snapshotOp + 1) + ".." + replay.base + " are missing (a segment or the snapshot file was lost)");
+        if (snapshotOp > 0 && (entries.isEmpty() || lastOp < snapshotOp) && !(replay.baseKnown && entries.isEmpty() && replay.base == snapshotOp)) {
+            if (!entries.isEmpty())
+                notes.add("the journal's log (" + (replay.base + 1) + ".." + lastOp + ") ends below snapshot " + snapshotOp
+                        + ": the log continues after the snapshot");
+            entries = List.of();
+            reset = true;
+        }
+        Journal j = new Journal(dir, id, segmentBytes, new Recovered(List.copyOf(entries), replay.meta, List.copyOf(notes)));
+        j.segmentMaxOp.putAll(replay.segmentMaxOp);
         if (segments.isEmpty()) j.startSegment(0);
         else if (!lastHasHeader) j.startSegment(segments.get(segments.size() - 1)); // a segment torn before its header landed
         else j.reopen(segments.get(segments.size() - 1));
+        if (reset) j.reset(snapshotOp);
         return j;
     }
 
@@ -110,13 +147,50 @@ public final class Journal implements AutoCloseable {
     public Recovered recovered() { return recovered; }
 
     /** Buffers log entry {@code e}. */
-    public void append(LogEntry e) { put(ENTRY, e.toByteArray()); }
+    public void append(LogEntry e) {
+        put(ENTRY, e.toByteArray());
+        pendingMaxOp = Math.max(pendingMaxOp, e.getOpnum());
+    }
 
     /** Buffers the truncation of every entry above {@code opnum}. */
     public void truncateAfter(long opnum) {
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(opnum);
         put(TRUNCATE, b.array());
     }
+
+    /** Buffers the drop of every entry: the log continues after {@code base} (a snapshot replaced it). */
+    public void reset(long base) {
+        ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(base);
+        put(RESET, b.array());
+    }
+
+    /**
+     * Deletes the oldest segments while every entry in them is at or below {@code opnum} (the
+     * caller's snapshot, already durable, covers it). The segment being written stays.
+     *
+     * @return the number of segments deleted
+     */
+    public int deleteSegmentsThrough(long opnum) throws IOException {
+        int deleted = 0;
+        while (segmentMaxOp.size() > 1) {
+            var oldest = segmentMaxOp.firstEntry();
+            if (oldest.getKey() == currentSegment || oldest.getValue() > opnum) break;
+            dir.delete(segmentName(oldest.getKey()));
+            segmentMaxOp.pollFirstEntry();
+            deleted++;
+        }
+        if (deleted > 0) {
+            dir.sync();
+            segmentsDeleted += deleted;
+        }
+        return deleted;
+    }
+
+    /** Segment files the journal spans now. */
+    public int segmentCount() { return segmentMaxOp.size(); }
+
+    /** Segments deleted since open. */
+    public long segmentsDeleted() { return segmentsDeleted; }
 
     /** Buffers the meta record if it differs from the last one. */
     public void meta(Meta m) {
@@ -135,6 +209,8 @@ public final class Journal implements AutoCloseable {
         int n = pending.remaining();
         current.append(pending);
         pending.clear();
+        if (pendingMaxOp >= 0) segmentMaxOp.merge(currentSegment, pendingMaxOp, Math::max);
+        pendingMaxOp = -1;
         currentSize += n;
         bytesWritten += n;
         if (currentSize >= segmentBytes) {
@@ -193,6 +269,7 @@ public final class Journal implements AutoCloseable {
         current = dir.open(segmentName(n), true);
         if (current.size() != 0) current.truncate(0);
         currentSegment = n;
+        segmentMaxOp.put(n, -1L);
         ByteBuffer b = ByteBuffer.allocate(1024).order(ByteOrder.LITTLE_ENDIAN);
         encode(b, HEADER, encodeHeader(id, n));
         if (lastMeta != null) encode(b, META, encodeMeta(lastMeta)); // each segment restates the meta: older ones can go
@@ -205,6 +282,7 @@ public final class Journal implements AutoCloseable {
     private void reopen(long n) throws IOException {
         current = dir.open(segmentName(n), false);
         currentSegment = n;
+        segmentMaxOp.putIfAbsent(n, -1L);
         currentSize = current.size();
     }
 
@@ -222,8 +300,11 @@ public final class Journal implements AutoCloseable {
     // ------------------------------------------------------------------ reading
 
     private static final class Replay {
-        final ArrayList<LogEntry> entries = new ArrayList<>();
+        final ArrayList<LogEntry> entries = new ArrayList<>(); // opnums base+1..
+        long base;
+        boolean baseKnown; // false until the first entry, truncation or reset: older segments may be deleted
         Meta meta;
+        final java.util.TreeMap<Long, Long> segmentMaxOp = new java.util.TreeMap<>();
     }
 
     private static byte[] readAll(JournalFile f) throws IOException {
@@ -254,6 +335,7 @@ public final class Journal implements AutoCloseable {
     private static boolean readSegment(JournalDirectory dir, Identity id, long n, boolean last, Replay replay, List<String> notes)
             throws IOException {
         String name = segmentName(n);
+        replay.segmentMaxOp.putIfAbsent(n, -1L);
         byte[] data;
         try (JournalFile f = dir.open(name, false)) {
             data = readAll(f);
@@ -320,16 +402,35 @@ public final class Journal implements AutoCloseable {
                 } catch (InvalidProtocolBufferException ex) {
                     throw new CorruptJournalException(where + ": log entry does not decode: " + ex.getMessage());
                 }
-                if (e.getOpnum() != replay.entries.size() + 1)
-                    throw new CorruptJournalException(where + ": entry " + e.getOpnum() + " after entry " + replay.entries.size());
+                if (!replay.baseKnown) { // the first entry of a journal whose older segments a snapshot replaced
+                    replay.base = e.getOpnum() - 1;
+                    replay.baseKnown = true;
+                }
+                long last = replay.base + replay.entries.size();
+                if (e.getOpnum() != last + 1)
+                    throw new CorruptJournalException(where + ": entry " + e.getOpnum() + " after entry " + last);
                 replay.entries.add(e);
+                replay.segmentMaxOp.merge(n, e.getOpnum(), Math::max);
             }
             case TRUNCATE -> {
                 long after = rec.getLong();
                 if (after < 0) throw new CorruptJournalException(where + ": truncation to " + after);
-                while (replay.entries.size() > after) replay.entries.remove(replay.entries.size() - 1);
+                if (!replay.baseKnown || after <= replay.base) {
+                    replay.entries.clear(); // what is left lies in segments a snapshot replaced
+                    replay.base = after;
+                    replay.baseKnown = true;
+                } else if (after < replay.base + replay.entries.size()) {
+                    replay.entries.subList((int) (after - replay.base), replay.entries.size()).clear();
+                }
             }
             case META -> replay.meta = new Meta(rec.getLong(), rec.getLong(), rec.getLong(), rec.getInt());
+            case RESET -> {
+                long base = rec.getLong();
+                if (base < 0) throw new CorruptJournalException(where + ": reset to " + base);
+                replay.entries.clear();
+                replay.base = base;
+                replay.baseKnown = true;
+            }
             default -> throw new CorruptJournalException(where + ": unknown record type " + type);
         }
     }

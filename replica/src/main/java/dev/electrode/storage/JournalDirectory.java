@@ -14,6 +14,9 @@ public interface JournalDirectory {
     /** Opens {@code name}, creating it (empty) if {@code create} and it does not exist. */
     JournalFile open(String name, boolean create) throws IOException;
 
+    /** Renames {@code from} to {@code to} atomically, replacing {@code to}; durable after {@link #sync}. */
+    void rename(String from, String to) throws IOException;
+
     /** Deletes {@code name}. */
     void delete(String name) throws IOException;
 

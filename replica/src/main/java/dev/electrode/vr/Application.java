@@ -9,4 +9,14 @@ public interface Application {
 
     /** Executes a read-only operation outside the log; the answer may be stale. Must not throw. */
     ByteString executeUnlogged(ByteString op);
+
+    /** The whole state as bytes, such that {@link #restore} of them gives an equal state. */
+    ByteString snapshot();
+
+    /**
+     * Replaces the whole state with one from {@link #snapshot}.
+     *
+     * @throws IllegalArgumentException if {@code state} is not such bytes; the state is then unchanged
+     */
+    void restore(ByteString state);
 }

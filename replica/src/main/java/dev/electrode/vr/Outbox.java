@@ -40,4 +40,11 @@ public interface Outbox {
      * fast-ack offload raises its kernel copy of lastOp so it can go on acknowledging.
      */
     default void logAdvanced(long lastOp) {}
+
+    /**
+     * The replica took a snapshot of its executed state at {@code opnum}, or installed one from
+     * its leader: {@code bytes} is the serialized {@code Snapshot}. A durable replica stores it
+     * before the log changes of the same turn (an installed one resets the log).
+     */
+    default void snapshotTaken(long opnum, com.google.protobuf.ByteString bytes) {}
 }

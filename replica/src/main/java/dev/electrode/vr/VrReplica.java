@@ -2,6 +2,9 @@ package dev.electrode.vr;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
+import dev.electrode.vr.proto.Snapshot;
+import dev.electrode.vr.proto.SnapshotChunkMessage;
+import dev.electrode.vr.proto.SnapshotRequestMessage;
 import dev.electrode.wire.proto.*;
 
 import java.util.Arrays;
@@ -56,6 +59,12 @@ public final class VrReplica {
 
     private final TreeMap<Long, Buffered> bufferedPrepares = new TreeMap<>(); // batchstart -> prepare
     private boolean stateTransferPending;
+    private SnapshotDownload download; // the leader's snapshot, arriving in chunks; null when none is
+
+    // The latest snapshot (taken or installed), served in chunks to replicas whose needs were compacted.
+    private long snapshotOp;
+    private ByteString snapshotBytes; // null: none yet
+    private int snapshotCrc;
 
     // View change state, valid in VIEW_CHANGE status for `view`.
     private final BitSet startViewChangeFrom = new BitSet();
@@ -103,7 +112,12 @@ public final class VrReplica {
      * The durable state a replica restarts from: its log, view, last normal view, commit point
      * and status as they were when last made durable (everything it had sent was).
      */
-    public record Restored(List<LogEntry> log, long view, long lastNormalView, long commitNum, Status status) {}
+    public record Restored(ByteString snapshot, List<LogEntry> log, long view, long lastNormalView, long commitNum, Status status) {
+        /** A restart without a snapshot: the log holds every operation from opnum 1. */
+        public Restored(List<LogEntry> log, long view, long lastNormalView, long commitNum, Status status) {
+            this(null, log, view, lastNormalView, commitNum, status);
+        }
+    }
 
     /**
      * Takes up {@code r} before {@link #start}: the log, the view and status it was in, and the
@@ -113,13 +127,29 @@ public final class VrReplica {
      */
     public void restore(Restored r) {
         if (log.lastOp() != 0 || commitNum != 0) throw new IllegalStateException("restore() must come before anything else");
-        for (LogEntry e : r.log()) log.append(e);
+        if (r.snapshot() != null) {
+            Snapshot s = parseSnapshot(r.snapshot());
+            installState(s, r.snapshot());
+            List<LogEntry> entries = r.log();
+            // The log goes on from the snapshot, or from an older entry when the journal still holds it.
+            if (!entries.isEmpty() && entries.get(entries.size() - 1).getOpnum() >= s.getOpnum()) {
+                long first = entries.get(0).getOpnum();
+                if (first > s.getOpnum() + 1)
+                    throw new IllegalArgumentException("log resumes at " + first + ", after a gap above snapshot " + s.getOpnum());
+                log.resetTo(first - 1);
+                for (LogEntry e : entries) log.append(e);
+            } else {
+                log.resetTo(s.getOpnum()); // the journal ends below the snapshot (it was installed, or written first)
+            }
+        } else {
+            for (LogEntry e : r.log()) log.append(e);
+        }
         if (r.commitNum() > log.lastOp())
             throw new IllegalArgumentException("restored commit point " + r.commitNum() + " beyond the log's " + log.lastOp());
         view = r.view();
         lastNormalView = r.lastNormalView();
         status = r.status();
-        commitUpTo(r.commitNum()); // not leading yet (status may say so, but nothing is sent before start)
+        commitUpTo(Math.max(commitNum, r.commitNum())); // not leading yet (status may say so, but nothing is sent before start)
         resetViewState();
         knownCommit[me] = commitNum;
         viewChangeFresh = status == Status.VIEW_CHANGE;
@@ -142,6 +172,8 @@ public final class VrReplica {
     public long lastOp() { return log.lastOp(); }
     public ReplicaLog log() { return log; }
     public ClientTable clientTable() { return clientTable; }
+    /** Opnum of the latest snapshot taken or installed, 0 if none. */
+    public long snapshotOp() { return snapshotOp; }
     public VrStats stats() { return stats; }
 
     /** Index of the leader of view {@code v}. */
@@ -179,6 +211,8 @@ public final class VrReplica {
         else if (m instanceof StartViewMessage s) onStartView(from, s);
         else if (m instanceof RecoveryMessage r) onRecovery(from, r);
         else if (m instanceof RecoveryResponseMessage r) onRecoveryResponse(from, r);
+        else if (m instanceof SnapshotRequestMessage r) onSnapshotRequest(from, r);
+        else if (m instanceof SnapshotChunkMessage c) onSnapshotChunk(from, c);
         else stats.messagesIgnored++;
     }
 
@@ -491,7 +525,126 @@ public final class VrReplica {
         while (commitNum < opnum) {
             commitNum++;
             execute(log.get(commitNum), leader);
+            if (commitNum - snapshotOp >= settings.snapshotEveryOps()) takeSnapshot();
         }
+    }
+
+    // ------------------------------------------------------------------ snapshots
+
+    /**
+     * Snapshots the executed state at the commit point and forgets the log below the previous
+     * snapshot: memory holds between one and two snapshot intervals of entries, and a replica
+     * that lags by less is still served entries rather than the snapshot.
+     */
+    private void takeSnapshot() {
+        long previous = snapshotOp;
+        Snapshot s = Snapshot.newBuilder().setOpnum(commitNum).setAppState(app.snapshot()).addAllClients(clientTable.records()).build();
+        keepSnapshot(commitNum, s.toByteString());
+        log.compactThrough(Math.max(previous, log.base()));
+        stats.snapshotsTaken++;
+        out.snapshotTaken(snapshotOp, snapshotBytes);
+    }
+
+    private void keepSnapshot(long opnum, ByteString bytes) {
+        snapshotOp = opnum;
+        snapshotBytes = bytes;
+        snapshotCrc = SnapshotDownload.crcOf(bytes);
+    }
+
+    private static Snapshot parseSnapshot(ByteString bytes) {
+        try {
+            return Snapshot.parseFrom(bytes);
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("snapshot does not decode: " + e.getMessage(), e);
+        }
+    }
+
+    /** Takes up the application state and client table of {@code s}; the commit point becomes its opnum. */
+    private void installState(Snapshot s, ByteString bytes) {
+        ClientTable table = new ClientTable();
+        table.restore(s.getClientsList()); // both checked before either changes: a bad snapshot changes nothing
+        app.restore(s.getAppState());
+        clientTable.takeFrom(table);
+        commitNum = s.getOpnum();
+        keepSnapshot(s.getOpnum(), bytes);
+    }
+
+    /** Leader: sends the piece of its latest snapshot at {@code offset}. */
+    private void sendSnapshotChunk(int to, long offset) {
+        int end = (int) Math.min(snapshotBytes.size(), offset + settings.stateTransferBytes());
+        out.toReplica(to, SnapshotChunkMessage.newBuilder().setView(view).setOpnum(snapshotOp).setTotalBytes(snapshotBytes.size())
+                .setOffset(offset).setData(snapshotBytes.substring((int) offset, end)).setCrc32C(snapshotCrc).build());
+        stats.snapshotChunksSent++;
+    }
+
+    private void onSnapshotRequest(int from, SnapshotRequestMessage r) {
+        if (r.getReplicaIdx() != from) {
+            stats.messagesFromWrongSender++;
+            return;
+        }
+        if (!isActiveLeader() || r.getView() != view || snapshotBytes == null) {
+            stats.messagesIgnored++;
+            return;
+        }
+        // A request for an older snapshot, or past its end, starts the latest one over.
+        boolean same = r.getOpnum() == snapshotOp && r.getOffset() < snapshotBytes.size();
+        sendSnapshotChunk(from, same ? r.getOffset() : 0);
+    }
+
+    /** Follower or recovering replica: a piece of the leader's snapshot, installed once complete and checked. */
+    private void onSnapshotChunk(int from, SnapshotChunkMessage c) {
+        boolean wanted = from == leaderOf(c.getView()) && c.getView() == view
+                && ((status == Status.NORMAL && !isActiveLeader()) || (status == Status.RECOVERING && recoveryTargetOp >= 0));
+        if (!wanted || c.getOpnum() <= commitNum) {
+            stats.messagesIgnored++;
+            return;
+        }
+        if (status == Status.NORMAL) heardFromLeader = true;
+        else recoveryProgress = true;
+        if (download == null || !download.accept(c)) {
+            SnapshotDownload fresh = SnapshotDownload.begin(c);
+            if (fresh == null) {
+                stats.snapshotChunksRejected++; // a duplicate, a gap, or an impossible size: ask again from where we are
+                if (download != null) sendStateTransferRequest();
+                return;
+            }
+            download = fresh;
+        }
+        stats.snapshotChunksReceived++;
+        if (!download.complete()) {
+            sendStateTransferRequest();
+            return;
+        }
+        SnapshotDownload done = download;
+        download = null;
+        try {
+            installSnapshot(done.verify(), done.bytes());
+        } catch (IllegalArgumentException e) {
+            stats.snapshotsRejected++; // fetched again from the start on the next request
+            return;
+        }
+        if (status == Status.RECOVERING) {
+            if (log.lastOp() >= recoveryTargetOp) finishRecovery();
+            else sendStateTransferRequest();
+        } else {
+            stateTransferPending = false;
+            applyBufferedPrepares();
+            requestStateTransfer(); // the entries after the snapshot
+        }
+    }
+
+    /**
+     * Replaces this replica's state with the leader's committed snapshot {@code s}. Its own log
+     * ends below the snapshot (that is why the leader sent it) and agrees with the leader's up to
+     * there, so nothing of it is lost.
+     */
+    private void installSnapshot(Snapshot s, ByteString bytes) {
+        if (s.getOpnum() <= log.lastOp()) throw new IllegalArgumentException("snapshot " + s.getOpnum() + " is not beyond the log");
+        installState(s, bytes);
+        log.resetTo(s.getOpnum());
+        stats.snapshotsInstalled++;
+        out.snapshotTaken(snapshotOp, snapshotBytes);
+        out.logAdvanced(log.lastOp());
     }
 
     private void execute(LogEntry e, boolean leader) {
@@ -535,6 +688,11 @@ public final class VrReplica {
     }
 
     private void sendStateTransferRequest() {
+        if (download != null) {
+            out.toReplica(leaderOf(view), SnapshotRequestMessage.newBuilder().setView(view).setOpnum(download.opnum)
+                    .setOffset(download.receivedBytes()).setReplicaIdx(me).build());
+            return;
+        }
         out.toReplica(leaderOf(view), RequestStateTransferMessage.newBuilder().setView(view).setOpnum(log.lastOp()).build());
     }
 
@@ -542,6 +700,10 @@ public final class VrReplica {
     private void onRequestStateTransfer(int from, RequestStateTransferMessage r) {
         if (!isActiveLeader() || r.getView() != view || r.getOpnum() > log.lastOp()) {
             stats.messagesIgnored++;
+            return;
+        }
+        if (r.getOpnum() < log.base()) { // it needs entries that were compacted: the snapshot first
+            sendSnapshotChunk(from, 0);
             return;
         }
         StateTransferMessage.Builder b = StateTransferMessage.newBuilder().setView(view).setOpnum(commitNum);
@@ -669,6 +831,7 @@ public final class VrReplica {
         }
         bufferedPrepares.clear();
         stateTransferPending = false;
+        download = null;
         startViewChangeFrom.clear();
         doViewChanges.clear();
         doViewChangeSent = false;
@@ -706,7 +869,7 @@ public final class VrReplica {
 
     private void sendDoViewChange() {
         int leader = leaderOf(view);
-        long from = Math.min(knownCommit[leader], log.lastOp());
+        long from = Math.max(log.base(), Math.min(knownCommit[leader], log.lastOp()));
         out.toReplica(leader, doViewChange(from));
     }
 
@@ -730,8 +893,11 @@ public final class VrReplica {
         }
         if (m.getView() > view) startViewChange(m.getView());
         long entriesFrom = m.getLastOp() - m.getEntriesCount() + 1;
-        if (entriesFrom > log.lastOp() + 1 && m.getEntriesCount() > 0) {
-            stats.messagesIgnored++; // cannot splice: sent against a commit point we no longer have
+        if (entriesFrom > commitNum + 1) {
+            // Cannot splice: our entries above the commit point may differ from the sender's, and
+            // its entries do not reach down to it (older ones were compacted into a snapshot this
+            // replica lacks). The view-change timer moves on to a view with another leader.
+            stats.messagesIgnored++;
             return;
         }
         doViewChanges.put(from, m);
@@ -772,7 +938,8 @@ public final class VrReplica {
     }
 
     private void sendStartView(int to, long replicaCommit) {
-        long from = Math.min(Math.max(0, replicaCommit), log.lastOp());
+        // Entries compacted away are not sent: a replica that needs them fetches the snapshot.
+        long from = Math.max(log.base(), Math.min(Math.max(0, replicaCommit), log.lastOp()));
         out.toReplica(to, StartViewMessage.newBuilder().setView(view).setLastOp(log.lastOp()).setLastCommitted(commitNum)
                 .addAllEntries(log.range(from + 1, log.lastOp())).build());
     }
@@ -784,8 +951,10 @@ public final class VrReplica {
         }
         if (status == Status.RECOVERING || m.getView() < view || (m.getView() == view && status == Status.NORMAL)) return;
         long firstEntry = m.getLastOp() - m.getEntriesCount() + 1;
-        if (firstEntry > log.lastOp() + 1 && m.getLastOp() > commitNum) {
-            adoptNewerView(m.getView()); // we lack entries below the ones sent: fetch them
+        if (firstEntry > commitNum + 1 && m.getLastOp() > commitNum) {
+            // The entries sent do not reach down to our commit point (the leader compacted them):
+            // ours in between may be of another view. Keep the committed prefix, fetch the rest.
+            adoptNewerView(m.getView());
             return;
         }
         view = m.getView();
@@ -830,6 +999,7 @@ public final class VrReplica {
         recoveryResponses.clear();
         recoveryTargetOp = -1;
         recoveryProgress = true;
+        download = null;
         notifyStatus();
         // Acknowledgements the kernel made under the old state are void once recovery starts:
         // wait until no program can still make one, and discard what it made.

@@ -27,6 +27,15 @@ public final class VrStats {
     public volatile long ackSetsApplied;
     /** Kernel-acknowledged Prepares user space could not use; each sends the replica into recovery. */
     public volatile long kernelAcksUnusable;
+    public volatile long snapshotsTaken;
+    /** Snapshots received from the leader and installed. */
+    public volatile long snapshotsInstalled;
+    /** Complete snapshots from the leader that failed their checks (CRC, decoding, state); fetched again. */
+    public volatile long snapshotsRejected;
+    public volatile long snapshotChunksSent;
+    public volatile long snapshotChunksReceived;
+    /** Snapshot chunks out of order, duplicated or with an impossible size. */
+    public volatile long snapshotChunksRejected;
 
     @Override
     public String toString() {
@@ -38,6 +47,8 @@ public final class VrStats {
                 + " recoveries=" + recoveriesCompleted + " ignored=" + messagesIgnored
                 + " wrongSender=" + messagesFromWrongSender + " nonMember=" + messagesFromNonMembers + " fastPrepares=" + fastPreparesApplied
                 + " fastIgnored=" + fastPreparesIgnored + " fastAtViewChange=" + fastPreparesAppendedAtViewChange + " ackSets=" + ackSetsApplied
-                + " kernelAckUnusable=" + kernelAcksUnusable;
+                + " kernelAckUnusable=" + kernelAcksUnusable + " snapshots=" + snapshotsTaken + " snapshotsInstalled=" + snapshotsInstalled
+                + " snapshotsRejected=" + snapshotsRejected + " chunksSent=" + snapshotChunksSent + " chunksReceived=" + snapshotChunksReceived
+                + " chunksRejected=" + snapshotChunksRejected;
     }
 }

@@ -2,6 +2,8 @@ package dev.electrode.wire;
 
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import dev.electrode.vr.proto.SnapshotChunkMessage;
+import dev.electrode.vr.proto.SnapshotRequestMessage;
 import dev.electrode.wire.proto.*;
 
 import java.nio.charset.StandardCharsets;
@@ -25,7 +27,11 @@ public enum MessageType {
     DO_VIEW_CHANGE("specpaxos.vr.proto.DoViewChangeMessage", DoViewChangeMessage.parser(), DoViewChangeMessage.class),
     START_VIEW("specpaxos.vr.proto.StartViewMessage", StartViewMessage.parser(), StartViewMessage.class),
     RECOVERY("specpaxos.vr.proto.RecoveryMessage", RecoveryMessage.parser(), RecoveryMessage.class),
-    RECOVERY_RESPONSE("specpaxos.vr.proto.RecoveryResponseMessage", RecoveryResponseMessage.parser(), RecoveryResponseMessage.class);
+    RECOVERY_RESPONSE("specpaxos.vr.proto.RecoveryResponseMessage", RecoveryResponseMessage.parser(), RecoveryResponseMessage.class),
+    /** This project's own: a lagging replica asks for a piece of the leader's snapshot. */
+    SNAPSHOT_REQUEST("electrode.vr.SnapshotRequestMessage", SnapshotRequestMessage.parser(), SnapshotRequestMessage.class),
+    /** This project's own: a piece of the leader's snapshot. */
+    SNAPSHOT_CHUNK("electrode.vr.SnapshotChunkMessage", SnapshotChunkMessage.parser(), SnapshotChunkMessage.class);
 
     private final String typeName;
     private final byte[] typeNameBytes;

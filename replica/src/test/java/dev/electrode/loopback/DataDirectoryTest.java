@@ -121,7 +121,7 @@ class DataDirectoryTest {
         try {
             String out = Files.readString(p.stdout());
             assertTrue(out.contains("cut a torn write at the end of " + data + "/" + Journal.segmentName(0) + ": 10 bytes"), out);
-            assertTrue(out.contains("restored from its journal: view 0, status NORMAL, 20 log entries, committed up to 20"), out);
+            assertTrue(out.contains("restored from " + data + ": view 0, status NORMAL, no snapshot, 20 log entries, committed up to 20"), out);
         } finally {
             assertEquals(0, p.terminate(Duration.ofSeconds(10)));
         }

@@ -9,6 +9,7 @@ import dev.electrode.config.ClusterConfig;
 import dev.electrode.launch.LocalCluster;
 import dev.electrode.server.Durability;
 import dev.electrode.server.ReplicaServer;
+import dev.electrode.storage.DataDirectory;
 import dev.electrode.storage.Journal;
 import dev.electrode.storage.SimulatedDisk;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,7 @@ class FullDiskTest {
             for (int i = 0; i < 3; i++) {
                 SimulatedDisk disk = new SimulatedDisk();
                 disks.add(disk);
-                Journal j = Journal.open(disk, new Journal.Identity(config.id(), i), 1 << 20);
+                DataDirectory j = DataDirectory.open(disk, new Journal.Identity(config.id(), i), 1 << 20);
                 servers.add(ReplicaServer.start(config, i, InJvmClusterTest.FAST, new KvStore(), false,
                         new ReplicaServer.Options(null, null, j, Durability.SYNC)));
             }

@@ -205,6 +205,9 @@ public final class SimCluster {
         /** The replica's own disk: it outlives crashes, minus what was not forced. */
         final dev.electrode.storage.SimulatedDisk disk = new dev.electrode.storage.SimulatedDisk();
         dev.electrode.storage.Journal journal;
+        dev.electrode.storage.DataDirectory data;
+        private long pendingSnapshotOp = -1;
+        private ByteString pendingSnapshot;
         private final List<Runnable> held = new ArrayList<>(); // what the current turn sent
         private boolean inTurn;
 
@@ -227,8 +230,15 @@ public final class SimCluster {
             held.clear();
             if (durable && journal != null) {
                 try {
+                    // As the server's DurableState: the snapshot first (forced), then the journal, then compaction.
+                    boolean snap = pendingSnapshot != null;
+                    if (snap) {
+                        data.saveSnapshot(pendingSnapshotOp, pendingSnapshot);
+                        pendingSnapshot = null;
+                    }
                     journal.meta(new dev.electrode.storage.Journal.Meta(vr.view(), vr.lastNormalView(), vr.commitNum(), vr.status().code()));
                     journal.write();
+                    if (snap) data.compact(vr.log().base());
                 } catch (java.io.IOException e) {
                     violations.add("seed " + seed + ": replica " + idx + " journal: " + e);
                 }
@@ -284,22 +294,18 @@ public final class SimCluster {
             up = true;
             app = new RecordingKv();
             held.clear();
+            pendingSnapshot = null;
             dev.electrode.vr.VrReplica.Restored restored = null;
             if (durable) {
                 try {
-                    journal = dev.electrode.storage.Journal.open(disk, new dev.electrode.storage.Journal.Identity("sim", idx), 4096);
+                    data = dev.electrode.storage.DataDirectory.open(disk, new dev.electrode.storage.Journal.Identity("sim", idx), 4096);
+                    journal = data.journal();
                 } catch (java.io.IOException e) {
                     violations.add("seed " + seed + ": replica " + idx + " cannot open its journal: " + e.getMessage());
                     throw new IllegalStateException(e);
                 }
-                var r = journal.recovered();
-                if (!r.entries().isEmpty() || r.meta() != null) {
-                    var m = r.meta() != null ? r.meta() : new dev.electrode.storage.Journal.Meta(0, 0, 0, Status.NORMAL.code());
-                    Status st = Status.values()[0];
-                    for (Status x : Status.values()) if (x.code() == m.status()) st = x;
-                    restored = new dev.electrode.vr.VrReplica.Restored(r.entries(), m.view(), m.lastNormalView(),
-                            Math.min(m.commitNum(), r.entries().size()), st);
-                }
+                if (!data.recovered().isEmpty()) restored = dev.electrode.server.RestartState.of(data.recovered());
+                data.forgetRecovered();
             }
             vr = new VrReplica(n, idx, settings, app, this, recovering && restored == null, rnd::nextLong);
             if (restored != null) vr.restore(restored);
@@ -309,6 +315,8 @@ public final class SimCluster {
                     @Override public void appended(dev.electrode.wire.proto.LogEntry e) { j.append(e); }
 
                     @Override public void truncatedAfter(long opnum) { j.truncateAfter(opnum); }
+
+                    @Override public void reset(long base) { j.reset(base); }
                 });
             }
             kernel.reset(); // the programs detach with the process and are attached again at start
@@ -318,6 +326,7 @@ public final class SimCluster {
         }
 
         void crash() {
+            installedBeforeCrashes += vr.stats().snapshotsInstalled;
             up = false;
             incarnation++;
             kernel.reset();
@@ -325,6 +334,7 @@ public final class SimCluster {
             if (durable) {
                 disk.crash(rnd, rnd.nextBoolean()); // power loss: unforced writes lost, the last one maybe torn
                 journal = null;
+                data = null;
             }
         }
 
@@ -343,6 +353,14 @@ public final class SimCluster {
 
         @Override public void logAdvanced(long lastOp) {
             if (offloads) kernel.raiseLastOp(lastOp);
+        }
+
+        @Override public void snapshotTaken(long opnum, ByteString bytes) {
+            snapshots++;
+            if (durable) {
+                pendingSnapshotOp = opnum;
+                pendingSnapshot = bytes;
+            }
         }
 
         @Override public void toAllReplicas(Message m) {
@@ -389,10 +407,38 @@ public final class SimCluster {
             }
 
             @Override public ByteString executeUnlogged(ByteString op) { return kv.executeUnlogged(op); }
+
+            @Override public ByteString snapshot() {
+                return dev.electrode.app.proto.KvPair.newBuilder().setKey(kv.snapshot()).setValue(ByteString.copyFromUtf8(Integer.toString(executedCount)))
+                        .build().toByteString();
+            }
+
+            /** Takes up a snapshot: the store, and the position in the canonical execution order it stands for. */
+            @Override public void restore(ByteString state) {
+                dev.electrode.app.proto.KvPair p;
+                try {
+                    p = dev.electrode.app.proto.KvPair.parseFrom(state);
+                } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                    throw new IllegalArgumentException(e);
+                }
+                kv.restore(p.getKey());
+                executedCount = Integer.parseInt(p.getValue().toStringUtf8());
+            }
         }
     }
 
     public void crash(int i) { replicas[i].crash(); }
+
+    /** Snapshots taken or installed by all replicas so far. */
+    public long snapshots;
+    private long installedBeforeCrashes;
+
+    /** Snapshots that replicas received from a leader and installed, over every incarnation. */
+    public long snapshotsInstalled() {
+        long sum = installedBeforeCrashes;
+        for (SimReplica r : replicas) if (r.vr != null) sum += r.vr.stats().snapshotsInstalled;
+        return sum;
+    }
 
     public void restart(int i) {
         if (replicas[i].up) throw new IllegalStateException("replica " + i + " is up");

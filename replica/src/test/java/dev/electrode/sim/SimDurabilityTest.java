@@ -17,7 +17,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * with loss, duplication, delay and partitions. Across the schedules no acknowledged write is
  * lost, replicas agree on what they executed, and execution stays at-most-once across
  * restarts — plain, and with the offloads modelled as a durable replica runs them (deferred
- * acks). With the kernel acknowledging before anything is durable, the same kind of schedule
+ * acks). Snapshots come every few dozen operations, so restarts start from a snapshot plus the
+ * journal's suffix and compaction deletes segments. With the kernel acknowledging before anything is durable, the same kind of schedule
  * loses acknowledged writes: the reason durable replicas defer.
  */
 class SimDurabilityTest {
@@ -56,12 +57,13 @@ class SimDurabilityTest {
 
     private static List<String> run(boolean offloads, boolean deferred, int seeds) {
         List<String> failures = new ArrayList<>();
-        long ops = 0, wholeCrashes = 0, restored = 0;
+        long ops = 0, wholeCrashes = 0, restored = 0, snapshots = 0, installed = 0;
         for (long seed = 1; seed <= seeds; seed++) {
             try {
                 Random plan = new Random(seed * 104729);
                 int n = plan.nextBoolean() ? 3 : 5;
-                VrSettings settings = VrSettings.DEFAULT.withBatchSize(1 + plan.nextInt(8)).withTimers(10_000, 20_000, 100_000);
+                VrSettings settings = VrSettings.DEFAULT.withBatchSize(1 + plan.nextInt(8)).withTimers(10_000, 20_000, 100_000)
+                        .withSnapshotEvery(10 + plan.nextInt(60)).withStateTransferBytes(1024);
                 SimCluster sim = new SimCluster(seed, n, settings, 4, offloads, true, deferred);
                 int clients = 1 + plan.nextInt(4);
                 for (int i = 0; i < clients; i++) sim.addClient(100 + plan.nextInt(300)).start();
@@ -92,14 +94,19 @@ class SimDurabilityTest {
                 sim.stabilizeAndCheck(60 * SECOND);
                 ops += sim.replicas[0].vr.commitNum();
                 for (var r : sim.replicas) restored += r.vr.stats().recoveriesCompleted;
+                snapshots += sim.snapshots;
+                installed += sim.snapshotsInstalled();
             } catch (AssertionError e) {
                 failures.add(e.getMessage());
                 System.err.println(e.getMessage());
             }
         }
-        System.out.printf("durable simulation%s: %d seeds, %d ops committed, %d crashes of every replica, %d failures%n",
-                offloads ? (deferred ? " with offloads (deferred acks)" : " with offloads") : "", seeds, ops, wholeCrashes, failures.size());
+        System.out.printf("durable simulation%s: %d seeds, %d ops committed, %d crashes of every replica, %d snapshots"
+                        + " (%d installed from a leader), %d failures%n",
+                offloads ? (deferred ? " with offloads (deferred acks)" : " with offloads") : "", seeds, ops, wholeCrashes, snapshots,
+                installed, failures.size());
         assertTrue(wholeCrashes > seeds, "the schedules crash every replica often");
+        assertTrue(snapshots > seeds, "the schedules take snapshots");
         return failures;
     }
 

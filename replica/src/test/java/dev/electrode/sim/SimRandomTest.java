@@ -14,7 +14,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Many seeded random runs: crashes and restarts (at most f replicas out at once), partitions,
- * loss, duplication and reordering, then heal and check. {@code -Delectrode.sim.seeds=N}
+ * loss, duplication and reordering, then heal and check. Snapshots come every few dozen
+ * operations and travel in 1 KiB chunks, so compaction, snapshot transfer and recovery from a
+ * snapshot run in every schedule. {@code -Delectrode.sim.seeds=N}
  * runs more; {@code -Delectrode.sim.seed=S} replays one.
  */
 class SimRandomTest {
@@ -40,6 +42,7 @@ class SimRandomTest {
 
         List<String> failures = new ArrayList<>();
         long viewChanges = 0, recoveries = 0, stateTransfers = 0, resends = 0, ops = 0, fastAcked = 0, pruned = 0, sets = 0, fenced = 0;
+        long snapshots = 0, installed = 0, chunks = 0;
         for (long seed : toRun) {
             try {
                 SimCluster sim = runOne(seed, offloads);
@@ -54,20 +57,25 @@ class SimRandomTest {
                     resends += r.vr.stats().prepareResends;
                 }
                 ops += sim.replicas[0].vr.commitNum();
+                snapshots += sim.snapshots;
+                installed += sim.snapshotsInstalled();
+                for (var r : sim.replicas) chunks += r.vr.stats().snapshotChunksReceived;
             } catch (AssertionError e) {
                 failures.add(e.getMessage());
                 System.err.println(e.getMessage());
             }
         }
         System.out.printf("simulation%s: %d seeds, %d ops committed, %d view changes installed, %d recoveries, "
-                + "%d state transfers, %d prepare resends, %d failures%s%n", offloads ? " with offloads" : "",
-                toRun.size(), ops, viewChanges, recoveries, stateTransfers, resends, failures.size(),
+                + "%d state transfers, %d prepare resends, %d snapshots (%d installed from a leader, %d chunks), %d failures%s%n",
+                offloads ? " with offloads" : "", toRun.size(), ops, viewChanges, recoveries, stateTransfers, resends, snapshots, installed,
+                chunks, failures.size(),
                 offloads ? String.format("; kernel model: %d fast acks, %d ACKs pruned, %d ACK sets applied, "
                         + "%d kernel-acked Prepares taken into the log on leaving NORMAL", fastAcked, pruned, sets, fenced) : "");
         if (offloads && toRun.size() >= 50)
             assertTrue(fastAcked > 0 && pruned > 0 && sets > 0 && fenced > 0, "the kernel model was exercised");
         if (toRun.size() >= 50) {
             assertTrue(viewChanges > 0 && recoveries > 0 && stateTransfers > 0, "the schedules must exercise every recovery path");
+            assertTrue(installed > 0 && chunks > installed, "the schedules must transfer snapshots in several chunks");
         }
         assertTrue(failures.isEmpty(), failures.size() + " of " + toRun.size() + " seeds failed; first:\n" + (failures.isEmpty() ? "" : failures.get(0)));
     }
@@ -76,7 +84,8 @@ class SimRandomTest {
         Random plan = new Random(seed * 7919);
         int n = plan.nextBoolean() ? 3 : 5;
         int f = (n - 1) / 2;
-        VrSettings settings = VrSettings.DEFAULT.withBatchSize(1 + plan.nextInt(8)).withTimers(10_000, 20_000, 100_000);
+        VrSettings settings = VrSettings.DEFAULT.withBatchSize(1 + plan.nextInt(8)).withTimers(10_000, 20_000, 100_000)
+                .withSnapshotEvery(10 + plan.nextInt(60)).withStateTransferBytes(1024);
         SimCluster sim = new SimCluster(seed, n, settings, 4, offloads);
         int clients = 1 + plan.nextInt(4);
         for (int i = 0; i < clients; i++) sim.addClient(100 + plan.nextInt(300)).start();

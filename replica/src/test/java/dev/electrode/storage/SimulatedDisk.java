@@ -129,6 +129,15 @@ public final class SimulatedDisk implements JournalDirectory {
     }
 
     @Override
+    public void rename(String from, String to) throws IOException {
+        point();
+        SimFile f = files.remove(from);
+        if (f == null) throw new java.nio.file.NoSuchFileException(from);
+        f.durableEntry = false; // the new name survives a crash only after a directory sync
+        files.put(to, f);
+    }
+
+    @Override
     public void delete(String name) {
         point();
         files.remove(name);

@@ -59,7 +59,7 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
     /** Opens a replica's journal (again, after a restart). */
     @FunctionalInterface
     public interface JournalOpener {
-        dev.electrode.storage.Journal open() throws java.io.IOException;
+        dev.electrode.storage.DataDirectory open() throws java.io.IOException;
     }
 
     public static final class InJvm extends ReplicaNode {
@@ -70,7 +70,7 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         private final dev.electrode.offload.ReplicaOffloads offloads;
         private final JournalOpener journalOpener; // null: memory only
         private final dev.electrode.server.Durability durability;
-        private dev.electrode.storage.Journal journal;
+        private dev.electrode.storage.DataDirectory journal;
 
         InJvm(int index, NetNamespace ns, ClusterConfig config, VrSettings settings, dev.electrode.offload.ReplicaOffloads offloads) {
             this(index, ns, config, settings, offloads, null, dev.electrode.server.Durability.MEMORY);

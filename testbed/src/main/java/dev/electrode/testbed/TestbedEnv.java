@@ -167,7 +167,7 @@ public final class TestbedEnv implements AutoCloseable {
                 Path data = dir.resolve("data-" + i);
                 int idx = i;
                 ReplicaNode.JournalOpener journal = durability == dev.electrode.server.Durability.MEMORY ? null
-                        : () -> dev.electrode.storage.Journal.open(new dev.electrode.storage.FileJournalDirectory(data),
+                        : () -> dev.electrode.storage.DataDirectory.open(new dev.electrode.storage.FileJournalDirectory(data),
                                 new dev.electrode.storage.Journal.Identity(config.id(), idx), dev.electrode.storage.Journal.DEFAULT_SEGMENT_BYTES);
                 replicas.add(new ReplicaNode.InJvm(i, topology.host(i).ns(), config, settings, off, journal, durability));
             }

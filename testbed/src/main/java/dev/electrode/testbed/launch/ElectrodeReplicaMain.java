@@ -8,7 +8,6 @@ import dev.electrode.cli.StatsOption;
 import dev.electrode.cli.StorageOptions;
 import dev.electrode.server.Durability;
 import dev.electrode.server.ReplicaServer;
-import dev.electrode.storage.Journal;
 import dev.electrode.cli.TimingOptions;
 import dev.electrode.config.ClusterConfig;
 import picocli.CommandLine;
@@ -87,26 +86,18 @@ public final class ElectrodeReplicaMain implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        Durability durability = storage.mode(spec.commandLine());
-        Journal opened;
-        try {
-            opened = storage.open(spec.commandLine(), cfg, index);
-        } catch (java.io.IOException e) {
-            spec.commandLine().getErr().println(StorageOptions.cannotOpen(index, e));
-            return 2;
-        }
-        try (Journal journal = opened) {
+        return storage.runWith(spec.commandLine(), cfg, index, (data, durability) -> {
             // Durable (sync) replicas acknowledge only what is on disk: the fast path buffers, user space acknowledges.
             KernelOffloads kernel = set.isEmpty() ? null
                     : KernelOffloads.attach(cfg, index, timing.batchSize, set, iface, durability == Durability.SYNC);
             try {
-                return ReplicaRunner.run(cfg, index, timing.settings(), recover, new ReplicaServer.Options(null, kernel, journal, durability),
+                return ReplicaRunner.run(cfg, index, timing.settings(), recover, new ReplicaServer.Options(null, kernel, data, durability),
                         " offloads " + set + (kernel == null ? "" : " xdp " + kernel.xdpMode()
                                 + (kernel.kernelAcks() ? "" : " acks deferred until durable")),
                         () -> kernel == null ? "" : " bpf " + nonZero(kernel.bpf().counters()), stats.statsEverySeconds);
             } finally {
                 if (kernel != null) kernel.close();
             }
-        }
+        });
     }
 }
