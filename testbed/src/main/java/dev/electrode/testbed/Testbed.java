@@ -69,5 +69,8 @@ public @interface Testbed {
      */
     String durability() default "memory";
 
+    /** Committed operations between the replicas' snapshots (the log keeps those since the previous one). */
+    long snapshotEvery() default 100_000;
+
     enum Scope { PER_TEST, PER_CLASS }
 }

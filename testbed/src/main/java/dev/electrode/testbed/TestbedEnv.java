@@ -126,7 +126,8 @@ public final class TestbedEnv implements AutoCloseable {
     private void startCluster() throws IOException {
         int n = replicaCount();
         VrSettings settings = VrSettings.DEFAULT.withBatchSize(spec.batchSize())
-                .withTimers(spec.heartbeatMs() * 1000, spec.resendMs() * 1000, spec.viewChangeMs() * 1000);
+                .withTimers(spec.heartbeatMs() * 1000, spec.resendMs() * 1000, spec.viewChangeMs() * 1000)
+                .withSnapshotEvery(spec.snapshotEvery());
         if (offloads.contains(dev.electrode.bpf.Offload.FAST_ACK)) {
             // XDP_TX on a veth is delivered only if the peer end runs an XDP program too.
             peerPass = dev.electrode.bpf.ElectrodeBpf.load();
@@ -139,7 +140,7 @@ public final class TestbedEnv implements AutoCloseable {
             Files.writeString(conf, config.toText());
             List<String> args = new ArrayList<>(List.of("--batch-size", Integer.toString(spec.batchSize()),
                     "--heartbeat-ms", Long.toString(spec.heartbeatMs()), "--resend-ms", Long.toString(spec.resendMs()),
-                    "--view-change-ms", Long.toString(spec.viewChangeMs())));
+                    "--view-change-ms", Long.toString(spec.viewChangeMs()), "--snapshot-every", Long.toString(spec.snapshotEvery())));
             if (!offloads.isEmpty()) {
                 StringBuilder names = new StringBuilder();
                 for (dev.electrode.bpf.Offload o : offloads)

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Timeout;
 import java.util.concurrent.TimeUnit;
 
 /** 5 replica processes with all offloads and durability sync: every replica killed at once, three times; nothing acknowledged is lost. */
-@Testbed(replicas = 5, processes = true, durability = "sync", capture = false, clientRetryMs = 100, viewChangeMs = 1000,
+@Testbed(replicas = 5, processes = true, durability = "sync", snapshotEvery = 500, capture = false, clientRetryMs = 100, viewChangeMs = 1000,
         offloads = {Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE})
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class ElectrodeWholeClusterCrash5Test {

@@ -15,7 +15,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Power lost everywhere, several times: process replicas with data directories run a workload;
+ * Power lost everywhere, several times: process replicas with data directories (and snapshots
+ * every few hundred operations) run a workload;
  * every replica is SIGKILLed at the same moment and all are restarted from their directories.
  * Each time the cluster must serve again within {@link #RESUME_BOUND} of being up; at the end every
  * acknowledged write is read back.
@@ -96,5 +97,11 @@ final class WholeClusterCrashScenario {
                     "acknowledged write " + e.getKey() + " lost");
         System.out.println("n=" + n + ": " + acknowledged.size() + " acknowledged writes, all read back after " + rounds
                 + " crashes of every replica");
+        // Snapshots came often enough that the later restarts began from one plus the journal's suffix.
+        for (int i = 0; i < n; i++) {
+            String out = java.nio.file.Files.readString(env.dir().resolve("replica-" + i + ".out"));
+            assertTrue(out.matches("(?s).*restored from \\S+: view \\d+, status \\w+, snapshot at \\d+.*"),
+                    "replica " + i + " restarted from a snapshot at least once:\n" + out);
+        }
     }
 }
