@@ -5,7 +5,11 @@ import dev.electrode.cli.ElectrodeMain;
 import dev.electrode.config.ClusterConfig;
 import dev.electrode.launch.LocalCluster;
 import dev.electrode.launch.ReplicaProcess;
+import dev.electrode.app.KvStore;
+import dev.electrode.storage.DataDirectory;
 import dev.electrode.storage.FileJournalDirectory;
+import dev.electrode.storage.SnapshotStore;
+import dev.electrode.vr.proto.Snapshot;
 import dev.electrode.storage.Journal;
 import dev.electrode.wire.proto.LogEntry;
 import dev.electrode.wire.proto.Request;
@@ -69,6 +73,23 @@ class DataDirectoryTest {
         Run r = replica(dir.resolve("c.conf"), 0, "--data-dir", data.toString());
         assertEquals(2, r.exit());
         assertTrue(r.err().contains(Journal.segmentName(0)) && r.err().contains("damaged record at offset"), r.err());
+    }
+
+    @Test
+    void aDamagedSnapshotIsRefusedNamingFileAndOffset(@TempDir Path dir) throws Exception {
+        ClusterConfig c = cluster(dir);
+        Path data = dir.resolve("data");
+        journal(data, c, 0, 10, Journal.DEFAULT_SEGMENT_BYTES);
+        try (DataDirectory d = DataDirectory.open(new FileJournalDirectory(data), new Journal.Identity(c.id(), 0), Journal.DEFAULT_SEGMENT_BYTES)) {
+            d.saveSnapshot(10, Snapshot.newBuilder().setOpnum(10).setAppState(new KvStore().snapshot()).build().toByteString());
+        }
+        Path snap = data.resolve(SnapshotStore.fileName(10));
+        byte[] b = Files.readAllBytes(snap);
+        b[b.length - 3] ^= 0x01;
+        Files.write(snap, b);
+        Run r = replica(dir.resolve("c.conf"), 0, "--data-dir", data.toString());
+        assertEquals(2, r.exit());
+        assertTrue(r.err().contains(SnapshotStore.fileName(10)) && r.err().contains("CRC32C mismatch over offsets"), r.err());
     }
 
     @Test
