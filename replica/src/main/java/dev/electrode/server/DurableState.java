@@ -23,6 +23,8 @@ final class DurableState {
     private long pendingSnapshotOp = -1;
     private ByteString pendingSnapshot;
     private long segmentsDeleted;
+    private Journal.Meta forcedMeta; // the meta record as last forced (SYNC)
+    private long commitOnlyWrites;   // writes left unforced: nothing but the commit point changed (or ASYNC)
 
     DurableState(DataDirectory data, Durability durability, int index) {
         this.data = data;
@@ -68,6 +70,11 @@ final class DurableState {
      * Makes the turn's state durable: a new snapshot first (always forced: an installed one
      * replaces log entries the journal is about to drop), then the meta record, one write and
      * with SYNC one force; last, the segments that the snapshot and the log's base make useless.
+     *
+     * <p>A turn that only advanced the commit point is written but not forced: the commit point
+     * is a hint a restarted replica learns again from its peers, and every entry below it was
+     * forced before it was acknowledged. Forcing it would double the forces of every operation
+     * (one for the entry, one when it commits).
      */
     void persist(VrReplica core) throws IOException {
         boolean snapshot = pendingSnapshot != null;
@@ -75,10 +82,17 @@ final class DurableState {
             data.saveSnapshot(pendingSnapshotOp, pendingSnapshot);
             pendingSnapshot = null;
         }
-        journal.meta(new Journal.Meta(core.view(), core.lastNormalView(), core.commitNum(), core.status().code()));
+        Journal.Meta meta = new Journal.Meta(core.view(), core.lastNormalView(), core.commitNum(), core.status().code());
+        journal.meta(meta);
         if (journal.hasPending()) {
+            boolean mustForce = journal.hasLogRecordsPending() || !meta.sameBesidesCommit(forcedMeta);
             journal.write();
-            if (durability == Durability.SYNC) journal.force();
+            if (durability == Durability.SYNC && mustForce) {
+                journal.force();
+                forcedMeta = meta;
+            } else {
+                commitOnlyWrites++;
+            }
         }
         if (snapshot) segmentsDeleted += data.compact(core.log().base()); // the log's own compaction point, at most the snapshot
     }
@@ -96,12 +110,14 @@ final class DurableState {
     /** The directory's figures in one phrase. */
     String stats() {
         return durability.name().toLowerCase() + ", " + journal.bytesWritten() + " bytes written, " + journal.forces() + " forces, "
-                + data.snapshotsSaved() + " snapshots (" + data.snapshotBytesWritten() + " bytes), " + segmentsDeleted + " segments deleted";
+                + commitOnlyWrites + " writes unforced, " + data.snapshotsSaved() + " snapshots (" + data.snapshotBytesWritten()
+                + " bytes), " + segmentsDeleted + " segments deleted";
     }
 
     /** The directory's figures for a counters line. */
     String counters() {
         return " journal{" + durability.name().toLowerCase() + " bytes=" + journal.bytesWritten() + " forces=" + journal.forces()
+                + " unforcedWrites=" + commitOnlyWrites
                 + " segments=" + journal.segmentCount() + " deleted=" + segmentsDeleted + " snapshot=" + data.snapshotOp()
                 + " snapshotsSaved=" + data.snapshotsSaved() + "}";
     }

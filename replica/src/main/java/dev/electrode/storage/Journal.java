@@ -38,7 +38,12 @@ public final class Journal implements AutoCloseable {
     public record Identity(String clusterId, int replicaIndex) {}
 
     /** The replica's protocol state besides its log; {@code status} is {@code Status.code()}. */
-    public record Meta(long view, long lastNormalView, long commitNum, int status) {}
+    public record Meta(long view, long lastNormalView, long commitNum, int status) {
+        /** True if {@code other} (may be null) holds the same view, last normal view and status: at most the commit point differs. */
+        public boolean sameBesidesCommit(Meta other) {
+            return other != null && view == other.view && lastNormalView == other.lastNormalView && status == other.status;
+        }
+    }
 
     /**
      * What {@link #open} found: the contiguous log entries (they reach the snapshot's opnum, or
@@ -67,6 +72,7 @@ public final class Journal implements AutoCloseable {
     private final java.util.TreeMap<Long, Long> segmentMaxOp = new java.util.TreeMap<>();
     private long pendingMaxOp = -1;
     private long segmentsDeleted;
+    private boolean logRecordsPending; // entries, truncations or resets buffered since the last write
 
     private Journal(JournalDirectory dir, Identity id, long segmentBytes, Recovered recovered) {
         this.dir = dir;
@@ -150,18 +156,21 @@ public final class Journal implements AutoCloseable {
     public void append(LogEntry e) {
         put(ENTRY, e.toByteArray());
         pendingMaxOp = Math.max(pendingMaxOp, e.getOpnum());
+        logRecordsPending = true;
     }
 
     /** Buffers the truncation of every entry above {@code opnum}. */
     public void truncateAfter(long opnum) {
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(opnum);
         put(TRUNCATE, b.array());
+        logRecordsPending = true;
     }
 
     /** Buffers the drop of every entry: the log continues after {@code base} (a snapshot replaced it). */
     public void reset(long base) {
         ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(base);
         put(RESET, b.array());
+        logRecordsPending = true;
     }
 
     /**
@@ -199,6 +208,9 @@ public final class Journal implements AutoCloseable {
         put(META, encodeMeta(m));
     }
 
+    /** True if log records (entries, truncations, resets) are buffered that {@link #write} has not written. */
+    public boolean hasLogRecordsPending() { return logRecordsPending; }
+
     /** True if records are buffered that {@link #write} has not written. */
     public boolean hasPending() { return pending.position() > 0; }
 
@@ -209,6 +221,7 @@ public final class Journal implements AutoCloseable {
         int n = pending.remaining();
         current.append(pending);
         pending.clear();
+        logRecordsPending = false;
         if (pendingMaxOp >= 0) segmentMaxOp.merge(currentSegment, pendingMaxOp, Math::max);
         pendingMaxOp = -1;
         currentSize += n;

@@ -206,6 +206,7 @@ public final class SimCluster {
         final dev.electrode.storage.SimulatedDisk disk = new dev.electrode.storage.SimulatedDisk();
         dev.electrode.storage.Journal journal;
         dev.electrode.storage.DataDirectory data;
+        dev.electrode.storage.Journal.Meta forcedMeta;
         private long pendingSnapshotOp = -1;
         private ByteString pendingSnapshot;
         private final List<Runnable> held = new ArrayList<>(); // what the current turn sent
@@ -236,9 +237,17 @@ public final class SimCluster {
                         data.saveSnapshot(pendingSnapshotOp, pendingSnapshot);
                         pendingSnapshot = null;
                     }
-                    journal.meta(new dev.electrode.storage.Journal.Meta(vr.view(), vr.lastNormalView(), vr.commitNum(), vr.status().code()));
+                    var meta = new dev.electrode.storage.Journal.Meta(vr.view(), vr.lastNormalView(), vr.commitNum(), vr.status().code());
+                    journal.meta(meta);
+                    // As the server: a turn that only advanced the commit point is written, not forced.
+                    boolean mustForce = journal.hasLogRecordsPending() || !meta.sameBesidesCommit(forcedMeta);
                     journal.write();
                     if (snap) data.compact(vr.log().base());
+                    if (!mustForce) {
+                        for (Runnable r : out) r.run();
+                        return;
+                    }
+                    forcedMeta = meta;
                 } catch (java.io.IOException e) {
                     violations.add("seed " + seed + ": replica " + idx + " journal: " + e);
                 }
@@ -295,6 +304,7 @@ public final class SimCluster {
             app = new RecordingKv();
             held.clear();
             pendingSnapshot = null;
+            forcedMeta = null;
             dev.electrode.vr.VrReplica.Restored restored = null;
             if (durable) {
                 try {

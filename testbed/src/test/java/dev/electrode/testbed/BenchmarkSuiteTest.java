@@ -49,12 +49,51 @@ class BenchmarkSuiteTest {
         }
     }
 
+    /** Durability modes side by side in one run: a sweep each, the disk's fsync probe, the group-commit batch per cell. */
+    @Test
+    void sweepsEachDurabilityModeInOneRun(@TempDir Path out) throws Exception {
+        RootRequired.assumeRoot();
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        int exit;
+        java.io.OutputStream both = new java.io.OutputStream() {
+            @Override public void write(int b) {
+                old.write(b);
+                buf.write(b);
+            }
+
+            @Override public void write(byte[] b, int off, int len) {
+                old.write(b, off, len);
+                buf.write(b, off, len);
+            }
+        };
+        try (java.io.PrintStream tee = new java.io.PrintStream(both, true)) {
+            System.setOut(tee);
+            exit = new CommandLine(new BenchmarkSuite()).execute("--replicas", "3", "--modes", "plain,all", "--clients", "4",
+                    "--placement", "pinned", "--repetitions", "1", "--duration", "1", "--warmup", "0", "--jvm-warmup", "1",
+                    "--durability", "memory,sync", "--out", out.toString());
+        } finally {
+            System.setOut(old);
+        }
+        assertEquals(0, exit);
+        Path dir;
+        try (Stream<Path> s = Files.list(out)) {
+            dir = s.findFirst().orElseThrow();
+        }
+        assertTrue(Files.readString(dir.resolve("fsync-probe.txt")).matches("disk: \\d+ forces of a 64-byte append: \\d+/s.*\\s*"));
+        for (String d : List.of("memory", "sync"))
+            assertEquals(1 + 2, Files.readAllLines(dir.resolve(d).resolve("measurements.csv")).size(), d + ": header + 2 modes");
+        String printed = buf.toString();
+        assertTrue(printed.matches("(?s).*n=3 pinned\\s+\\d+ B all\\s+round 1: [^\\n]*durability sync, \\d+\\.\\d\\d ops per leader force.*"), printed);
+        assertTrue(printed.contains("durability memory:") && printed.contains("durability sync:"), printed);
+    }
+
     @Test
     void badOptionsAreRefusedWithExitCode2() {
         for (String[] args : List.of(new String[] {"--modes", "bogus"}, new String[] {"--placement", "everywhere"},
                 new String[] {"--mtu", "100"}, new String[] {"--leader-cpus", "4000"}, new String[] {"--follower-cpus", "x"},
                 new String[] {"--replica-cpus", "0/x"}, new String[] {"--replica-cpus", "0//1"},
-                new String[] {"--replicas", "4"}, new String[] {"--clients", "0"})) {
+                new String[] {"--replicas", "4"}, new String[] {"--clients", "0"}, new String[] {"--durability", "sometimes"})) {
             assertEquals(2, new CommandLine(new BenchmarkSuite()).execute(args), String.join(" ", args));
         }
     }

@@ -23,7 +23,10 @@ import java.util.concurrent.Callable;
  * placements, request sizes and client counts. Repetitions are interleaved (every mode once
  * per round, in a rotated order) so that machine noise hits all modes alike; the physical
  * limit (a UDP echo over the same stack and placement) is measured in the same run. Writes a
- * CSV of every measurement, a JSON summary with the machine description, and PNG plots.
+ * CSV of every measurement, a JSON summary with the machine description, and PNG plots. With
+ * {@code --durability}, the whole sweep runs once per durability mode (a report each, in one
+ * run), after a probe of the disk's fsync rate and latency, and prints the leader's
+ * group-commit batch (operations per force) for every durable cell.
  */
 @Command(name = "electrode-bench", mixinStandardHelpOptions = true,
         description = "Benchmark plain VR and the Electrode offloads on a namespace cluster.")
@@ -96,6 +99,10 @@ public final class BenchmarkSuite implements Callable<Integer> {
                     + "before anything is measured (default: ${DEFAULT-VALUE})")
     int jvmWarmup;
 
+    @Option(names = "--durability", split = ",", defaultValue = "memory",
+            description = "durability modes, each a full sweep in the same run: memory, sync, async (default: ${DEFAULT-VALUE})")
+    List<String> durabilities;
+
     @Option(names = "--out", defaultValue = "target/bench", description = "result directory (default: ${DEFAULT-VALUE})")
     Path out;
 
@@ -108,14 +115,33 @@ public final class BenchmarkSuite implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CpuPlacement placement = validate();
-        Path dir = out.resolve(Instant.now().toString().replace(':', '-'));
-        Files.createDirectories(dir);
-        BenchReport report = new BenchReport(settings(placement));
-        System.out.println(report.settings());
+        Path root = out.resolve(Instant.now().toString().replace(':', '-'));
+        Files.createDirectories(root);
+        if (durabilities.stream().anyMatch(d -> !d.equals("memory"))) {
+            // The physical limit of durable modes, on the file system the data directories use.
+            String disk = "disk: " + FsyncProbe.measure(Path.of("target", "bench-run"), 2000).summary();
+            System.out.println(disk);
+            Files.writeString(root.resolve("fsync-probe.txt"), disk + "\n");
+        }
         List<List<Offload>> configurations = new ArrayList<>();
         for (String m : modes) configurations.add(MODES.get(m));
         JvmWarmup.run(Collections.min(replicas), configurations, Collections.max(clients), batchSize, mtu, valueSizes.get(0),
                 Duration.ofSeconds(jvmWarmup));
+        List<BenchReport> reports = new ArrayList<>();
+        for (String d : durabilities) reports.add(sweep(d, durabilities.size() == 1 ? root : root.resolve(d), placement));
+        for (int i = 0; i < reports.size(); i++) {
+            System.out.println("\ndurability " + durabilities.get(i) + ":");
+            reports.get(i).printTable();
+        }
+        System.out.println("\nresults: " + root.toAbsolutePath());
+        return 0;
+    }
+
+    /** One whole sweep with replicas of durability {@code durability}; its files go to {@code dir}. */
+    private BenchReport sweep(String durability, Path dir, CpuPlacement placement) throws Exception {
+        Files.createDirectories(dir);
+        BenchReport report = new BenchReport(settings(placement));
+        System.out.println(report.settings() + (durability.equals("memory") ? "" : ", durability " + durability));
         for (int n : replicas)
             for (String place : placements)
                 for (int size : valueSizes)
@@ -123,15 +149,13 @@ public final class BenchmarkSuite implements Callable<Integer> {
                         List<String> order = new ArrayList<>(modes);
                         Collections.rotate(order, -rep); // a different mode goes first in every round
                         for (String mode : order)
-                            runTestbed(n, mode, place, size, rep, placementFor(place, placement), report);
+                            runTestbed(n, mode, place, size, rep, placementFor(place, placement), durability, report);
                     }
         report.writeCsv(dir.resolve("measurements.csv"));
         report.writeJson(dir.resolve("summary.json"));
         List<Path> plots = BenchPlots.write(report, dir);
-        report.printTable();
-        System.out.println("\nresults: " + dir.toAbsolutePath());
         plots.forEach(p -> System.out.println("plot: " + p.toAbsolutePath()));
-        return 0;
+        return report;
     }
 
     private CpuPlacement validate() {
@@ -146,6 +170,13 @@ public final class BenchmarkSuite implements Callable<Integer> {
         for (int v : valueSizes) if (v < 0 || v > 1_000_000) throw new CommandLine.ParameterException(cl,
                 "--value-sizes values must be 0..1000000 bytes, got " + v);
         if (mtu < 576 || mtu > 65535) throw new CommandLine.ParameterException(cl, "--mtu must be 576..65535, got " + mtu);
+        for (String d : durabilities) {
+            try {
+                dev.electrode.server.Durability.parse(d);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(cl, e.getMessage());
+            }
+        }
         if (repetitions < 1 || duration < 1 || warmup < 0 || jvmWarmup < 0) throw new CommandLine.ParameterException(cl,
                 "--repetitions and --duration must be at least 1, --warmup and --jvm-warmup at least 0");
         CpuPlacement d = CpuPlacement.defaults();
@@ -175,16 +206,30 @@ public final class BenchmarkSuite implements Callable<Integer> {
     }
 
     /** One testbed for one (size, mode, placement, request size), swept over the client counts. */
-    private void runTestbed(int n, String mode, String place, int size, int rep, CpuPlacement placement, BenchReport report)
-            throws Exception {
+    private void runTestbed(int n, String mode, String place, int size, int rep, CpuPlacement placement, String durability,
+                            BenchReport report) throws Exception {
         List<Offload> offloads = MODES.get(mode);
-        TestbedEnv env = new TestbedEnv(ClusterMeasurement.testbed(n, offloads, batchSize, mtu).withPlacement(placement),
-                Path.of("target", "bench-run"));
+        Path runDir = Path.of("target", "bench-run", durability);
+        MainJob.deleteRecursively(runDir); // a fresh data directory per testbed
+        TestbedEnv env = new TestbedEnv(ClusterMeasurement.testbed(n, offloads, batchSize, mtu).withPlacement(placement)
+                .withDurability(durability), runDir);
         try {
             for (int c : clients) {
+                long ops0 = 0, forces0 = 0;
+                boolean durable = !durability.equals("memory");
+                if (durable) {
+                    ops0 = env.inJvm(0).server().query(v -> v.commitNum());
+                    forces0 = env.inJvm(0).server().journalForces();
+                }
                 Figures f = ClusterMeasurement.measure(env, new Cell(n, mode, place, c, size), !offloads.isEmpty(),
                         Duration.ofSeconds(warmup), Duration.ofSeconds(duration));
-                System.out.printf("n=%d %-14s %5d B %-12s round %d: %s%n", n, place, size, mode, rep + 1, f.load().summary());
+                String batch = "";
+                if (durable) { // group commit: operations the leader committed per force of its journal
+                    long ops = env.inJvm(0).server().query(v -> v.commitNum()) - ops0;
+                    long forces = env.inJvm(0).server().journalForces() - forces0;
+                    batch = String.format("; durability %s, %.2f ops per leader force", durability, (double) ops / Math.max(1, forces));
+                }
+                System.out.printf("n=%d %-14s %5d B %-12s round %d: %s%s%n", n, place, size, mode, rep + 1, f.load().summary(), batch);
                 report.add(f);
             }
             if (rep == 0 && mode.equals(modes.get(0))) {
