@@ -67,7 +67,7 @@ class MalformedFrameTest {
             byte[] udpTooLong = validPrepare();
             udpTooLong[Frames.ETH + 20 + 5] += 1; // UDP length beyond the frame
             assertPassedUntouched(fx, udpTooLong, "UDP length beyond the frame");
-            assertTrue(fx.bpf.counter(Counter.MALFORMED) >= 2);
+            assertEquals(2, fx.bpf.counter(Counter.MALFORMED), "dataLen mismatch and UDP length beyond the frame: " + fx.bpf.counters());
         }
     }
 

@@ -58,7 +58,10 @@ class ProgramQuiescenceTest {
             }, "xdp-sender");
             nic.start();
             List<BpfFixture.Record> drained = new ArrayList<>();
-            while (acked.get() < 200) drained.addAll(fx.drain()); // the replica drains as it goes
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+            while (acked.get() < 200 && nic.isAlive() && System.nanoTime() < deadline) drained.addAll(fx.drain()); // the replica drains as it goes
+            assertTrue(acked.get() >= 200, "XDP acknowledged " + acked.get() + " Prepares before the status change (verdict "
+                    + finalVerdict.get() + ", sender " + (nic.isAlive() ? "still running" : "stopped") + ")");
 
             long lastOpSeen = drained.isEmpty() ? 10 : drained.get(drained.size() - 1).opnum();
             fx.bpf.writeControl(new ControlState(Status.VIEW_CHANGE.code(), ME, (int) (VIEW % 3), 64, VIEW + 1, lastOpSeen));

@@ -42,6 +42,11 @@ public final class ReplicaRunner {
         System.out.println("replica " + index + " " + (recovering ? "recovering, " : "") + ReplicaProcess.READY_MARKER + " "
                 + server.endpoint().localAddress() + " (" + (UdpEndpoint.epollAvailable() ? "epoll" : "nio") + ")"
                 + " durability " + options.durability().name().toLowerCase() + readySuffix);
+        // The status it starts in (status lines follow on every change): what a supervisor reads.
+        server.query(v -> {
+            printer.statusChanged(v.status(), v.view(), v.leaderOf(v.view()));
+            return null;
+        });
         System.out.flush();
         long nextStats = statsEverySeconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(statsEverySeconds) : Long.MAX_VALUE;
         while (!stopRequested.await(200, TimeUnit.MILLISECONDS)) {

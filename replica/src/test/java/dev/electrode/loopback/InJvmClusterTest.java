@@ -118,8 +118,10 @@ class InJvmClusterTest {
             int idx = i;
             await().atMost(Duration.ofSeconds(5)).until(() -> servers.get(idx).query(v -> stores.get(idx).digest()).equals(
                     servers.get(0).query(v -> stores.get(0).digest())));
+            assertEquals(digest, servers.get(idx).query(v -> stores.get(idx).digest()), "replica " + idx + " holds the leader's state");
         }
-        assertNotNull(digest);
+        long executed = servers.get(0).query(v -> stores.get(0).executedCount());
+        assertTrue(executed >= r.ops(), "the leader executed " + executed + " operations, fewer than the " + r.ops() + " acknowledged");
     }
 
     @Test

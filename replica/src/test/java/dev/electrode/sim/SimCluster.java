@@ -358,6 +358,7 @@ public final class SimCluster {
         }
 
         @Override public dev.electrode.vr.KernelAcks stopFastAcks() {
+            if (fenceDisabled) return dev.electrode.vr.KernelAcks.NONE; // a broken build: votes without what the kernel acknowledged
             return offloads ? new dev.electrode.vr.KernelAcks(kernel.stopAcks(), false) : dev.electrode.vr.KernelAcks.NONE;
         }
 
@@ -438,6 +439,9 @@ public final class SimCluster {
     }
 
     public void crash(int i) { replicas[i].crash(); }
+
+    /** Breaks the view-change fence: a follower leaving NORMAL ignores what its kernel acknowledged (for tests that show why it exists). */
+    public boolean fenceDisabled;
 
     /** Snapshots taken or installed by all replicas so far. */
     public long snapshots;

@@ -43,7 +43,7 @@ class SimScenarioTest {
         assertTrue(leader > 0, "a new leader took over: " + sim.describe());
         assertTrue(sim.replicas[leader].vr.commitNum() > before, "progress after the view change");
         sim.stabilizeAndCheck(30 * SECOND);
-        assertTrue(sim.replicas[0].vr.stats().recoveriesCompleted == 1, "the old leader recovered");
+        assertEquals(1, sim.replicas[0].vr.stats().recoveriesCompleted, "the old leader recovered");
     }
 
     @ParameterizedTest(name = "n={0}")
@@ -145,12 +145,32 @@ class SimScenarioTest {
     @ParameterizedTest(name = "n={0}")
     @ValueSource(ints = {3, 5})
     void aPrepareOnlyTheKernelAcknowledgedSurvivesTheViewChange(int n) {
+        SimCluster sim = kernelAckedOpThenLeaderCrash(n, false);
+        long appended = 0;
+        for (int i = 1; i <= (n - 1) / 2; i++) appended += sim.replicas[i].vr.stats().fastPreparesAppendedAtViewChange;
+        assertEquals((n - 1) / 2, appended, "each acknowledging follower took the op from the kernel when it left NORMAL");
+        sim.stabilizeAndCheck(30 * SECOND); // includes: the acknowledged put is on every replica
+    }
+
+    /** The same schedule without the view-change fence ({@code Outbox.stopFastAcks}): the acknowledged put is lost. */
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {3, 5})
+    void withoutTheFenceTheKernelAcknowledgedOpIsLost(int n) {
+        SimCluster sim = kernelAckedOpThenLeaderCrash(n, true);
+        AssertionError e = assertThrows(AssertionError.class, () -> sim.stabilizeAndCheck(30 * SECOND));
+        assertTrue(e.getMessage().contains("lost acknowledged put"), e.getMessage());
+    }
+
+    /**
+     * f followers acknowledge one op in XDP, but its record reaches the ring after their last
+     * ordinary drain; the other followers never see the Prepare. The leader commits on the kernel
+     * ACKs alone, answers, and crashes; the followers form a new view.
+     */
+    private static SimCluster kernelAckedOpThenLeaderCrash(int n, boolean withoutFence) {
         SimCluster sim = new SimCluster(9, n, SIM, 1, true);
+        sim.fenceDisabled = withoutFence;
         sim.runFor(SECOND / 10);
         int f = (n - 1) / 2;
-        // f followers acknowledge the op in XDP, but its record reaches the ring after their last
-        // ordinary drain; the other followers never see the Prepare. The leader commits on the
-        // kernel ACKs alone, and neither its Commit nor anything later reaches a follower.
         for (int i = 1; i <= f; i++) sim.replicas[i].kernel.recordsLate = true;
         for (int i = f + 1; i < n; i++) sim.setBlocked(0, i, true);
         SimClient client = sim.addClient(1);
@@ -161,16 +181,12 @@ class SimScenarioTest {
         }, SECOND / 10), sim.describe());
         for (int i = 1; i < n; i++) sim.setBlocked(0, i, true);
         assertTrue(sim.runUntil(client::done, SECOND / 10), sim.describe());
+        assertEquals(1, client.acknowledged().size(), "the put was acknowledged");
         sim.crash(0);
         for (int i = 1; i <= f; i++) assertEquals(0, sim.replicas[i].vr.lastOp(), "follower " + i + "'s core has not seen the op: " + sim.describe());
         assertTrue(sim.runUntil(() -> sim.currentLeader() > 0, 2 * SECOND), "a new leader: " + sim.describe());
-        long appended = 0;
-        for (int i = 1; i <= f; i++) {
-            appended += sim.replicas[i].vr.stats().fastPreparesAppendedAtViewChange;
-            sim.replicas[i].kernel.recordsLate = false;
-        }
-        assertEquals(f, appended, "each acknowledging follower took the op from the kernel when it left NORMAL");
-        sim.stabilizeAndCheck(30 * SECOND); // includes: the acknowledged put is on every replica
+        for (int i = 1; i <= f; i++) sim.replicas[i].kernel.recordsLate = false;
+        return sim;
     }
 
     @ParameterizedTest(name = "n={0}")

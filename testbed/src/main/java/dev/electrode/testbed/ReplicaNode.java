@@ -211,6 +211,33 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
 
         public NsProcess process() { return process; }
 
+        /** Status, view and leader from a process replica's status line. */
+        public record StatusLine(String status, long view, int leader) {}
+
+        private static final java.util.regex.Pattern STATUS =
+                java.util.regex.Pattern.compile("replica \\d+: status (\\w+) view (\\d+) leader (\\d+)");
+
+        /**
+         * The status this incarnation of the replica last printed (it prints one at start and one
+         * on every change), or null if it printed none yet or is not running.
+         */
+        public StatusLine lastStatus() {
+            if (!process.isAlive()) return null;
+            List<String> lines;
+            try {
+                lines = java.nio.file.Files.readAllLines(logDir.resolve("replica-" + index + ".out"));
+            } catch (java.io.IOException e) {
+                return null;
+            }
+            StatusLine last = null;
+            for (String l : lines) {
+                if (l.contains(ReplicaProcess.READY_MARKER)) last = null; // a new incarnation starts here
+                java.util.regex.Matcher m = STATUS.matcher(l);
+                if (m.find()) last = new StatusLine(m.group(1), Long.parseLong(m.group(2)), Integer.parseInt(m.group(3)));
+            }
+            return last;
+        }
+
         /** True once the replica printed {@code text} (status lines: "status NORMAL view 1 leader 1"). */
         public boolean printed(String text) { return process.stdoutContains(text); }
 

@@ -258,13 +258,26 @@ public final class TestbedEnv implements AutoCloseable {
         for (ReplicaNode r : replicas) r.kill();
     }
 
-    /** Waits until the in-JVM replicas agree on a NORMAL leader other than {@code not} (or any, if -1); returns it. */
+    /**
+     * Waits until a running replica other than {@code not} (any, if -1) leads its view in NORMAL
+     * status, and returns it: an in-JVM replica is asked, a process replica read from its last
+     * status line.
+     */
     public int awaitLeader(int not, Duration atMost) {
+        if (replicas.isEmpty()) throw new IllegalStateException("this testbed has no replicas");
         int[] leader = {-1};
         await().atMost(atMost).pollInterval(Duration.ofMillis(20)).until(() -> {
             for (ReplicaNode r : replicas) {
-                if (!(r instanceof ReplicaNode.InJvm j) || !j.isRunning()) continue;
-                if (j.query(v -> v.isActiveLeader()) && r.index() != not) {
+                if (!r.isRunning() || r.index() == not) continue;
+                boolean leads;
+                if (r instanceof ReplicaNode.InJvm j) {
+                    leads = j.query(v -> v.isActiveLeader());
+                } else {
+                    // A process replica says what it is on its standard output.
+                    ReplicaNode.Process.StatusLine st = ((ReplicaNode.Process) r).lastStatus();
+                    leads = st != null && st.status().equals("NORMAL") && st.leader() == r.index();
+                }
+                if (leads) {
                     leader[0] = r.index();
                     return true;
                 }
@@ -274,10 +287,17 @@ public final class TestbedEnv implements AutoCloseable {
         return leader[0];
     }
 
-    /** Waits until every running in-JVM replica is NORMAL and has committed at least {@code op}. */
+    /**
+     * Waits until every running replica is NORMAL and has committed at least {@code op}. Needs
+     * in-JVM replicas: a process replica's commit point is not observable from here (it prints
+     * it only in its periodic stats line), so this refuses rather than return at once.
+     */
     public void awaitCommitted(long op, Duration atMost) {
+        if (replicas.stream().anyMatch(r -> r instanceof ReplicaNode.Process))
+            throw new IllegalStateException("awaitCommitted needs in-JVM replicas; with processes, wait for what clients observe");
+        if (replicas.stream().noneMatch(ReplicaNode::isRunning)) throw new IllegalStateException("no replica is running");
         await().atMost(atMost).pollInterval(Duration.ofMillis(20)).until(() -> replicas.stream()
-                .filter(r -> r instanceof ReplicaNode.InJvm j && j.isRunning())
+                .filter(ReplicaNode::isRunning)
                 .allMatch(r -> ((ReplicaNode.InJvm) r).query(v -> v.status() == Status.NORMAL && v.commitNum() >= op)));
     }
 

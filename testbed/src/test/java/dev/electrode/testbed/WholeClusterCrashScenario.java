@@ -80,11 +80,12 @@ final class WholeClusterCrashScenario {
             assertEquals(List.of(), startErrors);
             env.replica(0).restart();
             long restarted = System.nanoTime();
+            int leader = env.awaitLeader(-1, RESUME_BOUND); // read from the processes' status lines
             long deadline2 = restarted + RESUME_BOUND.toNanos();
             while (lastAck.get() < restarted && System.nanoTime() < deadline2) Thread.sleep(10);
             System.out.println("n=" + n + " round " + round + ": " + before + " puts acknowledged before every replica was killed;"
                     + " all restarted from disk " + (restarted - t0) / 1_000_000 + " ms after the kill; first put acknowledged "
-                    + (lastAck.get() - restarted) / 1_000_000 + " ms after that");
+                    + (lastAck.get() - restarted) / 1_000_000 + " ms after that; leader " + leader);
             assertTrue(lastAck.get() >= restarted, "round " + round + ": no put acknowledged within " + RESUME_BOUND.toSeconds()
                     + " s of the restart; errors " + errors);
         }

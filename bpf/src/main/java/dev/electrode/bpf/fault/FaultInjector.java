@@ -23,7 +23,7 @@ public final class FaultInjector implements AutoCloseable {
     public static final int MAX_RULES = 32;
     private static final int TC_HANDLE = 0xFA17, TC_PRIORITY = 1;
 
-    /** struct fault_rule offsets (fault.h; FaultLayoutTest checks them against BTF). */
+    /** struct fault_rule offsets (fault.h; FaultLayoutTest checks them against the object's BTF). */
     static final class Layout {
         static final int SIZE = 72, ACTION = 0, MSG = 4, SRC_HOSTS = 8, DST_HOSTS = 16, MATCH_VIEW = 24, VIEW = 28,
                 MATCH_OPNUM = 32, OPNUM = 36, THRESHOLD = 40, RNG = 48, MATCHED = 56, FIRED = 64;

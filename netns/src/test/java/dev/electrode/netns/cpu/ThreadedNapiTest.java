@@ -19,11 +19,18 @@ class ThreadedNapiTest {
     @Test
     void pinnedThreadsRunWhereTheyArePinned() throws Exception {
         CpuSet last = CpuSet.parse(Integer.toString(CpuSet.online().last()));
+        // The check runs here, on what the pinned thread saw: a failure inside it would not reach JUnit.
+        java.util.concurrent.CompletableFuture<CpuSet> seen = new java.util.concurrent.CompletableFuture<>();
         Thread t = new Thread(() -> {
-            Affinity.pinCurrentThread(last);
-            assertEquals(last, Affinity.of(0));
+            try {
+                Affinity.pinCurrentThread(last);
+                seen.complete(Affinity.of(0));
+            } catch (Throwable e) {
+                seen.completeExceptionally(e);
+            }
         });
         t.start();
+        assertEquals(last, seen.get(10, java.util.concurrent.TimeUnit.SECONDS), "the pinned thread's own affinity");
         t.join();
         assertEquals(CpuSet.online(), Affinity.of(0), "pinning another thread left this one alone");
         assertThrows(RuntimeException.class, () -> Affinity.pin(0, CpuSet.parse("4000")));
@@ -47,11 +54,17 @@ class ThreadedNapiTest {
                  DatagramSocket tx = a.ns().call(() -> new DatagramSocket())) {
                 rx.setReceiveBufferSize(8 << 20);
                 rx.setSoTimeout(2000);
+                // Received datagrams, or the receiver's failure: checked on the test thread after the sends.
+                java.util.concurrent.CompletableFuture<Integer> received = new java.util.concurrent.CompletableFuture<>();
                 Thread receiver = new Thread(() -> {
+                    int got = 0;
                     try {
-                        for (int i = 0; i < count; i++) rx.receive(new DatagramPacket(new byte[64], 64));
-                    } catch (java.io.IOException e) {
-                        throw new AssertionError(e);
+                        for (; got < count; got++) rx.receive(new DatagramPacket(new byte[64], 64));
+                        received.complete(got);
+                    } catch (java.net.SocketTimeoutException e) {
+                        received.complete(got); // the rest was dropped somewhere: counted below
+                    } catch (Throwable e) {
+                        received.completeExceptionally(e);
                     }
                 });
                 receiver.start();
@@ -61,7 +74,10 @@ class ThreadedNapiTest {
                         if (i % 256 == 0) Thread.sleep(1); // let the receiver keep up: this test is about where work runs
                     }
                 });
-                receiver.join(30_000);
+                int got = received.get(60, java.util.concurrent.TimeUnit.SECONDS);
+                receiver.join();
+                // Drops at the receiver's socket buffer are possible under load; most must arrive for the CPU figure to mean anything.
+                assertTrue(got >= count * 9 / 10, "received " + got + " of " + count + " datagrams");
             }
             long napiNanos = tids.stream().mapToLong(CpuTime::threadNanos).sum() - before;
             // Each datagram's receive path costs well over 100 ns; it ran in the NAPI thread, not the sender's softirq.
