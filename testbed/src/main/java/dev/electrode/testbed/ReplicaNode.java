@@ -243,6 +243,17 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
 
         @Override public void kill() throws InterruptedException { process.kill(); }
 
+        /** Stops the process where it is (SIGSTOP): it neither runs nor answers, and its sockets fill. */
+        public void pause() { signal("STOP"); }
+
+        /** Lets a paused process go on (SIGCONT). */
+        public void resume() { signal("CONT"); }
+
+        private void signal(String sig) {
+            if (!process.isAlive()) throw new IllegalStateException("replica " + index + " is not running");
+            dev.electrode.netns.Commands.run(List.of("kill", "-" + sig, Long.toString(process.pid())));
+        }
+
         @Override public void restart() throws InterruptedException {
             if (process.isAlive()) throw new IllegalStateException("replica " + index + " is running (pid " + process.pid() + ")");
             start(!durable); // a durable replica comes back from its data directory, others through recovery

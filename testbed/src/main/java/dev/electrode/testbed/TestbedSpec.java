@@ -57,6 +57,12 @@ public record TestbedSpec(int replicas, boolean processes, boolean cluster, bool
                 clientRetryMs, offloadList, switchCaptures, placement, mtu, captureFilter, d, snapshotEvery);
     }
 
+    /** Replicas as processes (one JVM each, killable and pausable) or in this JVM. */
+    public TestbedSpec withProcesses(boolean p) {
+        return new TestbedSpec(replicas, p, cluster, capture, keepCaptures, batchSize, heartbeatMs, resendMs, viewChangeMs,
+                clientRetryMs, offloadList, switchCaptures, placement, mtu, captureFilter, durability, snapshotEvery);
+    }
+
     /** Committed operations between the replicas' snapshots. */
     public TestbedSpec withSnapshotEvery(long ops) {
         return new TestbedSpec(replicas, processes, cluster, capture, keepCaptures, batchSize, heartbeatMs, resendMs, viewChangeMs,

@@ -1,0 +1,115 @@
+package dev.electrode.testbed.chaos;
+
+import dev.electrode.bpf.Offload;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+/**
+ * A fault campaign: random runs (cluster size, offload mode, fault schedule, all from one seed)
+ * until the time is up, one line per run, a summary, and a failure bundle per failed run.
+ * Exit code 0 if every history was linearizable, 1 otherwise.
+ */
+@Command(name = "electrode-chaos", mixinStandardHelpOptions = true,
+        description = "Random fault schedules against replica processes in namespaces, each history checked for linearizability.")
+public final class Campaign implements Callable<Integer> {
+    /** Offload modes, as in the benchmark suite. */
+    static final Map<String, List<Offload>> MODES = new LinkedHashMap<>();
+    static {
+        MODES.put("plain", List.of());
+        MODES.put("broadcast", List.of(Offload.BROADCAST));
+        MODES.put("fast-ack", List.of(Offload.FAST_ACK));
+        MODES.put("quorum-prune", List.of(Offload.QUORUM_PRUNE));
+        MODES.put("all", List.of(Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE));
+    }
+
+    @Option(names = "--minutes", defaultValue = "5", description = "how long to run (default: ${DEFAULT-VALUE})")
+    double minutes;
+
+    @Option(names = "--seed", description = "the campaign's seed (default: from the clock, printed)")
+    Long seed;
+
+    @Option(names = "--replicas", split = ",", defaultValue = "3,5", description = "cluster sizes to draw from (default: ${DEFAULT-VALUE})")
+    List<Integer> replicas;
+
+    @Option(names = "--modes", split = ",", defaultValue = "plain,broadcast,fast-ack,quorum-prune,all",
+            description = "offload modes to draw from (default: ${DEFAULT-VALUE})")
+    List<String> modes;
+
+    @Option(names = "--run-seconds", defaultValue = "20", description = "faults injected per run (default: ${DEFAULT-VALUE})")
+    int runSeconds;
+
+    @Option(names = "--runs", defaultValue = "0", description = "stop after this many runs (0: only the time limit)")
+    int maxRuns;
+
+    @Option(names = "--every-combination", description = "run each (cluster size, mode) once, in order, instead of drawing")
+    boolean everyCombination;
+
+    @Option(names = "--replay", description = "run the one run with this seed (as a failure bundle's README says)")
+    Long replay;
+
+    @Option(names = "--out", defaultValue = "target/testbed/chaos", description = "where runs and failure bundles go (default: ${DEFAULT-VALUE})")
+    Path out;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Campaign()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        for (String m : modes) if (!MODES.containsKey(m)) throw new CommandLine.ParameterException(spec.commandLine(),
+                "unknown mode '" + m + "' (" + String.join(", ", MODES.keySet()) + ")");
+        for (int n : replicas) if (n < 3 || n % 2 == 0 || n > 7) throw new CommandLine.ParameterException(spec.commandLine(),
+                "--replicas values must be 3, 5 or 7, got " + n);
+        if (minutes <= 0 || runSeconds < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--minutes and --run-seconds must be positive");
+        if (replay != null) {
+            ChaosRun.Outcome o = ChaosRun.run(new ChaosRun.Config(replicas.get(0), modes.get(0), MODES.get(modes.get(0)), replay,
+                    Duration.ofSeconds(runSeconds)), out);
+            System.out.println(o.line());
+            return o.passed() ? 0 : 1;
+        }
+        long campaignSeed = seed != null ? seed : System.currentTimeMillis();
+        System.out.println("chaos campaign: seed " + campaignSeed + ", " + minutes + " min, replicas " + replicas + ", modes " + modes
+                + ", faults for " + runSeconds + " s per run");
+        Random rnd = new Random(campaignSeed);
+        long deadline = System.nanoTime() + (long) (minutes * 60e9);
+        List<ChaosRun.Outcome> outcomes = new ArrayList<>();
+        List<int[]> combos = new ArrayList<>();
+        for (int n : replicas) for (int m = 0; m < modes.size(); m++) combos.add(new int[] {n, m});
+        while (System.nanoTime() < deadline && (maxRuns == 0 || outcomes.size() < maxRuns)) {
+            int i = outcomes.size();
+            if (everyCombination && i >= combos.size()) break;
+            int[] combo = everyCombination ? combos.get(i) : combos.get(rnd.nextInt(combos.size()));
+            String mode = modes.get(combo[1]);
+            ChaosRun.Config c = new ChaosRun.Config(combo[0], mode, MODES.get(mode), rnd.nextLong(), Duration.ofSeconds(runSeconds));
+            ChaosRun.Outcome o = ChaosRun.run(c, out);
+            System.out.println("run " + (i + 1) + ": " + o.line());
+            outcomes.add(o);
+        }
+        Map<Fault, Integer> faults = new EnumMap<>(Fault.class);
+        long ops = 0, indeterminate = 0;
+        int failed = 0;
+        for (ChaosRun.Outcome o : outcomes) {
+            o.faults().forEach((f, k) -> faults.merge(f, k, Integer::sum));
+            ops += o.operations();
+            indeterminate += o.indeterminate();
+            if (!o.passed()) failed++;
+        }
+        System.out.printf("%nchaos campaign (seed %d): %d runs, %d operations (%d indeterminate), %d faults injected %s, %d violations%n",
+                campaignSeed, outcomes.size(), ops, indeterminate, faults.values().stream().mapToInt(Integer::intValue).sum(), faults, failed);
+        for (ChaosRun.Outcome o : outcomes) if (!o.passed()) System.out.println("  FAILED " + o.line() + "\n    replay: " + o.config().replay());
+        return failed == 0 ? 0 : 1;
+    }
+}
