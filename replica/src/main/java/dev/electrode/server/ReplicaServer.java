@@ -46,6 +46,7 @@ public final class ReplicaServer implements AutoCloseable {
     // skips it on its hot path.
     private boolean drainedAsLeader;
     private final KernelPrepareCheck kernelCheck;
+    private final ReplicaErrors errors;
     /** How often the kernel log is drained when no datagram wakes the replica up. */
     private static final long DRAIN_PERIOD_MICROS = 500;
 
@@ -92,6 +93,7 @@ public final class ReplicaServer implements AutoCloseable {
         this.config = config;
         this.index = index;
         this.kernelCheck = new KernelPrepareCheck(config);
+        this.errors = new ReplicaErrors(index);
         for (int i = 0; i < config.size(); i++) if (i != index) others.add(config.replica(i));
         SecureRandom nonces = new SecureRandom();
         boolean restored = durable != null && durable.hasState();
@@ -140,8 +142,8 @@ public final class ReplicaServer implements AutoCloseable {
 
     private void failJournal(IOException e) {
         journalFailure = e;
-        System.err.println("replica " + index + ": ERROR: cannot make its state durable (" + e.getMessage()
-                + "): it stops here; nothing it queued since its last durable write is sent");
+        errors.report(ReplicaErrors.Kind.JOURNAL, "cannot make its state durable (" + e.getMessage()
+                + "): it stops here; nothing it queued since its last durable write is sent", null);
         closed = true;
         for (ScheduledFuture<?> t : timers) if (t != null) t.cancel(false);
         if (drainTimer != null) drainTimer.cancel(false);
@@ -234,9 +236,9 @@ public final class ReplicaServer implements AutoCloseable {
         offloads.drain(rec -> {
             PrepareMessage p = kernelCheck.check(rec, core.leaderOf(rec.view()));
             if (p == null) {
-                System.err.println("replica " + index + ": ERROR: the kernel acknowledged Prepare view " + rec.view() + " ops "
+                errors.report(ReplicaErrors.Kind.KERNEL_RECORD_UNUSABLE, "the kernel acknowledged Prepare view " + rec.view() + " ops "
                         + rec.batchStart() + ".." + rec.opnum() + " that user space cannot use (" + kernelCheck.lastRejection()
-                        + "); the replica stops acknowledging and rejoins through recovery");
+                        + "); the replica stops acknowledging and rejoins through recovery", null);
                 if (unusableView[0] < 0) unusableView[0] = rec.view();
                 return;
             }
@@ -251,14 +253,14 @@ public final class ReplicaServer implements AutoCloseable {
 
     /**
      * Every counter of the replica in one line, for logs and stats lines: protocol counters,
-     * view and commit point, datagrams decoded and rejected by reason, and kernel
-     * acknowledgements user space rejected by reason. Safe from any thread.
+     * view and commit point, datagrams decoded and rejected by reason, kernel acknowledgements
+     * user space rejected by reason, and the error channel's counts. Safe from any thread.
      */
     public String countersLine() {
         String core = query(r -> r.stats().toString() + " status=" + r.status() + " view=" + r.view() + " commit=" + r.commitNum()
                 + " lastOp=" + r.lastOp());
         return core + " datagrams=" + endpoint.stats().datagramsReceived + " decodeRejected=" + endpoint.codecStats().errorCounts()
-                + " kernelAckRejected=" + kernelCheck.rejections()
+                + " kernelAckRejected=" + kernelCheck.rejections() + " errors=" + errors.counts()
                 + (durable == null ? "" : query(r -> durable.counters()));
     }
 
@@ -320,7 +322,15 @@ public final class ReplicaServer implements AutoCloseable {
         endpoint.close(); // the offloads belong to whoever attached them; the journal to whoever opened it
     }
 
+    /** The replica's error channel: everything unexpected it survived or stopped on. */
+    public ReplicaErrors errors() { return errors; }
+
     private final class Inbound implements UdpEndpoint.Receiver {
+        @Override
+        public void onHandlerError(Throwable cause) {
+            errors.report(ReplicaErrors.Kind.HANDLER_EXCEPTION, "handling a datagram threw", cause);
+        }
+
         @Override
         public void onReadComplete() {
             flushDurably(); // before the endpoint flushes what this batch of datagrams queued
@@ -373,8 +383,12 @@ public final class ReplicaServer implements AutoCloseable {
             if (closed) return;
             timers[timer.ordinal()] = endpoint.eventLoop().schedule(() -> {
                 timers[timer.ordinal()] = null;
-                drainKernelLog();
-                core.onTimer(timer);
+                try {
+                    drainKernelLog();
+                    core.onTimer(timer);
+                } catch (RuntimeException e) {
+                    errors.report(ReplicaErrors.Kind.HANDLER_EXCEPTION, "timer " + timer + " threw", e);
+                }
                 flushDurably();
             }, delayMicros, TimeUnit.MICROSECONDS);
         }

@@ -38,6 +38,9 @@ public final class UdpEndpoint implements AutoCloseable {
 
         /** Called after each batch of reads: a good moment to flush replies. */
         default void onReadComplete() {}
+
+        /** Handling a datagram threw {@code cause} (not an ICMP error): the datagram is lost, the socket goes on. */
+        default void onHandlerError(Throwable cause) {}
     }
 
     private final EventLoopGroup group;
@@ -202,8 +205,14 @@ public final class UdpEndpoint implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            // ICMP errors (e.g. port unreachable for a dead peer) surface here; UDP goes on.
-            stats.socketErrors++;
+            // ICMP errors (e.g. port unreachable for a dead peer) surface here and are expected; anything
+            // else was thrown while handling a datagram, and goes to the receiver's error channel.
+            if (cause instanceof java.net.PortUnreachableException || cause instanceof java.net.NoRouteToHostException) {
+                stats.socketErrors++;
+            } else {
+                stats.handlerErrors++;
+                receiver.onHandlerError(cause);
+            }
         }
     }
 }

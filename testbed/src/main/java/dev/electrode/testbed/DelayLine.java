@@ -67,9 +67,14 @@ public final class DelayLine implements AutoCloseable {
             if (frame == null) continue;
             long hold = delayMicros + (jitterMicros > 0 ? (long) (random.nextDouble() * jitterMicros) : 0);
             delayed++;
-            releaser.schedule(() -> {
-                if (running) out.write(frame);
-            }, hold, TimeUnit.MICROSECONDS);
+            try {
+                releaser.schedule(() -> {
+                    if (running) out.write(frame);
+                }, hold, TimeUnit.MICROSECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                if (running) throw e; // a frame read while close() shut the releaser down is dropped with the line
+                return;
+            }
         }
     }
 

@@ -87,6 +87,19 @@ public final class Faults implements AutoCloseable {
         add(FaultRule.drop().from(out).to(in));
     }
 
+    /**
+     * Drops every frame between the replicas of {@code side} and the other replicas (hosts
+     * 0..{@code replicas}-1), both ways; clients still reach every replica, so a replica that
+     * still thinks it leads keeps receiving requests (as clients bound to each side would).
+     */
+    public void splitReplicas(Set<Integer> side, int replicas) {
+        int[] in = side.stream().mapToInt(Integer::intValue).toArray();
+        int[] out = java.util.stream.IntStream.range(0, replicas).filter(i -> !side.contains(i)).toArray();
+        if (in.length == 0 || out.length == 0) return;
+        add(FaultRule.drop().from(in).to(out));
+        add(FaultRule.drop().from(out).to(in));
+    }
+
     /** Cuts host {@code h} off from everyone. */
     public void isolate(int h) { partition(Set.of(h)); }
 

@@ -73,6 +73,7 @@ public final class TestbedEnv implements AutoCloseable {
         this.config = new ClusterConfig((n - 1) / 2, addrs, macs);
         try {
             Files.createDirectories(dir);
+            clearEarlierRun(dir);
             faults = new Faults(topology);
             InetAddress bcast = InetAddress.getByName(SUBNET + ".255");
             if (spec.capture()) {
@@ -299,6 +300,51 @@ public final class TestbedEnv implements AutoCloseable {
         await().atMost(atMost).pollInterval(Duration.ofMillis(20)).until(() -> replicas.stream()
                 .filter(ReplicaNode::isRunning)
                 .allMatch(r -> ((ReplicaNode.InJvm) r).query(v -> v.status() == Status.NORMAL && v.commitNum() >= op)));
+    }
+
+    /**
+     * Empties the testbed directory: what an earlier run left there (data directories above all,
+     * which replicas would restart from, and logs that checks read) belongs to another cluster.
+     */
+    private static void clearEarlierRun(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) if (!p.equals(dir)) Files.delete(p);
+        }
+    }
+
+    private final java.util.Set<String> allowedErrors = new java.util.HashSet<>();
+
+    /**
+     * Declares errors of these kinds ({@code ReplicaErrors.Kind} names) expected in this test:
+     * any other error a replica reports fails the test at teardown, even if it passed otherwise.
+     */
+    public void allowErrors(String... kinds) { allowedErrors.addAll(List.of(kinds)); }
+
+    /**
+     * Errors the replicas reported that the test did not allow: in-JVM replicas' error channels,
+     * and the {@code ERROR [...]} and exception lines of process replicas' stderr.
+     */
+    public List<String> unexpectedErrors() {
+        List<String> out = new ArrayList<>();
+        for (ReplicaNode r : replicas) {
+            if (r instanceof ReplicaNode.InJvm j && j.server() != null) {
+                for (dev.electrode.server.ReplicaErrors.Error e : j.server().errors().recent())
+                    if (!allowedErrors.contains(e.kind().name())) out.add("replica " + r.index() + ": " + e);
+            } else if (r instanceof ReplicaNode.Process p) {
+                Path err = p.process() == null ? null : p.process().stderr();
+                if (err == null || !Files.exists(err)) continue;
+                try {
+                    for (String line : Files.readAllLines(err)) {
+                        java.util.regex.Matcher m = java.util.regex.Pattern.compile("ERROR \\[(\\w+)\\]").matcher(line);
+                        boolean error = m.find() ? !allowedErrors.contains(m.group(1)) : line.contains("Exception in thread");
+                        if (error) out.add("replica " + r.index() + " stderr: " + line);
+                    }
+                } catch (IOException e) {
+                    out.add("replica " + r.index() + ": cannot read " + err + ": " + e);
+                }
+            }
+        }
+        return out;
     }
 
     /** Namespaces this testbed created. */

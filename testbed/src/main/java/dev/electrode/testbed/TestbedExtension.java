@@ -4,6 +4,7 @@ import dev.electrode.netns.Commands;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.extension.*;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -57,8 +58,12 @@ public final class TestbedExtension implements BeforeAllCallback, AfterAllCallba
         TestbedEnv env = ctx.getStore(NS).remove(KEY, TestbedEnv.class);
         if (env == null) return;
         boolean failed = ctx.getExecutionException().isPresent();
-        List<String> leaked = env.close(failed || spec(ctx).keepCaptures());
+        List<String> errors = env.unexpectedErrors(); // read while the replicas still run
+        List<String> leaked = env.close(failed || spec(ctx).keepCaptures() || !errors.isEmpty());
         if (!leaked.isEmpty()) throw new AssertionError("testbed teardown leaked network namespaces: " + leaked);
+        if (!failed && !errors.isEmpty())
+            throw new AssertionError("the test passed, but replicas reported errors it did not expect (env.allowErrors):\n  "
+                    + String.join("\n  ", errors));
     }
 
     private static TestbedEnv find(ExtensionContext ctx) {
@@ -85,7 +90,15 @@ public final class TestbedExtension implements BeforeAllCallback, AfterAllCallba
     @Override
     public void handleTestExecutionException(ExtensionContext ctx, Throwable t) throws Throwable {
         TestbedEnv env = find(ctx);
-        if (env != null) t.addSuppressed(new TestbedArtifacts("testbed files kept for this failure:\n" + env.describeFiles()));
+        if (env != null) {
+            try {
+                Path bundle = FailureBundle.write(env, ctx.getRequiredTestClass().getSimpleName() + "#" + ctx.getRequiredTestMethod().getName(), t);
+                t.addSuppressed(new TestbedArtifacts("failure bundle: " + bundle.toAbsolutePath()));
+            } catch (IOException | RuntimeException e) {
+                t.addSuppressed(e);
+            }
+            t.addSuppressed(new TestbedArtifacts("testbed files kept for this failure:\n" + env.describeFiles()));
+        }
         throw t;
     }
 

@@ -31,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class UnusableKernelAckTest {
     @Test
     void aKernelAckWithAnUndecodableBodySendsTheFollowerIntoRecovery(TestbedEnv env) throws Exception {
+        env.allowErrors("KERNEL_RECORD_UNUSABLE"); // the point of this test
         VrClient.Session s = env.client().newSession();
         for (int i = 0; i < 20; i++) s.invokeSync(KvOps.put("k" + i, "v" + i));
         env.awaitCommitted(20, Duration.ofSeconds(10));
@@ -52,6 +53,8 @@ class UnusableKernelAckTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> env.inJvm(1).query(v -> v.stats().kernelAcksUnusable) == 1);
         assertEquals(Map.of(KernelPrepareCheck.Rejection.BAD_BODY, 1L), env.inJvm(1).server().kernelAckRejections());
+        assertEquals(Map.of(dev.electrode.server.ReplicaErrors.Kind.KERNEL_RECORD_UNUSABLE, 1L), env.inJvm(1).server().errors().counts(),
+                "the error channel of follower 1");
         await().atMost(Duration.ofSeconds(20)).until(() -> env.inJvm(1).query(v -> v.stats().recoveriesCompleted) == 1
                 && env.inJvm(1).status() == Status.NORMAL);
         for (int i = 20; i < 40; i++) s.invokeSync(KvOps.put("k" + i, "v" + i));

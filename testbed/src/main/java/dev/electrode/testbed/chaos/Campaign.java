@@ -55,6 +55,9 @@ public final class Campaign implements Callable<Integer> {
     @Option(names = "--every-combination", description = "run each (cluster size, mode) once, in order, instead of drawing")
     boolean everyCombination;
 
+    @Option(names = "--faults", split = ",", description = "only these faults (default: all of ${COMPLETION-CANDIDATES})")
+    List<Fault> faults;
+
     @Option(names = "--replay", description = "run the one run with this seed (as a failure bundle's README says)")
     Long replay;
 
@@ -74,15 +77,16 @@ public final class Campaign implements Callable<Integer> {
         for (int n : replicas) if (n < 3 || n % 2 == 0 || n > 7) throw new CommandLine.ParameterException(spec.commandLine(),
                 "--replicas values must be 3, 5 or 7, got " + n);
         if (minutes <= 0 || runSeconds < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--minutes and --run-seconds must be positive");
+        java.util.Set<Fault> allowed = faults == null || faults.isEmpty() ? java.util.EnumSet.allOf(Fault.class) : java.util.EnumSet.copyOf(faults);
         if (replay != null) {
             ChaosRun.Outcome o = ChaosRun.run(new ChaosRun.Config(replicas.get(0), modes.get(0), MODES.get(modes.get(0)), replay,
-                    Duration.ofSeconds(runSeconds)), out);
+                    Duration.ofSeconds(runSeconds), allowed), out);
             System.out.println(o.line());
             return o.passed() ? 0 : 1;
         }
         long campaignSeed = seed != null ? seed : System.currentTimeMillis();
         System.out.println("chaos campaign: seed " + campaignSeed + ", " + minutes + " min, replicas " + replicas + ", modes " + modes
-                + ", faults for " + runSeconds + " s per run");
+                + ", faults for " + runSeconds + " s per run" + (allowed.size() == Fault.values().length ? "" : ", only " + allowed));
         Random rnd = new Random(campaignSeed);
         long deadline = System.nanoTime() + (long) (minutes * 60e9);
         List<ChaosRun.Outcome> outcomes = new ArrayList<>();
@@ -93,7 +97,7 @@ public final class Campaign implements Callable<Integer> {
             if (everyCombination && i >= combos.size()) break;
             int[] combo = everyCombination ? combos.get(i) : combos.get(rnd.nextInt(combos.size()));
             String mode = modes.get(combo[1]);
-            ChaosRun.Config c = new ChaosRun.Config(combo[0], mode, MODES.get(mode), rnd.nextLong(), Duration.ofSeconds(runSeconds));
+            ChaosRun.Config c = new ChaosRun.Config(combo[0], mode, MODES.get(mode), rnd.nextLong(), Duration.ofSeconds(runSeconds), allowed);
             ChaosRun.Outcome o = ChaosRun.run(c, out);
             System.out.println("run " + (i + 1) + ": " + o.line());
             outcomes.add(o);

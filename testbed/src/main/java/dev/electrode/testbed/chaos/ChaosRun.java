@@ -27,10 +27,11 @@ import java.util.Random;
  */
 public final class ChaosRun {
     /** What a run is: cluster size, offload mode, seed and how long faults are injected. */
-    public record Config(int replicas, String mode, List<Offload> offloads, long seed, Duration duration) {
+    public record Config(int replicas, String mode, List<Offload> offloads, long seed, Duration duration, java.util.Set<Fault> faults) {
         /** The command line that replays this run. */
         public String replay() {
-            return "bash ci/chaos.sh --replay " + seed + " --replicas " + replicas + " --modes " + mode + " --run-seconds " + duration.toSeconds();
+            return "bash ci/chaos.sh --replay " + seed + " --replicas " + replicas + " --modes " + mode + " --run-seconds " + duration.toSeconds()
+                    + (faults.size() == Fault.values().length ? "" : " --faults " + String.join(",", faults.stream().map(Enum::name).toList()));
         }
     }
 
@@ -60,7 +61,7 @@ public final class ChaosRun {
         TestbedEnv env = new TestbedEnv(spec, runDir);
         dev.electrode.client.VrClient workloadClient = null;
         try {
-            nemesis = new Nemesis(env, rnd.nextLong(), true);
+            nemesis = new Nemesis(env, rnd.nextLong(), true, c.faults());
             // The workload's own client gives up after 3 s: operations caught in a fault stay indeterminate.
             dev.electrode.client.ClientOptions quick = new dev.electrode.client.ClientOptions(Duration.ofMillis(100), Duration.ofMillis(800),
                     Duration.ofSeconds(3), false);

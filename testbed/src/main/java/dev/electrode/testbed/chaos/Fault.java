@@ -14,9 +14,9 @@ public enum Fault {
     PAUSE_LEADER,
     /** SIGSTOP one follower. */
     PAUSE_FOLLOWER,
-    /** The leader and at most f-1 followers cut off from the rest. */
+    /** The leader and at most f-1 followers cut off from the other replicas (clients reach both sides). */
     PARTITION_LEADER_MINORITY,
-    /** A random split into a majority and a minority, the leader on either side. */
+    /** A random split of the replicas into a majority and a minority, the leader on either side. */
     PARTITION_SPLIT,
     /** Frames from one replica to another dropped, the other way left alone. */
     ONE_WAY_CUT,

@@ -26,16 +26,21 @@ final class Nemesis {
     private final List<String> log = new ArrayList<>();
     private final long origin = System.nanoTime();
 
-    Nemesis(TestbedEnv env, long seed, boolean durable) {
+    private final Set<Fault> allowed;
+
+    Nemesis(TestbedEnv env, long seed, boolean durable, Set<Fault> allowed) {
         this.env = env;
         this.rnd = new Random(seed);
         this.durable = durable;
+        this.allowed = allowed;
     }
 
-    /** The faults this cluster can take. */
+    /** The faults this cluster can take, of those allowed. */
     List<Fault> possible() {
-        List<Fault> all = new ArrayList<>(List.of(Fault.values()));
+        List<Fault> all = new ArrayList<>();
+        for (Fault f : Fault.values()) if (allowed.contains(f)) all.add(f);
         if (!durable) all.remove(Fault.KILL_ALL);
+        if (all.isEmpty()) throw new IllegalArgumentException("no fault to inject among " + allowed);
         return all;
     }
 
@@ -127,9 +132,10 @@ final class Nemesis {
         paused.add(i);
     }
 
+    /** Splits the replicas; the client reaches both sides, so a deposed leader still gets requests. */
     private void partition(Set<Integer> side) {
-        note("partition " + side + " from the rest");
-        env.faults().partition(side);
+        note("partition replicas " + side + " from the other replicas (the client reaches all)");
+        env.faults().splitReplicas(side, env.replicaCount());
     }
 
     private void packets(FaultRule rule, double p, String what) {
