@@ -10,9 +10,7 @@ import dev.electrode.wire.proto.PrepareOKMessage;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A model of the Electrode XDP/TC programs in front of one simulated replica, following the
@@ -22,41 +20,34 @@ import java.util.Map;
  */
 final class SimKernel {
     private final SimCluster.SimReplica replica;
-    private Status status = Status.RECOVERING;
-    private long view;
-    private int leader;
-    private long lastOp;
+    private KernelRules rules;
     private final ArrayDeque<PrepareMessage> ring = new ArrayDeque<>();
-    private final Map<Long, long[]> quorum = new HashMap<>(); // opnum slot -> {view, opnum, acks}
-    private static final int SLOTS = 1024;
     long fastAcked, pruned, passedSets;
     /** Deferred acks: buffer without acknowledging, pass repeats up (a durable replica's fast path). */
     boolean deferred;
 
     SimKernel(SimCluster.SimReplica replica) { this.replica = replica; }
 
+    private KernelRules rules() {
+        if (rules == null) rules = new KernelRules(replica.idx, replica.vr.replicaCount());
+        return rules;
+    }
+
     void reset() {
-        status = Status.RECOVERING;
+        if (rules != null) rules.reset();
         ring.clear();
-        quorum.clear();
     }
 
     void control(Status s, long v, int l, long last) {
-        status = s;
-        view = v;
-        leader = l;
-        lastOp = last;
+        rules().setDeferred(deferred);
+        rules().control(s, v, l, last);
     }
 
-    void raiseLastOp(long last) { if (last > lastOp) lastOp = last; }
+    void raiseLastOp(long last) { rules().raiseLastOp(last); }
 
     /** TC egress: a PREPARE of a new (view, opnum) resets its quorum entry. */
     void egress(Message m) {
-        if (m instanceof PrepareMessage p) {
-            long slot = p.getOpnum() % SLOTS;
-            long[] e = quorum.get(slot);
-            if (e == null || e[0] != p.getView() || e[1] != p.getOpnum()) quorum.put(slot, new long[] {p.getView(), p.getOpnum(), 0});
-        }
+        if (m instanceof PrepareMessage p) rules().egress(p);
     }
 
     /**
@@ -91,48 +82,32 @@ final class SimKernel {
 
     /** XDP: returns true if the program consumed the frame (bounced, dropped or queued it). */
     boolean intercept(int from, Message m, FastMeta meta) {
-        if (status != Status.NORMAL) return false;
-        int me = replica.idx;
-        if (m instanceof PrepareMessage p && leader != me) {
-            if (p.getView() < view) return true; // stale: dropped
-            if (p.getView() > view) return false;
-            if (p.getOpnum() <= lastOp) {
-                if (deferred) return false; // only user space knows if it is durable: up the stack
-                ack(from, lastOp);
+        KernelRules.Decision d;
+        if (m instanceof PrepareMessage p) {
+            d = rules().prepare(p);
+            if (d.queued()) {
+                ring.add(p);
+                fastAcked++;
+                replica.schedulePeriodicDrain();
+            }
+        } else if (m instanceof PrepareOKMessage ok) {
+            d = rules().ack(ok, (meta.c() & WireFormat.QUORUM_FLAG) != 0);
+            if (d.verdict() == KernelRules.Verdict.DROP) pruned++;
+            if (d.passedSet() >= 0) {
+                passedSets++;
+                replica.kernelPass(from, ok, new FastMeta((int) ok.getView(), (int) ok.getOpnum(), WireFormat.QUORUM_FLAG | (int) d.passedSet()));
                 return true;
             }
-            if (p.getBatchstart() > lastOp + 1) return false; // gap: up the stack
-            ring.add(p);
-            lastOp = p.getOpnum();
-            fastAcked++;
-            replica.schedulePeriodicDrain();
-            if (!deferred) ack(from, p.getOpnum());
-            return true;
+        } else {
+            return false;
         }
-        if (m instanceof PrepareOKMessage ok && leader == me && (meta.c() & WireFormat.QUORUM_FLAG) == 0) {
-            long[] e = quorum.get(ok.getOpnum() % SLOTS);
-            int idx = ok.getReplicaIdx();
-            if (e == null || e[0] != ok.getView() || e[1] != ok.getOpnum() || idx == me || idx >= replica.vr.replicaCount()) return false;
-            int needed = (replica.vr.replicaCount() - 1) / 2;
-            long bit = 1L << idx, old = e[2];
-            e[2] = old | bit;
-            if ((old & bit) != 0 && Long.bitCount(old) < needed) return true; // duplicate before completion: dropped
-            if ((old & bit) == 0 && Long.bitCount(e[2]) != needed) {
-                pruned++;
-                return true;
-            }
-            // Completing (or a repeat after completion): pass up with the acknowledging set.
-            passedSets++;
-            long set = (old & bit) != 0 ? old : e[2];
-            replica.kernelPass(from, ok, new FastMeta((int) ok.getView(), (int) ok.getOpnum(), WireFormat.QUORUM_FLAG | (int) set));
-            return true;
-        }
-        return false;
+        if (d.verdict() == KernelRules.Verdict.TX) ack(from, d.ackOpnum());
+        return d.verdict() != KernelRules.Verdict.PASS;
     }
 
     /** The MyPrepareOK the program sends back to the leader. */
     private void ack(int to, long opnum) {
-        PrepareOKMessage ok = PrepareOKMessage.newBuilder().setView(view).setOpnum(opnum).setReplicaIdx(replica.idx).build();
+        PrepareOKMessage ok = PrepareOKMessage.newBuilder().setView(rules().view()).setOpnum(opnum).setReplicaIdx(replica.idx).build();
         replica.sendRaw(to, ok, FastMeta.forMessage(MessageType.MY_PREPARE_OK, ok));
     }
 }
