@@ -47,6 +47,8 @@ public final class ReplicaServer implements AutoCloseable {
     private boolean drainedAsLeader;
     private final KernelPrepareCheck kernelCheck;
     private final ReplicaErrors errors;
+    private boolean started;        // replica thread: the core has started; datagrams before that are dropped
+    private long framesBeforeStart; // replica thread
     /** How often the kernel log is drained when no datagram wakes the replica up. */
     private static final long DRAIN_PERIOD_MICROS = 500;
 
@@ -105,6 +107,7 @@ public final class ReplicaServer implements AutoCloseable {
         runOnLoop(() -> {
             if (offloads != null) offloads.controlChanged(core.status(), core.view(), core.leaderOf(core.view()), core.lastOp());
             core.start();
+            started = true;
             flushDurably();
             updateDrainTimer();
             if (durable != null && durable.async())
@@ -258,7 +261,7 @@ public final class ReplicaServer implements AutoCloseable {
      */
     public String countersLine() {
         String core = query(r -> r.stats().toString() + " status=" + r.status() + " view=" + r.view() + " commit=" + r.commitNum()
-                + " lastOp=" + r.lastOp());
+                + " lastOp=" + r.lastOp() + " framesBeforeStart=" + framesBeforeStart);
         return core + " datagrams=" + endpoint.stats().datagramsReceived + " decodeRejected=" + endpoint.codecStats().errorCounts()
                 + " kernelAckRejected=" + kernelCheck.rejections() + " errors=" + errors.counts()
                 + (durable == null ? "" : query(r -> durable.counters()));
@@ -333,11 +336,17 @@ public final class ReplicaServer implements AutoCloseable {
 
         @Override
         public void onReadComplete() {
-            flushDurably(); // before the endpoint flushes what this batch of datagrams queued
+            if (started) flushDurably(); // before the endpoint flushes what this batch of datagrams queued
         }
 
         @Override
         public void onFrame(InetSocketAddress from, Frame frame) {
+            if (!started) {
+                // The socket receives before the core has started (peers already talk to a restarted
+                // replica): such datagrams are dropped, and peers send them again.
+                framesBeforeStart++;
+                return;
+            }
             drainKernelLog(); // what the kernel acknowledged comes before what the socket delivers
             int replica = config.indexOf(from);
             if (replica < 0) {

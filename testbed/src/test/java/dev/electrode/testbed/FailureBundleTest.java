@@ -20,7 +20,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 /** A testbed test that fails leaves a failure bundle: replica states, BPF counters and control state, decoded frames, how to rerun. */
 class FailureBundleTest {
     /** Fails on purpose after some traffic; run only through the launcher below (surefire skips nested classes). */
-    @Testbed(replicas = 3, offloads = {Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE})
+    @Testbed(replicas = 3, viewChangeMs = 3000, offloads = {Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE})
     static class FailsOnPurpose {
         @Test
         void failsAfterTraffic(TestbedEnv env) throws Exception {
@@ -45,7 +45,8 @@ class FailureBundleTest {
         assertTrue(readme.contains("on purpose") && readme.contains("-Dtest='FailsOnPurpose#failsAfterTraffic'"), readme);
         List<String> replicas = Files.readAllLines(bundle.resolve("replicas.txt"));
         assertEquals(3, replicas.size(), replicas.toString());
-        assertTrue(replicas.get(0).matches("replica 0: .*status=NORMAL view=0 commit=5 lastOp=5.*"), replicas.get(0));
+        for (int i = 0; i < 3; i++)
+            assertTrue(replicas.get(i).matches("replica " + i + ": .*status=NORMAL view=\\d+ commit=5 lastOp=5 .*errors=\\{}.*"), replicas.get(i));
         String bpf = Files.readString(bundle.resolve("bpf.txt"));
         assertTrue(bpf.contains("replica 1: counters {") && bpf.contains("FAST_ACKED=") && bpf.contains("replica 2: control ControlState["), bpf);
         try (Stream<Path> s = Files.list(bundle)) {
