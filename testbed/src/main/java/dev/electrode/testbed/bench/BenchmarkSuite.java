@@ -32,14 +32,7 @@ import java.util.concurrent.Callable;
         description = "Benchmark plain VR and the Electrode offloads on a namespace cluster.")
 public final class BenchmarkSuite implements Callable<Integer> {
     /** The modes: which offloads a cluster runs with. */
-    static final Map<String, List<Offload>> MODES = new LinkedHashMap<>();
-    static {
-        MODES.put("plain", List.of());
-        MODES.put("broadcast", List.of(Offload.BROADCAST));
-        MODES.put("fast-ack", List.of(Offload.FAST_ACK));
-        MODES.put("quorum-prune", List.of(Offload.QUORUM_PRUNE));
-        MODES.put("all", List.of(Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE));
-    }
+    static final Map<String, List<Offload>> MODES = dev.electrode.testbed.OffloadModes.MODES;
 
     /** Placements: "naive" leaves threads and kernel receive work where the scheduler puts them. */
     static final List<String> PLACEMENTS = List.of("pinned", "pinned-softirq", "naive");

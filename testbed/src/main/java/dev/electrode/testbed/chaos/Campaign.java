@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -23,15 +22,8 @@ import java.util.concurrent.Callable;
 @Command(name = "electrode-chaos", mixinStandardHelpOptions = true,
         description = "Random fault schedules against replica processes in namespaces, each history checked for linearizability.")
 public final class Campaign implements Callable<Integer> {
-    /** Offload modes, as in the benchmark suite. */
-    static final Map<String, List<Offload>> MODES = new LinkedHashMap<>();
-    static {
-        MODES.put("plain", List.of());
-        MODES.put("broadcast", List.of(Offload.BROADCAST));
-        MODES.put("fast-ack", List.of(Offload.FAST_ACK));
-        MODES.put("quorum-prune", List.of(Offload.QUORUM_PRUNE));
-        MODES.put("all", List.of(Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE));
-    }
+    /** The modes: which offloads a cluster runs with. */
+    static final Map<String, List<Offload>> MODES = dev.electrode.testbed.OffloadModes.MODES;
 
     @Option(names = "--minutes", defaultValue = "5", description = "how long to run (default: ${DEFAULT-VALUE})")
     double minutes;
