@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * sync) and all offloads: every replica stopped at once and restarted from its directory,
  * five times; nothing acknowledged is lost.
  */
-@Testbed(replicas = 3, durability = "sync", capture = false, clientRetryMs = 100, viewChangeMs = 1000,
+@Testbed(replicas = 3, durability = "sync", snapshotEvery = 500, capture = false, clientRetryMs = 100, viewChangeMs = 1000,
         offloads = {Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE})
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class DurableInJvmCrashTest {
