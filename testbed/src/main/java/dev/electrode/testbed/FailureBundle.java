@@ -35,7 +35,7 @@ final class FailureBundle {
             String name = pcap.getFileName().toString().replaceAll("\\.pcap$", "");
             String table;
             try {
-                table = WireLog.read(pcap).table();
+                table = WireLog.read(pcap).fullTable();
             } catch (RuntimeException e) {
                 table = "cannot decode " + pcap + ": " + e;
             }

@@ -95,11 +95,16 @@ public final class WireLog {
     public WireLog where(Predicate<WireFrame> p, String what) { return filter(p, what); }
 
     /** The frames as an aligned table, one per line. */
-    public String table() {
+    public String table() { return table(400); }
+
+    /** Every frame, one per line (for failure bundles). */
+    public String fullTable() { return table(Integer.MAX_VALUE); }
+
+    private String table(int limit) {
         StringBuilder sb = new StringBuilder(description + " (" + frames.size() + " frames):\n");
         sb.append(String.format("%10s  %21s    %21s  %-22s%n", "time (us)", "source", "destination", "type"));
-        frames.stream().limit(400).forEach(f -> sb.append(f).append('\n'));
-        if (frames.size() > 400) sb.append("... ").append(frames.size() - 400).append(" more\n");
+        frames.stream().limit(limit).forEach(f -> sb.append(f).append('\n'));
+        if (frames.size() > limit) sb.append("... ").append(frames.size() - limit).append(" more\n");
         return sb.toString();
     }
 

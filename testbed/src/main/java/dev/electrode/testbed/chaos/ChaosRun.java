@@ -50,7 +50,7 @@ public final class ChaosRun {
     /** Runs {@code c} with its testbed under {@code dir}. */
     public static Outcome run(Config c, Path dir) throws Exception {
         Path runDir = dir.resolve(String.format("n%d-%s-seed%d", c.replicas(), c.mode(), c.seed()));
-        TestbedSpec spec = TestbedSpec.defaults(c.replicas()).withProcesses(true).withCapture(false).withOffloads(c.offloads())
+        TestbedSpec spec = TestbedSpec.defaults(c.replicas()).withProcesses(true).withCapture(true).withOffloads(c.offloads())
                 .withDurability("sync").withSnapshotEvery(300).withTimers(20, 40, 1000, 100);
         Random rnd = new Random(c.seed());
         Map<Fault, Integer> injected = new EnumMap<>(Fault.class);
@@ -90,10 +90,11 @@ public final class ChaosRun {
             problems.add("the run failed: " + e);
         } finally {
             if (workloadClient != null) workloadClient.close();
-            List<String> left = env.close(false); // processes stop with SIGTERM and print their counters
+            problems.addAll(stderrProblems(runDir, c.replicas()));
+            // Processes stop with SIGTERM and print their counters; the captures stay for a failed run.
+            List<String> left = env.close(!problems.isEmpty());
             if (!left.isEmpty()) problems.add("namespaces left behind: " + left);
         }
-        problems.addAll(stderrProblems(runDir, c.replicas()));
         long indeterminate = history.history().stream().filter(o -> !o.determinate()).count();
         boolean passed = problems.isEmpty();
         String verdict = passed ? result.summary() : problems.get(0).lines().findFirst().orElse("failed");
@@ -150,6 +151,17 @@ public final class ChaosRun {
                                     List<String> problems) throws IOException {
         Files.createDirectories(runDir);
         history.write(runDir.resolve("history.jsonl"));
+        try (var pcaps = Files.list(runDir)) {
+            for (Path pcap : pcaps.filter(p -> p.toString().endsWith(".pcap")).toList()) {
+                String table;
+                try {
+                    table = dev.electrode.testbed.WireLog.read(pcap).fullTable();
+                } catch (RuntimeException e) {
+                    table = "cannot decode " + pcap + ": " + e;
+                }
+                Files.writeString(runDir.resolve("frames-" + pcap.getFileName().toString().replaceAll("\\.pcap$", "") + ".txt"), table + "\n");
+            }
+        }
         Files.writeString(runDir.resolve("checker.txt"), result == null ? "not checked\n" : result.report() + "\n");
         List<String> about = new ArrayList<>();
         about.add("seed " + c.seed() + ", " + c.replicas() + " replicas, mode " + c.mode() + " " + c.offloads() + ", faults for "
@@ -163,7 +175,8 @@ public final class ChaosRun {
         if (nemesis != null) about.addAll(nemesis.log());
         about.add("");
         about.add("replica-<i>.out holds each replica's status lines and, last, its counters when it stopped (protocol,"
-                + " decoder, journal, and with offloads the XDP/TC counters); replica-<i>.err its errors; data-<i> its data directory.");
+                + " decoder, journal, and with offloads the XDP/TC counters); replica-<i>.err its errors; data-<i> its data directory;"
+                + " *.pcap every host interface's capture, frames-<capture>.txt its decoded frames.");
         Files.write(runDir.resolve("README.txt"), about);
     }
 
