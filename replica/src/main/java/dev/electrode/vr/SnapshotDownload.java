@@ -55,9 +55,7 @@ final class SnapshotDownload {
      * @throws IllegalArgumentException if it fails its checksum, does not decode, or names another opnum
      */
     Snapshot verify() {
-        CRC32C crc = new CRC32C();
-        for (ByteBuffer b : received.asReadOnlyByteBufferList()) crc.update(b);
-        if ((int) crc.getValue() != crc32c) throw new IllegalArgumentException("snapshot " + opnum + " fails its CRC32C");
+        if (crcOf(received) != crc32c) throw new IllegalArgumentException("snapshot " + opnum + " fails its CRC32C");
         Snapshot s;
         try {
             s = Snapshot.parseFrom(received);

@@ -22,4 +22,10 @@ public final class OffloadModes {
         m.put("all", List.of(Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE));
         MODES = Collections.unmodifiableMap(m);
     }
+
+    /** The error for the first name in {@code names} that is no mode, or null if all are. */
+    public static String unknown(List<String> names) {
+        for (String n : names) if (!MODES.containsKey(n)) return "unknown mode '" + n + "' (" + String.join(", ", MODES.keySet()) + ")";
+        return null;
+    }
 }

@@ -313,6 +313,7 @@ public final class TestbedEnv implements AutoCloseable {
     }
 
     private final java.util.Set<String> allowedErrors = new java.util.HashSet<>();
+    private static final java.util.regex.Pattern ERROR_LINE = java.util.regex.Pattern.compile("ERROR \\[(\\w+)\\]");
 
     /**
      * Declares errors of these kinds ({@code ReplicaErrors.Kind} names) expected in this test:
@@ -335,7 +336,7 @@ public final class TestbedEnv implements AutoCloseable {
                 if (err == null || !Files.exists(err)) continue;
                 try {
                     for (String line : Files.readAllLines(err)) {
-                        java.util.regex.Matcher m = java.util.regex.Pattern.compile("ERROR \\[(\\w+)\\]").matcher(line);
+                        java.util.regex.Matcher m = ERROR_LINE.matcher(line);
                         boolean error = m.find() ? !allowedErrors.contains(m.group(1)) : line.contains("Exception in thread");
                         if (error) out.add("replica " + r.index() + " stderr: " + line);
                     }

@@ -153,8 +153,8 @@ public final class BenchmarkSuite implements Callable<Integer> {
 
     private CpuPlacement validate() {
         CommandLine cl = spec.commandLine();
-        for (String m : modes) if (!MODES.containsKey(m)) throw new CommandLine.ParameterException(cl,
-                "unknown mode '" + m + "' (" + String.join(", ", MODES.keySet()) + ")");
+        String badMode = dev.electrode.testbed.OffloadModes.unknown(modes);
+        if (badMode != null) throw new CommandLine.ParameterException(cl, badMode);
         for (String p : placements) if (!PLACEMENTS.contains(p)) throw new CommandLine.ParameterException(cl,
                 "unknown placement '" + p + "' (" + String.join(", ", PLACEMENTS) + ")");
         for (int n : replicas) if (n < 1 || n % 2 == 0 || n > 15) throw new CommandLine.ParameterException(cl,
@@ -203,7 +203,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
                             BenchReport report) throws Exception {
         List<Offload> offloads = MODES.get(mode);
         Path runDir = Path.of("target", "bench-run", durability);
-        MainJob.deleteRecursively(runDir); // a fresh data directory per testbed
+        // A fresh data directory per testbed: TestbedEnv empties its directory when it starts.
         TestbedEnv env = new TestbedEnv(ClusterMeasurement.testbed(n, offloads, batchSize, mtu).withPlacement(placement)
                 .withDurability(durability), runDir);
         try {

@@ -93,7 +93,6 @@ public final class MainJob implements Callable<Integer> {
                 .withPlacement(BenchmarkSuite.placementFor(placement, CpuPlacement.defaults())).withDurability(durability);
         System.out.printf("%n[%s] building the topology and starting the replicas...%n", mode);
         Path dir = Path.of("target", "main-job", mode.replace(' ', '-') + "-" + durability);
-        deleteRecursively(dir); // a fresh journal per run
         TestbedEnv env = new TestbedEnv(spec, dir);
         try {
             System.out.printf("[%s, durability %s] measuring for %d s...%n", mode, durability, duration);
@@ -111,13 +110,6 @@ public final class MainJob implements Callable<Integer> {
         } finally {
             List<String> left = env.close(false);
             if (!left.isEmpty()) System.err.println("warning: namespaces left behind: " + left);
-        }
-    }
-
-    static void deleteRecursively(Path dir) throws java.io.IOException {
-        if (!java.nio.file.Files.exists(dir)) return;
-        try (var s = java.nio.file.Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(p);
         }
     }
 

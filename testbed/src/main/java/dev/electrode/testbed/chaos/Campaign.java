@@ -64,8 +64,8 @@ public final class Campaign implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        for (String m : modes) if (!MODES.containsKey(m)) throw new CommandLine.ParameterException(spec.commandLine(),
-                "unknown mode '" + m + "' (" + String.join(", ", MODES.keySet()) + ")");
+        String badMode = dev.electrode.testbed.OffloadModes.unknown(modes);
+        if (badMode != null) throw new CommandLine.ParameterException(spec.commandLine(), badMode);
         for (int n : replicas) if (n < 3 || n % 2 == 0 || n > 7) throw new CommandLine.ParameterException(spec.commandLine(),
                 "--replicas values must be 3, 5 or 7, got " + n);
         if (minutes <= 0 || runSeconds < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--minutes and --run-seconds must be positive");

@@ -112,7 +112,7 @@ public final class ChaosRun {
         long id = history.invoke(999_000, KvOperation.Kind.PUT, key, ByteString.copyFromUtf8("up"), null, false);
         try {
             var r = dev.electrode.app.proto.KvResult.parseFrom(session.invokeSync(dev.electrode.app.KvOps.put(key, ByteString.copyFromUtf8("up"))));
-            history.ok(id, r.getHadValue() ? KvOperation.Outcome.of(r.getValue()) : KvOperation.Outcome.absent());
+            history.ok(id, KvWorkload.outcome(KvOperation.Kind.PUT, r));
             return true;
         } catch (dev.electrode.client.RequestTimeoutException | com.google.protobuf.InvalidProtocolBufferException e) {
             history.unknown(id, e.getMessage());
@@ -128,7 +128,7 @@ public final class ChaosRun {
             long id = history.invoke(999_001, KvOperation.Kind.GET, key, null, null, false);
             try {
                 var r = dev.electrode.app.proto.KvResult.parseFrom(session.invokeSync(dev.electrode.app.KvOps.get(key)));
-                history.ok(id, r.getHadValue() ? KvOperation.Outcome.of(r.getValue()) : KvOperation.Outcome.absent());
+                history.ok(id, KvWorkload.outcome(KvOperation.Kind.GET, r));
             } catch (dev.electrode.client.RequestTimeoutException | com.google.protobuf.InvalidProtocolBufferException e) {
                 history.unknown(id, e.getMessage());
             }

@@ -88,7 +88,7 @@ public final class KvWorkload implements AutoCloseable {
     }
 
     /** What a KvResult tells about the key, for an operation of {@code kind}. */
-    static KvOperation.Outcome outcome(KvOperation.Kind kind, KvResult r) {
+    public static KvOperation.Outcome outcome(KvOperation.Kind kind, KvResult r) {
         ByteString v = r.getHadValue() ? r.getValue() : null;
         return switch (kind) {
             case PUT, GET, DELETE -> v == null ? KvOperation.Outcome.absent() : KvOperation.Outcome.of(v);
