@@ -12,8 +12,9 @@ fi
 
 # Packages: the eBPF toolchain (clang/llvm/libbpf/bpftool), networking tools for the
 # namespace testbed (iproute2, nftables, tcpdump, libpcap), fonts for the benchmark's PNG
-# plots (headless AWT needs fontconfig and one font), and the Java build.
-PKGS=(clang llvm libbpf-dev libbpf1 iproute2 nftables tcpdump libpcap-dev ethtool procps fontconfig fonts-dejavu-core)
+# plots (headless AWT needs fontconfig and one font), tshark for the Wireshark dissector's test,
+# and the Java build.
+PKGS=(clang llvm libbpf-dev libbpf1 iproute2 nftables tcpdump libpcap-dev ethtool procps fontconfig fonts-dejavu-core tshark)
 
 # bpftool is its own package on Debian 12; Ubuntu ships it in linux-tools.
 bpftool_pkg() {
@@ -32,6 +33,8 @@ command -v mvn >/dev/null || missing+=("maven")
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup-host: installing: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # wireshark-common asks whether non-root users may capture: no (and no prompt).
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
   $SUDO apt-get update -q
   resolved=()
   for p in "${missing[@]}"; do

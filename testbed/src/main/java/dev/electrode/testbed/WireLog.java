@@ -1,14 +1,12 @@
 package dev.electrode.testbed;
 
-import dev.electrode.wire.DecodeResult;
-import dev.electrode.wire.FrameDecoder;
+import dev.electrode.capture.CaptureException;
+import dev.electrode.capture.CaptureReader;
+import dev.electrode.capture.CaptureTable;
+import dev.electrode.capture.WireFrame;
 import dev.electrode.wire.MessageType;
-import org.pcap4j.core.PcapHandle;
 
-import java.io.EOFException;
-import java.net.Inet4Address;
 import java.net.InetAddress;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,49 +26,12 @@ public final class WireLog {
         this.description = description;
     }
 
-    /** Reads a .pcap file (Ethernet/IPv4/UDP); datagrams that are not frames of the wire format are skipped. */
+    /** Reads a .pcap file (Ethernet/IPv4/UDP): its unfragmented wire-format messages; other datagrams are skipped. */
     public static WireLog read(Path pcap) {
-        List<WireFrame> out = new ArrayList<>();
-        try (PcapHandle h = org.pcap4j.core.Pcaps.openOffline(pcap.toString())) {
-            while (true) {
-                byte[] raw;
-                try {
-                    raw = h.getNextRawPacketEx();
-                } catch (EOFException e) {
-                    break;
-                } catch (java.util.concurrent.TimeoutException e) {
-                    continue;
-                } catch (org.pcap4j.core.PcapNativeException e) {
-                    // A capture still being written may end in a partly written record: read up to it.
-                    if (String.valueOf(e.getMessage()).contains("truncated dump file")) break;
-                    throw e;
-                }
-                long ts = h.getTimestamp().getTime() * 1000 + (h.getTimestamp().getNanos() / 1000) % 1000;
-                WireFrame f = decode(raw, ts);
-                if (f != null) out.add(f);
-            }
-        } catch (Exception e) {
-            throw new TestbedException("cannot read capture " + pcap + ": " + e, e);
-        }
-        return new WireLog(out, pcap.getFileName().toString());
-    }
-
-    private static WireFrame decode(byte[] raw, long ts) {
-        ByteBuffer b = ByteBuffer.wrap(raw);
-        if (raw.length < 14 + 20 + 8 || b.getShort(12) != 0x0800 || raw[14 + 9] != 17) return null;
-        int ihl = (raw[14] & 0x0f) * 4;
-        int udp = 14 + ihl;
-        if (raw.length < udp + 8) return null;
-        int udpLen = b.getShort(udp + 4) & 0xffff;
-        if (udpLen < 8 || udp + udpLen > raw.length) return null;
-        DecodeResult r = FrameDecoder.decodeStandalone(ByteBuffer.wrap(raw, udp + 8, udpLen - 8));
-        if (!(r instanceof DecodeResult.Decoded d)) return null;
         try {
-            Inet4Address src = (Inet4Address) InetAddress.getByAddress(java.util.Arrays.copyOfRange(raw, 14 + 12, 14 + 16));
-            Inet4Address dst = (Inet4Address) InetAddress.getByAddress(java.util.Arrays.copyOfRange(raw, 14 + 16, 14 + 20));
-            return new WireFrame(ts, src, b.getShort(udp) & 0xffff, dst, b.getShort(udp + 2) & 0xffff, d.frame());
-        } catch (java.net.UnknownHostException e) {
-            return null;
+            return new WireLog(CaptureReader.read(pcap).messages(), pcap.getFileName().toString());
+        } catch (CaptureException e) {
+            throw new TestbedException(e.getMessage(), e);
         }
     }
 
@@ -102,8 +63,9 @@ public final class WireLog {
 
     private String table(int limit) {
         StringBuilder sb = new StringBuilder(description + " (" + frames.size() + " frames):\n");
-        sb.append(String.format("%10s  %21s    %21s  %-22s%n", "time (us)", "source", "destination", "type"));
-        frames.stream().limit(limit).forEach(f -> sb.append(f).append('\n'));
+        sb.append(CaptureTable.HEADER).append('\n');
+        long base = frames.isEmpty() ? 0 : frames.get(0).timeMicros();
+        frames.stream().limit(limit).forEach(f -> sb.append(f.line(base)).append('\n'));
         if (frames.size() > limit) sb.append("... ").append(frames.size() - limit).append(" more\n");
         return sb.toString();
     }

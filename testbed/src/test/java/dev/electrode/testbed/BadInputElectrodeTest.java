@@ -1,5 +1,6 @@
 package dev.electrode.testbed;
 
+import dev.electrode.capture.WireFrame;
 import dev.electrode.bpf.Counter;
 import dev.electrode.bpf.Offload;
 import dev.electrode.wire.MessageType;

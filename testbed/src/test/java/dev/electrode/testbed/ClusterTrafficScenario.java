@@ -1,5 +1,6 @@
 package dev.electrode.testbed;
 
+import dev.electrode.capture.WireFrame;
 import com.google.protobuf.ByteString;
 import dev.electrode.app.KvOps;
 import dev.electrode.app.proto.KvResult;

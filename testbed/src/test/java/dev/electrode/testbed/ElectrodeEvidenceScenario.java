@@ -1,5 +1,6 @@
 package dev.electrode.testbed;
 
+import dev.electrode.capture.WireFrame;
 import dev.electrode.app.KvOps;
 import dev.electrode.bpf.Counter;
 import dev.electrode.bpf.Offload;

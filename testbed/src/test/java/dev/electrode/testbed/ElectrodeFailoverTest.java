@@ -1,5 +1,6 @@
 package dev.electrode.testbed;
 
+import dev.electrode.capture.WireFrame;
 import dev.electrode.app.KvOps;
 import dev.electrode.app.proto.KvResult;
 import dev.electrode.bpf.Offload;

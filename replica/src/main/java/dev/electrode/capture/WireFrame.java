@@ -1,4 +1,4 @@
-package dev.electrode.testbed;
+package dev.electrode.capture;
 
 import dev.electrode.wire.Frame;
 import dev.electrode.wire.MessageType;
@@ -39,9 +39,25 @@ public record WireFrame(long timeMicros, Inet4Address src, int srcPort, Inet4Add
         return frame.body() instanceof RequestMessage r ? r.getReq().getClientid() : 0;
     }
 
+    /** The client request id of a Request or Reply, else -1. */
+    public long clientReqId() {
+        Message b = frame.body();
+        if (b instanceof RequestMessage r) return r.getReq().getClientreqid();
+        if (b instanceof UnloggedRequestMessage r) return r.getReq().getClientreqid();
+        if (b instanceof ReplyMessage r) return r.getClientreqid();
+        return -1;
+    }
+
+    /** One table line, its time relative to {@code baseMicros} (see {@link CaptureTable#HEADER}). */
+    public String line(long baseMicros) {
+        return String.format("%10d  %15s:%-5d -> %15s:%-5d  %-22s view %-3s op %-6s req %s", timeMicros - baseMicros, src.getHostAddress(),
+                srcPort, dst.getHostAddress(), dstPort, type(), orDash(view()), orDash(opnum()), orDash(clientReqId()));
+    }
+
     @Override
-    public String toString() {
-        return String.format("%10d  %15s:%-5d -> %15s:%-5d  %-22s view %-3s op %s", timeMicros, src.getHostAddress(), srcPort,
-                dst.getHostAddress(), dstPort, type(), view() < 0 ? "-" : Long.toString(view()), opnum() < 0 ? "-" : Long.toString(opnum()));
+    public String toString() { return line(0); }
+
+    private static String orDash(long v) {
+        return v < 0 ? "-" : Long.toString(v);
     }
 }
