@@ -62,6 +62,27 @@ public final class NetNamespace implements AutoCloseable {
         }
     }
 
+    /**
+     * Names the network namespace that process {@code pid} lives in ({@code ip netns attach}),
+     * e.g. a container's, and returns a handle on it. Closing the handle removes only the name:
+     * the namespace lives as long as its processes do.
+     */
+    public static NetNamespace attach(String name, long pid) {
+        if (name.length() > 64 || !name.matches("[A-Za-z0-9_.-]+"))
+            throw new IllegalArgumentException("bad namespace name '" + name + "'");
+        Commands.ip("netns", "attach", name, Long.toString(pid));
+        try {
+            return new NetNamespace(name);
+        } catch (RuntimeException e) {
+            try {
+                Commands.ip("netns", "del", name);
+            } catch (NetnsException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
     /** Moves the calling thread into the namespace at {@code nsPath}. */
     static void enter(Path nsPath) {
         int fd = LibC.INSTANCE.open(nsPath.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC);
@@ -141,7 +162,10 @@ public final class NetNamespace implements AutoCloseable {
     /** True if the namespace's bind-mount exists. */
     public boolean exists() { return Files.exists(path()); }
 
-    /** Deletes the namespace (and with it every interface and attachment in it). Idempotent. */
+    /**
+     * Deletes the namespace (and with it every interface and attachment in it); for one made with
+     * {@link #attach}, removes only its name. Idempotent.
+     */
     @Override
     public void close() {
         if (closed) return;

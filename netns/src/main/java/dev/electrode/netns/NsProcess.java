@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  * An OS process started inside a network namespace ({@code ip netns exec}), with stdout and
  * stderr in files. Only processes started here are signalled, by their own handle.
  */
-public final class NsProcess implements AutoCloseable {
+public final class NsProcess implements HostProcess {
     private final Process process;
     private final Path stdout;
     private final Path stderr;
@@ -46,21 +46,20 @@ public final class NsProcess implements AutoCloseable {
         }
     }
 
+    @Override
     public long pid() { return process.pid(); }
 
+    @Override
     public boolean isAlive() { return process.isAlive(); }
 
     /** Pins every thread of the process to {@code cpus}; threads it starts later inherit their creator's CPUs. */
-    public void pinTo(CpuSet cpus) {
-        try (Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
-            for (Path t : tasks.toList()) Affinity.pin(Integer.parseInt(t.getFileName().toString()), cpus);
-        } catch (IOException e) {
-            throw new NetnsException("cannot list threads of " + this + ": " + e.getMessage(), e);
-        }
-    }
+    @Override
+    public void pinTo(CpuSet cpus) { Affinity.pinProcess(pid(), cpus); }
 
+    @Override
     public Path stdout() { return stdout; }
 
+    @Override
     public Path stderr() { return stderr; }
 
     /** The exit code, waiting up to {@code timeout}; -1 if still running. */
@@ -69,9 +68,11 @@ public final class NsProcess implements AutoCloseable {
     }
 
     /** SIGKILL, without waiting. */
+    @Override
     public void killNow() { process.destroyForcibly(); }
 
     /** SIGKILL, and wait until it is gone. */
+    @Override
     public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
@@ -81,15 +82,6 @@ public final class NsProcess implements AutoCloseable {
     public int terminate(Duration timeout) throws InterruptedException {
         process.destroy();
         return waitFor(timeout);
-    }
-
-    /** True once stdout contains {@code text}. */
-    public boolean stdoutContains(String text) {
-        try {
-            return Files.exists(stdout) && Files.readString(stdout).contains(text);
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     @Override

@@ -12,12 +12,10 @@ import java.util.List;
  * all on one IPv4 /24. Every veth end carries and verifies full checksums, as a NIC on a wire
  * would ({@link Links#checksumsInFrames}). Closing it deletes every namespace.
  */
-public final class StarTopology implements AutoCloseable {
-    /** One host: its namespace, interface, address and MAC. */
-    public record Host(int index, NetNamespace ns, String ifname, Inet4Address address, byte[] mac, String switchPort) {}
-
+public final class StarTopology implements Topology {
     private final NetNamespace sw;
     private final List<Host> hosts = new ArrayList<>();
+    private Inet4Address broadcast;
 
     private StarTopology(NetNamespace sw) { this.sw = sw; }
 
@@ -37,6 +35,7 @@ public final class StarTopology implements AutoCloseable {
                 }
             });
             Links.bridge(t.sw, "br0");
+            t.broadcast = (Inet4Address) InetAddress.getByName(subnetPrefix + ".255");
             for (int i = 0; i < hostCount; i++) {
                 NetNamespace ns = NetNamespace.create(Names.namespace(label + "-h" + i));
                 String port = "p" + i;
@@ -58,6 +57,7 @@ public final class StarTopology implements AutoCloseable {
     }
 
     /** Sets the MTU of every link: both ends of each host's veth and the bridge. */
+    @Override
     public void setMtu(int mtu) {
         for (Host h : hosts) {
             Links.mtu(h.ns(), h.ifname(), mtu);
@@ -66,11 +66,17 @@ public final class StarTopology implements AutoCloseable {
         Links.mtu(sw, "br0", mtu);
     }
 
+    @Override
+    public Inet4Address broadcast() { return broadcast; }
+
+    @Override
+    public String bridge() { return "br0"; }
+
+    @Override
     public NetNamespace switchNamespace() { return sw; }
 
+    @Override
     public List<Host> hosts() { return hosts; }
-
-    public Host host(int i) { return hosts.get(i); }
 
     @Override
     public void close() {

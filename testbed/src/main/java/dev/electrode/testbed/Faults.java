@@ -3,7 +3,8 @@ package dev.electrode.testbed;
 import dev.electrode.bpf.fault.FaultInjector;
 import dev.electrode.bpf.fault.FaultRule;
 import dev.electrode.netns.Links;
-import dev.electrode.netns.StarTopology;
+import dev.electrode.netns.Topology;
+import dev.electrode.netns.Topology;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,18 +16,18 @@ import java.util.Set;
  * from drop rules, and links taken down. {@link #heal()} undoes everything.
  */
 public final class Faults implements AutoCloseable {
-    private final StarTopology topology;
+    private final Topology topology;
     private final FaultInjector injector;
     private final List<Integer> downLinks = new ArrayList<>();
     private DelayLine delayLine;
     private final List<String> netemPorts = new ArrayList<>();
 
-    Faults(StarTopology topology) {
+    Faults(Topology topology) {
         this.topology = topology;
         this.injector = FaultInjector.load();
         try {
             topology.switchNamespace().run(() -> {
-                for (StarTopology.Host h : topology.hosts()) injector.attachPort(h.switchPort(), h.index(), h.mac());
+                for (Topology.Host h : topology.hosts()) injector.attachPort(h.switchPort(), h.index(), h.mac());
             });
         } catch (RuntimeException e) {
             injector.close();
@@ -50,7 +51,7 @@ public final class Faults implements AutoCloseable {
         if (rule.action() != FaultRule.Action.DELAY) throw new IllegalArgumentException("not a delay rule: " + rule);
         if (delayLine != null) delayLine.close();
         var sw = topology.switchNamespace();
-        delayLine = new DelayLine(sw, "br0", delay.toNanos() / 1000, jitter.toNanos() / 1000, seed);
+        delayLine = new DelayLine(sw, topology.bridge(), delay.toNanos() / 1000, jitter.toNanos() / 1000, seed);
         injector.setDelayTarget(delayLine.inputIfindex(sw));
         return add(rule);
     }
@@ -81,7 +82,7 @@ public final class Faults implements AutoCloseable {
     /** Drops every frame between the hosts of {@code group} and all other hosts, both ways. */
     public void partition(Set<Integer> group) {
         int[] in = group.stream().mapToInt(Integer::intValue).toArray();
-        int[] out = topology.hosts().stream().mapToInt(StarTopology.Host::index).filter(i -> !group.contains(i)).toArray();
+        int[] out = topology.hosts().stream().mapToInt(Topology.Host::index).filter(i -> !group.contains(i)).toArray();
         if (in.length == 0 || out.length == 0) return;
         add(FaultRule.drop().from(in).to(out));
         add(FaultRule.drop().from(out).to(in));

@@ -3,6 +3,7 @@ package dev.electrode.testbed;
 import dev.electrode.app.KvStore;
 import dev.electrode.config.ClusterConfig;
 import dev.electrode.launch.ReplicaProcess;
+import dev.electrode.netns.HostProcess;
 import dev.electrode.netns.NetNamespace;
 import dev.electrode.netns.NsProcess;
 import dev.electrode.netns.cpu.Affinity;
@@ -20,7 +21,8 @@ import java.util.function.Function;
 
 /**
  * One replica of a testbed cluster, inside its host's namespace: either in this JVM (its
- * socket bound on the namespace's thread) or as a separate JVM started with ip netns exec.
+ * socket bound on the namespace's thread) or as a separate JVM, started with ip netns exec or
+ * in a container that shares the host's namespace.
  */
 public abstract sealed class ReplicaNode implements AutoCloseable {
     protected final int index;
@@ -111,6 +113,13 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
             return query(v -> q.apply(s));
         }
 
+        /** Status, log, commit point and state digest, read at one moment on the replica thread (no kernel counters). */
+        public ReplicaReport report(java.util.Map<dev.electrode.bpf.Counter, Long> bpf) {
+            KvStore s = store;
+            return query(v -> new ReplicaReport(index, 0, v.status().name(), v.view(), v.leaderOf(v.view()), v.lastOp(), v.commitNum(),
+                    s.digest(), bpf));
+        }
+
         public Status status() { return query(VrReplica::status); }
 
         public long view() { return query(VrReplica::view); }
@@ -152,16 +161,36 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
 
     /** A replica running as its own JVM inside the namespace. */
     public static final class Process extends ReplicaNode {
+        /** Starts a replica JVM on its host: the arguments after the java executable, and the files for its output. */
+        @FunctionalInterface
+        public interface Launcher {
+            HostProcess start(List<String> javaArgs, Path stdout, Path stderr);
+        }
+
+        /** A launcher that starts the JVM in namespace {@code ns} with this JVM's java and classpath. */
+        public static Launcher inNamespace(NetNamespace ns) {
+            return (javaArgs, out, err) -> {
+                List<String> cmd = new ArrayList<>();
+                cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+                cmd.addAll(javaArgs);
+                return NsProcess.start(ns, cmd, out, err);
+            };
+        }
+
         private final Path configFile;
         private final Path logDir;
         private final List<String> args;
-        private NsProcess process;
+        private final Launcher launcher;
+        private HostProcess process;
+        private int reportsSeen;
 
         private final boolean offloads;
         private final boolean durable;
 
-        Process(int index, NetNamespace ns, Path configFile, Path logDir, List<String> args, boolean offloads, boolean durable) {
+        Process(int index, NetNamespace ns, Launcher launcher, Path configFile, Path logDir, List<String> args, boolean offloads,
+                boolean durable) {
             super(index, ns);
+            this.launcher = launcher;
             this.configFile = configFile;
             this.logDir = logDir;
             this.args = List.copyOf(args);
@@ -171,26 +200,24 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         }
 
         private void start(boolean recovering) {
-            List<String> cmd = new ArrayList<>();
+            List<String> cmd = new ArrayList<>(List.of("-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path")));
             if (offloads) {
                 // A replica with the eBPF offloads: the launcher above both the replica and the bpf module.
-                cmd.addAll(List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                        "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                        dev.electrode.testbed.launch.ElectrodeReplicaMain.class.getName()));
+                cmd.add(dev.electrode.testbed.launch.ElectrodeReplicaMain.class.getName());
             } else {
-                cmd.addAll(ReplicaProcess.javaCommand());
-                cmd.add("replica");
+                cmd.addAll(List.of("-Xss512k", dev.electrode.cli.ElectrodeMain.class.getName(), "replica"));
             }
-            cmd.addAll(List.of("--config", configFile.toString(), "--index", Integer.toString(index)));
+            cmd.addAll(List.of("--config", configFile.toAbsolutePath().toString(), "--index", Integer.toString(index)));
             cmd.addAll(args);
             if (recovering) cmd.add("--recover");
             Path out = logDir.resolve("replica-" + index + ".out");
             long before = count(out);
-            process = NsProcess.start(ns, cmd, out, logDir.resolve("replica-" + index + ".err"));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            process = launcher.start(cmd, out, logDir.resolve("replica-" + index + ".err"));
+            reportsSeen = 0;
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (count(out) <= before) {
                 if (!process.isAlive()) throw new TestbedException("replica " + index + " exited before it was ready; see " + process.stderr());
-                if (System.nanoTime() > deadline) throw new TestbedException("replica " + index + " not ready in 30 s; see " + process.stderr());
+                if (System.nanoTime() > deadline) throw new TestbedException("replica " + index + " not ready in 60 s; see " + process.stderr());
                 try {
                     Thread.sleep(20);
                 } catch (InterruptedException e) {
@@ -198,6 +225,49 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
                     throw new TestbedException("interrupted", e);
                 }
             }
+        }
+
+        /**
+         * Asks the replica for a report (SIGHUP) and waits for it: status, log, commit point, state
+         * digest and counters, as of now.
+         */
+        public ReplicaReport report() {
+            if (!process.isAlive()) throw new IllegalStateException("replica " + index + " is not running");
+            int want = reportsSeen + 1;
+            signal("HUP");
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < deadline) {
+                ReplicaReport r = latestReport();
+                if (r != null && r.number() >= want) {
+                    reportsSeen = r.number();
+                    return r;
+                }
+                if (!process.isAlive()) throw new TestbedException("replica " + index + " exited while asked for a report; see " + process.stderr());
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new TestbedException("interrupted", e);
+                }
+            }
+            throw new TestbedException("replica " + index + " did not answer SIGHUP with a report in 10 s; see " + process.stdout());
+        }
+
+        /** The last report line of this incarnation, or null. */
+        private ReplicaReport latestReport() {
+            List<String> lines;
+            try {
+                lines = java.nio.file.Files.readAllLines(process.stdout());
+            } catch (java.io.IOException e) {
+                return null;
+            }
+            ReplicaReport last = null;
+            for (String l : lines) {
+                if (l.contains(ReplicaProcess.READY_MARKER)) last = null; // a new incarnation starts here
+                ReplicaReport r = ReplicaReport.parse(l);
+                if (r != null) last = r;
+            }
+            return last;
         }
 
         private static long count(Path out) {
@@ -209,7 +279,7 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
             }
         }
 
-        public NsProcess process() { return process; }
+        public HostProcess process() { return process; }
 
         /** Status, view and leader from a process replica's status line. */
         public record StatusLine(String status, long view, int leader) {}
@@ -251,6 +321,7 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
 
         private void signal(String sig) {
             if (!process.isAlive()) throw new IllegalStateException("replica " + index + " is not running");
+            // The pid as the root PID namespace sees it: a process in a namespace or in a container alike.
             dev.electrode.netns.Commands.run(List.of("kill", "-" + sig, Long.toString(process.pid())));
         }
 

@@ -72,5 +72,8 @@ public @interface Testbed {
     /** Committed operations between the replicas' snapshots (the log keeps those since the previous one). */
     long snapshotEvery() default 100_000;
 
+    /** Hosts as network namespaces (default) or containers on a Docker network; see {@link Backend#PROPERTY}. */
+    Backend backend() default Backend.NAMESPACES;
+
     enum Scope { PER_TEST, PER_CLASS }
 }

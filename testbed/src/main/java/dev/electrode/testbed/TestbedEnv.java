@@ -5,6 +5,12 @@ import dev.electrode.client.VrClient;
 import dev.electrode.config.ClusterConfig;
 import dev.electrode.netns.Names;
 import dev.electrode.netns.StarTopology;
+import dev.electrode.netns.Topology;
+import dev.electrode.testbed.container.BaseImage;
+import dev.electrode.testbed.container.ContainerProcess;
+import dev.electrode.testbed.container.ContainerTopology;
+import dev.electrode.testbed.container.Docker;
+import dev.electrode.netns.Topology;
 import dev.electrode.netns.cpu.Affinity;
 import dev.electrode.netns.cpu.CpuSet;
 import dev.electrode.netns.cpu.ThreadedNapi;
@@ -35,7 +41,7 @@ public final class TestbedEnv implements AutoCloseable {
 
     private final TestbedSpec spec;
     private final Path dir;
-    private final StarTopology topology;
+    private final Topology topology;
     private final ClusterConfig config;
     private final List<ReplicaNode> replicas = new ArrayList<>();
     private final Map<Integer, InterfaceCapture> captures = new LinkedHashMap<>();
@@ -58,8 +64,14 @@ public final class TestbedEnv implements AutoCloseable {
                 : java.util.EnumSet.copyOf(spec.offloadList());
         int n = spec.replicas();
         if (n < 1 || n % 2 == 0) throw new TestbedException("@Testbed(replicas = " + n + "): the replica count must be odd");
+        long startNanos = System.nanoTime();
         Names.sweepLeftovers();
-        this.topology = StarTopology.create("tb", n + 1, SUBNET);
+        if (spec.backend() == Backend.CONTAINERS) {
+            com.github.dockerjava.api.DockerClient docker = Docker.requireEngine();
+            this.topology = ContainerTopology.create(docker, BaseImage.require(docker), "tbc", n + 1);
+        } else {
+            this.topology = StarTopology.create("tb", n + 1, SUBNET);
+        }
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         if (spec.mtu() != 0) topology.setMtu(spec.mtu());
         namespaces.add(topology.switchNamespace().name());
@@ -75,19 +87,22 @@ public final class TestbedEnv implements AutoCloseable {
             Files.createDirectories(dir);
             clearEarlierRun(dir);
             faults = new Faults(topology);
-            InetAddress bcast = InetAddress.getByName(SUBNET + ".255");
+            InetAddress bcast = topology.broadcast();
             if (spec.capture()) {
-                for (StarTopology.Host h : topology.hosts())
+                for (Topology.Host h : topology.hosts())
                     captures.put(h.index(), InterfaceCapture.start(h.ns(), h.ifname(), dir.resolve(hostName(h.index()) + "-eth0.pcap"), h.ns(),
                             bcast, spec.captureFilter()));
             }
             if (spec.switchCaptures()) { // also alone: half the capture threads, for tests that need every frame under load
-                for (StarTopology.Host h : topology.hosts())
+                for (Topology.Host h : topology.hosts())
                     switchCaptures.put(h.index(), InterfaceCapture.start(topology.switchNamespace(), h.switchPort(),
                             dir.resolve("switch-" + h.switchPort() + ".pcap"), h.ns(), bcast, spec.captureFilter()));
             }
             if (spec.cluster()) startCluster();
             if (spec.placement() != null) applyPlacement(spec.placement());
+            System.out.printf("testbed %s: %d hosts as %s, %d replicas%s, up in %d ms%n", dir, n + 1,
+                    spec.backend().name().toLowerCase(java.util.Locale.ROOT), spec.cluster() ? n : 0,
+                    spec.replicasAsProcesses() ? " (processes)" : " (in this JVM)", (System.nanoTime() - startNanos) / 1_000_000);
         } catch (RuntimeException | IOException e) {
             closeQuietly();
             throw e instanceof RuntimeException r ? r : new TestbedException(e.toString(), e);
@@ -100,7 +115,7 @@ public final class TestbedEnv implements AutoCloseable {
      */
     private void applyPlacement(CpuPlacement placement) {
         int n = replicaCount();
-        for (StarTopology.Host h : topology.hosts()) {
+        for (Topology.Host h : topology.hosts()) {
             if (!placement.threadedNapi()) break;
             CpuSet cpus = placement.of(h.index(), n);
             List<Integer> tids = ThreadedNapi.enable(h.ns(), h.ifname(), topology.switchNamespace(), h.switchPort());
@@ -136,7 +151,7 @@ public final class TestbedEnv implements AutoCloseable {
                 for (int i = 0; i < n; i++) peerPass.attachXdpPass(topology.host(i).switchPort());
             });
         }
-        if (spec.processes()) {
+        if (spec.replicasAsProcesses()) {
             Path conf = dir.resolve("cluster.conf");
             Files.writeString(conf, config.toText());
             List<String> args = new ArrayList<>(List.of("--batch-size", Integer.toString(spec.batchSize()),
@@ -151,8 +166,12 @@ public final class TestbedEnv implements AutoCloseable {
             boolean durable = !spec.durability().equals("memory");
             for (int i = 0; i < n; i++) {
                 List<String> own = new ArrayList<>(args);
-                if (durable) own.addAll(List.of("--durability", spec.durability(), "--data-dir", dir.resolve("data-" + i).toString()));
-                replicas.add(new ReplicaNode.Process(i, topology.host(i).ns(), conf, dir, own, !offloads.isEmpty(), durable));
+                if (durable) own.addAll(List.of("--durability", spec.durability(), "--data-dir", dir.resolve("data-" + i).toAbsolutePath().toString()));
+                int host = i;
+                ReplicaNode.Process.Launcher launcher = topology instanceof ContainerTopology ct
+                        ? (javaArgs, out, err) -> ContainerProcess.start(ct, host, javaArgs, dir, out, err)
+                        : ReplicaNode.Process.inNamespace(topology.host(i).ns());
+                replicas.add(new ReplicaNode.Process(i, topology.host(i).ns(), launcher, conf, dir, own, !offloads.isEmpty(), durable));
             }
         } else {
             dev.electrode.server.Durability durability = dev.electrode.server.Durability.parse(spec.durability());
@@ -181,12 +200,12 @@ public final class TestbedEnv implements AutoCloseable {
 
     public int replicaCount() { return spec.replicas(); }
 
-    public StarTopology topology() { return topology; }
+    public Topology topology() { return topology; }
 
-    public StarTopology.Host host(int i) { return topology.host(i); }
+    public Topology.Host host(int i) { return topology.host(i); }
 
     /** The host the client runs on (index = replica count). */
-    public StarTopology.Host clientHost() { return topology.host(replicaCount()); }
+    public Topology.Host clientHost() { return topology.host(replicaCount()); }
 
     public ClusterConfig config() { return config; }
 
@@ -288,18 +307,27 @@ public final class TestbedEnv implements AutoCloseable {
         return leader[0];
     }
 
-    /**
-     * Waits until every running replica is NORMAL and has committed at least {@code op}. Needs
-     * in-JVM replicas: a process replica's commit point is not observable from here (it prints
-     * it only in its periodic stats line), so this refuses rather than return at once.
-     */
+    /** Waits until every running replica is NORMAL and has committed at least {@code op} (process replicas: by their reports). */
     public void awaitCommitted(long op, Duration atMost) {
-        if (replicas.stream().anyMatch(r -> r instanceof ReplicaNode.Process))
-            throw new IllegalStateException("awaitCommitted needs in-JVM replicas; with processes, wait for what clients observe");
         if (replicas.stream().noneMatch(ReplicaNode::isRunning)) throw new IllegalStateException("no replica is running");
         await().atMost(atMost).pollInterval(Duration.ofMillis(20)).until(() -> replicas.stream()
                 .filter(ReplicaNode::isRunning)
-                .allMatch(r -> ((ReplicaNode.InJvm) r).query(v -> v.status() == Status.NORMAL && v.commitNum() >= op)));
+                .allMatch(r -> {
+                    ReplicaReport rep = report(r.index());
+                    return rep.status().equals(Status.NORMAL.name()) && rep.commit() >= op;
+                }));
+    }
+
+    /**
+     * Replica {@code i}'s status, log, commit point, state digest and kernel counters now: asked
+     * directly in this JVM, or by SIGHUP from a process (in a namespace or a container).
+     */
+    public ReplicaReport report(int i) {
+        ReplicaNode r = replicas.get(i);
+        if (r instanceof ReplicaNode.Process p) return p.report();
+        ReplicaNode.InJvm j = (ReplicaNode.InJvm) r;
+        Map<dev.electrode.bpf.Counter, Long> bpf = kernelOffloads.isEmpty() ? Map.of() : kernelOffloads.get(i).bpf().counters();
+        return j.report(bpf);
     }
 
     /**
@@ -355,7 +383,9 @@ public final class TestbedEnv implements AutoCloseable {
     public List<String> close(boolean keepCaptures) {
         if (closed) return List.of();
         closed = true;
+        long startNanos = System.nanoTime();
         closeQuietly();
+        System.out.printf("testbed %s: torn down in %d ms%n", dir, (System.nanoTime() - startNanos) / 1_000_000);
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);
         } catch (IllegalStateException ignored) {
@@ -370,7 +400,9 @@ public final class TestbedEnv implements AutoCloseable {
                 }
             }
         }
-        return LeakCheck.surviving(namespaces);
+        List<String> surviving = new ArrayList<>(LeakCheck.surviving(namespaces));
+        if (topology instanceof ContainerTopology ct) surviving.addAll(Docker.ownedByThisJvm(ct.docker()));
+        return surviving;
     }
 
     @Override

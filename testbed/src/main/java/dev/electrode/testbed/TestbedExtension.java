@@ -60,7 +60,7 @@ public final class TestbedExtension implements BeforeAllCallback, AfterAllCallba
         boolean failed = ctx.getExecutionException().isPresent();
         List<String> errors = env.unexpectedErrors(); // read while the replicas still run
         List<String> leaked = env.close(failed || spec(ctx).keepCaptures() || !errors.isEmpty());
-        if (!leaked.isEmpty()) throw new AssertionError("testbed teardown leaked network namespaces: " + leaked);
+        if (!leaked.isEmpty()) throw new AssertionError("testbed teardown left namespaces, containers or networks behind: " + leaked);
         if (!failed && !errors.isEmpty())
             throw new AssertionError("the test passed, but replicas reported errors it did not expect (env.allowErrors):\n  "
                     + String.join("\n  ", errors));

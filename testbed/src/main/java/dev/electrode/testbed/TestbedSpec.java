@@ -3,74 +3,94 @@ package dev.electrode.testbed;
 import dev.electrode.bpf.Offload;
 
 import java.util.List;
+import java.util.function.Consumer;
 
 /** What a testbed is made of: the {@link Testbed} annotation as a value, for use outside JUnit too. */
 public record TestbedSpec(int replicas, boolean processes, boolean cluster, boolean capture, boolean keepCaptures, int batchSize,
                           long heartbeatMs, long resendMs, long viewChangeMs, long clientRetryMs, List<Offload> offloadList,
                           boolean switchCaptures, CpuPlacement placement, int mtu, String captureFilter, String durability,
-                          long snapshotEvery) {
-    /** The spec an annotation describes. */
+                          long snapshotEvery, Backend backend) {
+    /** The spec an annotation describes; the system property {@value Backend#PROPERTY} may move every test onto containers. */
     public static TestbedSpec of(Testbed t) {
         return new TestbedSpec(t.replicas(), t.processes(), t.cluster(), t.capture(), t.keepCaptures(), t.batchSize(),
                 t.heartbeatMs(), t.resendMs(), t.viewChangeMs(), t.clientRetryMs(), List.of(t.offloads()), t.switchCaptures(), null, 0,
-                t.captureFilter(), t.durability(), t.snapshotEvery());
+                t.captureFilter(), t.durability(), t.snapshotEvery(), Backend.chosen(t.backend()));
     }
 
     /** The annotation's defaults for {@code replicas} replicas. */
     public static TestbedSpec defaults(int replicas) {
-        return new TestbedSpec(replicas, false, true, true, false, 1, 20, 40, 300, 50, List.of(), false, null, 0, "", "memory", dev.electrode.vr.VrSettings.DEFAULT.snapshotEveryOps());
+        return new TestbedSpec(replicas, false, true, true, false, 1, 20, 40, 300, 50, List.of(), false, null, 0, "", "memory",
+                dev.electrode.vr.VrSettings.DEFAULT.snapshotEveryOps(), Backend.NAMESPACES);
     }
 
     public Offload[] offloads() { return offloadList.toArray(new Offload[0]); }
 
-    public TestbedSpec withOffloads(List<Offload> o) {
-        return new TestbedSpec(replicas, processes, cluster, capture, keepCaptures, batchSize, heartbeatMs, resendMs, viewChangeMs,
-                clientRetryMs, List.copyOf(o), switchCaptures, placement, mtu, captureFilter, durability, snapshotEvery);
-    }
+    /** Replicas run as separate processes: asked for, or implied by containers. */
+    public boolean replicasAsProcesses() { return processes || backend == Backend.CONTAINERS; }
 
-    public TestbedSpec withBatchSize(int b) {
-        return new TestbedSpec(replicas, processes, cluster, capture, keepCaptures, b, heartbeatMs, resendMs, viewChangeMs,
-                clientRetryMs, offloadList, switchCaptures, placement, mtu, captureFilter, durability, snapshotEvery);
-    }
+    public TestbedSpec withOffloads(List<Offload> o) { return with(b -> b.offloadList = List.copyOf(o)); }
 
-    public TestbedSpec withCapture(boolean c) {
-        return new TestbedSpec(replicas, processes, cluster, c, keepCaptures, batchSize, heartbeatMs, resendMs, viewChangeMs,
-                clientRetryMs, offloadList, switchCaptures, placement, mtu, captureFilter, durability, snapshotEvery);
-    }
+    public TestbedSpec withBatchSize(int size) { return with(b -> b.batchSize = size); }
+
+    public TestbedSpec withCapture(boolean c) { return with(b -> b.capture = c); }
 
     /** Hosts pinned to CPU sets, with threaded NAPI on their interfaces, when the testbed starts (null: none). */
-    public TestbedSpec withPlacement(CpuPlacement p) {
-        return new TestbedSpec(replicas, processes, cluster, capture, keepCaptures, batchSize, heartbeatMs, resendMs, viewChangeMs,
-                clientRetryMs, offloadList, switchCaptures, p, mtu, captureFilter, durability, snapshotEvery);
-    }
+    public TestbedSpec withPlacement(CpuPlacement p) { return with(b -> b.placement = p); }
 
     /** The MTU of every link (0: the kernel's default, 1500). */
     public TestbedSpec withMtu(int m) {
         if (m != 0 && (m < 576 || m > 65535)) throw new IllegalArgumentException("MTU " + m + " is not in 576..65535");
-        return new TestbedSpec(replicas, processes, cluster, capture, keepCaptures, batchSize, heartbeatMs, resendMs, viewChangeMs,
-                clientRetryMs, offloadList, switchCaptures, placement, m, captureFilter, durability, snapshotEvery);
+        return with(b -> b.mtu = m);
     }
 
     /** Durability of the replicas: "memory", "sync" or "async" (a data directory per replica under the testbed's directory). */
-    public TestbedSpec withDurability(String d) {
-        return new TestbedSpec(replicas, processes, cluster, capture, keepCaptures, batchSize, heartbeatMs, resendMs, viewChangeMs,
-                clientRetryMs, offloadList, switchCaptures, placement, mtu, captureFilter, d, snapshotEvery);
-    }
+    public TestbedSpec withDurability(String d) { return with(b -> b.durability = d); }
 
     /** Replicas as processes (one JVM each, killable and pausable) or in this JVM. */
-    public TestbedSpec withProcesses(boolean p) {
-        return new TestbedSpec(replicas, p, cluster, capture, keepCaptures, batchSize, heartbeatMs, resendMs, viewChangeMs,
-                clientRetryMs, offloadList, switchCaptures, placement, mtu, captureFilter, durability, snapshotEvery);
-    }
+    public TestbedSpec withProcesses(boolean p) { return with(b -> b.processes = p); }
 
     /** Committed operations between the replicas' snapshots. */
-    public TestbedSpec withSnapshotEvery(long ops) {
-        return new TestbedSpec(replicas, processes, cluster, capture, keepCaptures, batchSize, heartbeatMs, resendMs, viewChangeMs,
-                clientRetryMs, offloadList, switchCaptures, placement, mtu, captureFilter, durability, ops);
-    }
+    public TestbedSpec withSnapshotEvery(long ops) { return with(b -> b.snapshotEvery = ops); }
+
+    /** Hosts as network namespaces or as containers. */
+    public TestbedSpec withBackend(Backend backend) { return with(b -> b.backend = backend); }
 
     public TestbedSpec withTimers(long heartbeat, long resend, long viewChange, long clientRetry) {
-        return new TestbedSpec(replicas, processes, cluster, capture, keepCaptures, batchSize, heartbeat, resend, viewChange,
-                clientRetry, offloadList, switchCaptures, placement, mtu, captureFilter, durability, snapshotEvery);
+        return with(b -> {
+            b.heartbeatMs = heartbeat;
+            b.resendMs = resend;
+            b.viewChangeMs = viewChange;
+            b.clientRetryMs = clientRetry;
+        });
+    }
+
+    /** This spec with the fields {@code change} sets on a copy. */
+    private TestbedSpec with(Consumer<Copy> change) {
+        Copy c = new Copy(this);
+        change.accept(c);
+        return c.build();
+    }
+
+    /** The fields of a spec, mutable, for {@link #with}. */
+    private static final class Copy {
+        int replicas, batchSize, mtu;
+        boolean processes, cluster, capture, keepCaptures, switchCaptures;
+        long heartbeatMs, resendMs, viewChangeMs, clientRetryMs, snapshotEvery;
+        List<Offload> offloadList;
+        CpuPlacement placement;
+        String captureFilter, durability;
+        Backend backend;
+
+        Copy(TestbedSpec s) {
+            replicas = s.replicas; processes = s.processes; cluster = s.cluster; capture = s.capture; keepCaptures = s.keepCaptures;
+            batchSize = s.batchSize; heartbeatMs = s.heartbeatMs; resendMs = s.resendMs; viewChangeMs = s.viewChangeMs;
+            clientRetryMs = s.clientRetryMs; offloadList = s.offloadList; switchCaptures = s.switchCaptures; placement = s.placement;
+            mtu = s.mtu; captureFilter = s.captureFilter; durability = s.durability; snapshotEvery = s.snapshotEvery; backend = s.backend;
+        }
+
+        TestbedSpec build() {
+            return new TestbedSpec(replicas, processes, cluster, capture, keepCaptures, batchSize, heartbeatMs, resendMs, viewChangeMs,
+                    clientRetryMs, offloadList, switchCaptures, placement, mtu, captureFilter, durability, snapshotEvery, backend);
+        }
     }
 }

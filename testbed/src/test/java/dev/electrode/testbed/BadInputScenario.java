@@ -5,6 +5,7 @@ import dev.electrode.app.proto.KvResult;
 import dev.electrode.bpf.Counter;
 import dev.electrode.client.VrClient;
 import dev.electrode.netns.StarTopology;
+import dev.electrode.netns.Topology;
 
 import java.lang.management.ManagementFactory;
 import java.net.DatagramPacket;
@@ -174,7 +175,7 @@ final class BadInputScenario {
     /** Frames dropped by the veths of the topology (both ends, both directions): a full receive ring under the flood. */
     static long vethDrops(TestbedEnv env) {
         long sum = 0;
-        for (StarTopology.Host h : env.topology().hosts()) {
+        for (Topology.Host h : env.topology().hosts()) {
             var d = dev.electrode.netns.NetStats.dev(h.ns()).get(h.ifname());
             var p = dev.electrode.netns.NetStats.dev(env.topology().switchNamespace()).get(h.switchPort());
             sum += d.rxDropped() + d.txDropped() + p.rxDropped() + p.txDropped();
@@ -182,7 +183,7 @@ final class BadInputScenario {
         return sum;
     }
 
-    private static DatagramSocket socketIn(StarTopology.Host host, int port) {
+    private static DatagramSocket socketIn(Topology.Host host, int port) {
         return host.ns().call(() -> new DatagramSocket(new InetSocketAddress(host.address(), port)));
     }
 

@@ -26,7 +26,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * SPEC section 5 on real veths: per committed operation, the socket-layer counters of each
  * namespace and the captures on both ends of each veth show each enabled offload at work
- * (and each disabled one not). Subclasses choose n and the offloads.
+ * (and each disabled one not). Subclasses choose n, the offloads and the backend (in-JVM
+ * replicas in namespaces, or replica JVMs in containers on a Docker network).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 abstract class ElectrodeEvidenceScenario {
@@ -67,9 +68,9 @@ abstract class ElectrodeEvidenceScenario {
             switchSkip[i] = env.switchWire(i).count();
             before.add(NetStats.snmp(env.host(i).ns()));
         }
-        Map<Counter, Long> leaderBpf = on.isEmpty() ? Map.of() : env.offloads(0).bpf().counters();
-        List<Map<Counter, Long>> followerBpf = new ArrayList<>();
-        for (int i = 0; i < n; i++) followerBpf.add(on.isEmpty() ? Map.of() : env.offloads(i).bpf().counters());
+        // Kernel counters as each replica reports them (in this JVM, or from a process in a namespace or container).
+        List<ReplicaReport> beforeReports = new ArrayList<>();
+        for (int i = 0; i < n; i++) beforeReports.add(env.report(i));
 
         VrClient.Session s = env.client().newSession();
         for (int i = 0; i < OPS; i++) s.invokeSync(KvOps.put("k" + i, "v" + i));
@@ -102,7 +103,7 @@ abstract class ElectrodeEvidenceScenario {
         assertEquals(sends, leaderAfter.get("Udp.OutDatagrams") - before.get(0).get("Udp.OutDatagrams"),
                 "leader socket sends (broadcast " + on.contains(Offload.BROADCAST) + ")" + table);
         if (on.contains(Offload.BROADCAST)) {
-            assertEquals(prepares + commits, env.offloads(0).bpf().counter(Counter.CLONES_SENT) - leaderBpf.get(Counter.CLONES_SENT),
+            assertEquals(prepares + commits, env.report(0).bpf(Counter.CLONES_SENT) - beforeReports.get(0).bpf(Counter.CLONES_SENT),
                     "every copy came from the TC fan-out");
         }
 
@@ -128,17 +129,27 @@ abstract class ElectrodeEvidenceScenario {
                 assertEquals(0, count(eth, f -> f.type() == MessageType.PREPARE), "no PREPARE reaches follower " + i + "'s stack" + t);
                 assertEquals(OPS, count(sw, f -> f.type() == MessageType.MY_PREPARE_OK && f.src().equals(me)),
                         "a MyPrepareOK leaves follower " + i + " per operation" + t);
-                assertEquals(OPS, env.offloads(i).bpf().counter(Counter.FAST_ACKED) - followerBpf.get(i).get(Counter.FAST_ACKED));
+                assertEquals(OPS, env.report(i).bpf(Counter.FAST_ACKED) - beforeReports.get(i).bpf(Counter.FAST_ACKED),
+                        "follower " + i + "'s XDP fast acks");
             } else {
                 assertEquals(OPS, count(eth, f -> f.type() == MessageType.PREPARE), "PREPAREs reach follower " + i + "'s socket" + t);
                 assertEquals(OPS, count(sw, f -> f.type() == MessageType.PREPARE_OK && f.src().equals(me)), "PrepareOKs from follower " + i + t);
             }
-            int idx = i;
-            assertTrue(env.inJvm(i).query(v -> v.lastOp()) >= last, "follower " + idx + " logged every operation");
+            assertTrue(env.report(i).lastOp() >= last, "follower " + i + " logged every operation");
         }
+        // The figures, per operation, for the record.
+        long fastAcks = 0;
+        for (int i = 1; i < n; i++) fastAcks += env.report(i).bpf(Counter.FAST_ACKED) - beforeReports.get(i).bpf(Counter.FAST_ACKED);
+        System.out.printf("evidence %s (n = %d, %s, offloads %s): per operation, leader socket sends %.2f, receives %.2f;"
+                        + " ACKs at the leader's port %.2f, at its stack %.2f; TC clones %.2f; XDP fast acks %.2f (all followers)%n",
+                getClass().getSimpleName(), n, env.topology().getClass().getSimpleName(), on,
+                (double) sends / OPS, (double) inbound / OPS, (double) acksOnWire / OPS, (double) acksAtLeader / OPS,
+                (double) (env.report(0).bpf(Counter.CLONES_SENT) - beforeReports.get(0).bpf(Counter.CLONES_SENT)) / OPS,
+                (double) fastAcks / OPS);
         // Every replica holds the same state.
-        String digest = env.inJvm(0).store(kv -> kv.digest());
-        for (int i = 1; i < n; i++) assertEquals(digest, env.inJvm(i).store(kv -> kv.digest()), "replica " + i + " state");
+        env.awaitCommitted(last, Duration.ofSeconds(10));
+        String digest = env.report(0).digest();
+        for (int i = 1; i < n; i++) assertEquals(digest, env.report(i).digest(), "replica " + i + " state");
     }
 
     /**
@@ -208,6 +219,11 @@ class Electrode5FastAckTest extends ElectrodeEvidenceScenario {}
 @Testbed(replicas = 5, switchCaptures = true, heartbeatMs = 2000, viewChangeMs = 6000, resendMs = 3000, clientRetryMs = 3000,
         offloads = Offload.QUORUM_PRUNE)
 class Electrode5QuorumPruneTest extends ElectrodeEvidenceScenario {}
+
+// The same scenario with every host a container on a Docker network and every replica a JVM in a container.
+@Testbed(replicas = 3, backend = Backend.CONTAINERS, switchCaptures = true, heartbeatMs = 2000, viewChangeMs = 6000, resendMs = 3000,
+        clientRetryMs = 3000, offloads = {Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE})
+class ContainerElectrode3AllOffloadsTest extends ElectrodeEvidenceScenario {}
 
 @Testbed(replicas = 7, switchCaptures = true, heartbeatMs = 2000, viewChangeMs = 6000, resendMs = 3000, clientRetryMs = 3000,
         offloads = {Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE})

@@ -1,6 +1,7 @@
 package dev.electrode.testbed;
 
 import dev.electrode.netns.StarTopology;
+import dev.electrode.netns.Topology;
 
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -11,10 +12,10 @@ import java.util.List;
 
 /** A UDP socket bound inside a host's namespace (test helper). */
 final class Udp implements AutoCloseable {
-    final StarTopology.Host host;
+    final Topology.Host host;
     final DatagramSocket socket;
 
-    Udp(StarTopology.Host host, int port) {
+    Udp(Topology.Host host, int port) {
         this.host = host;
         this.socket = host.ns().call(() -> {
             DatagramSocket s = new DatagramSocket(new InetSocketAddress(host.address(), port));
