@@ -12,6 +12,15 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 bash ci/setup-host.sh >/dev/null
+# The container backend (--backend containers): a running engine and the base image; nothing is
+# pulled, so Testcontainers' Ryuk and start-up checks are off (the testbed removes what it creates).
+if [[ " $* " == *" --backend containers "* ]]; then
+  bash ci/docker-engine.sh >/dev/null
+  bash ci/container-image.sh >/dev/null
+fi
+export TESTCONTAINERS_RYUK_DISABLED=${TESTCONTAINERS_RYUK_DISABLED:-true}
+export TESTCONTAINERS_CHECKS_DISABLE=${TESTCONTAINERS_CHECKS_DISABLE:-true}
+export TESTCONTAINERS_HOST_OVERRIDE=${TESTCONTAINERS_HOST_OVERRIDE:-localhost}
 mvn -B -ntp -q -DskipTests install
 mvn -B -ntp -q -pl testbed dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime
 # Netty's leak detector samples buffers with a stack trace each (hundreds a second under load):

@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Runs the whole test suite on this machine, installing what is missing first, then checks
-# that no network namespace of the project survived the suite.
+# Runs the whole test suite on this machine, installing what is missing first (a Docker engine
+# and the containers' base image among it), then checks that no network namespace, container,
+# network or image of the project survived the suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash ci/setup-host.sh
+# The container backend's tests need a Docker engine and the base image (built once per machine).
+if [ "$(id -u)" -eq 0 ]; then
+  bash ci/docker-engine.sh
+  bash ci/container-image.sh
+  images_before=$(docker images -q --no-trunc | sort -u)
+fi
 mvn -B -ntp verify "$@"
 if command -v ip >/dev/null && [ "$(id -u)" -eq 0 ]; then
   left=$(ip netns list 2>/dev/null | awk '{print $1}' | grep '^elx' || true)
@@ -12,6 +19,19 @@ if command -v ip >/dev/null && [ "$(id -u)" -eq 0 ]; then
     exit 1
   fi
   echo "no network namespaces left behind"
+  if docker version >/dev/null 2>&1; then
+    left=$(docker ps -aq --filter label=dev.electrode.owner-pid; docker network ls -q --filter label=dev.electrode.owner-pid)
+    if [ -n "$left" ]; then
+      echo "test suite left containers or networks behind: $left" >&2
+      exit 1
+    fi
+    images=$(comm -13 <(echo "${images_before:-}") <(docker images -q --no-trunc | sort -u))
+    if [ -n "$images" ]; then
+      echo "test suite left images behind: $images" >&2
+      exit 1
+    fi
+    echo "no containers, networks or images left behind (base image: $(docker images -q electrode-base:latest))"
+  fi
 fi
 # The eBPF programs must also pass the verifier of the Vagrant VM's kernel (Debian 12, 6.1).
 if [ "$(id -u)" -eq 0 ] && [ "${SKIP_KERNEL_CHECK:-0}" != 1 ]; then

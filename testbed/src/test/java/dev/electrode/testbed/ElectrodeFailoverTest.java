@@ -140,3 +140,9 @@ class ElectrodeFailoverTest {
         return last[0];
     }
 }
+
+/** The same failover with every host a container and every replica a JVM in its own container (killed and started anew). */
+@Testbed(replicas = 5, backend = Backend.CONTAINERS, switchCaptures = true, resendMs = 500, clientRetryMs = 100,
+        offloads = {Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE})
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class ContainerElectrodeFailoverTest extends ElectrodeFailoverTest {}

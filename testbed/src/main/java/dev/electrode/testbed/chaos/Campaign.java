@@ -53,6 +53,10 @@ public final class Campaign implements Callable<Integer> {
     @Option(names = "--replay", description = "run the one run with this seed (as a failure bundle's README says)")
     Long replay;
 
+    @Option(names = "--backend", defaultValue = "namespaces",
+            description = "hosts as network namespaces or as containers on a Docker network (default: ${DEFAULT-VALUE})")
+    String backendName;
+
     @Option(names = "--out", defaultValue = "target/testbed/chaos", description = "where runs and failure bundles go (default: ${DEFAULT-VALUE})")
     Path out;
 
@@ -69,16 +73,22 @@ public final class Campaign implements Callable<Integer> {
         for (int n : replicas) if (n < 3 || n % 2 == 0 || n > 7) throw new CommandLine.ParameterException(spec.commandLine(),
                 "--replicas values must be 3, 5 or 7, got " + n);
         if (minutes <= 0 || runSeconds < 1) throw new CommandLine.ParameterException(spec.commandLine(), "--minutes and --run-seconds must be positive");
+        dev.electrode.testbed.Backend backend;
+        try {
+            backend = dev.electrode.testbed.Backend.valueOf(backendName.toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--backend " + backendName + ": expected namespaces or containers");
+        }
         java.util.Set<Fault> allowed = faults == null || faults.isEmpty() ? java.util.EnumSet.allOf(Fault.class) : java.util.EnumSet.copyOf(faults);
         if (replay != null) {
             ChaosRun.Outcome o = ChaosRun.run(new ChaosRun.Config(replicas.get(0), modes.get(0), MODES.get(modes.get(0)), replay,
-                    Duration.ofSeconds(runSeconds), allowed), out);
+                    Duration.ofSeconds(runSeconds), allowed, backend), out);
             System.out.println(o.line());
             return o.passed() ? 0 : 1;
         }
         long campaignSeed = seed != null ? seed : System.currentTimeMillis();
         System.out.println("chaos campaign: seed " + campaignSeed + ", " + minutes + " min, replicas " + replicas + ", modes " + modes
-                + ", faults for " + runSeconds + " s per run" + (allowed.size() == Fault.values().length ? "" : ", only " + allowed));
+                + ", faults for " + runSeconds + " s per run, hosts as " + backendName + (allowed.size() == Fault.values().length ? "" : ", only " + allowed));
         Random rnd = new Random(campaignSeed);
         long deadline = System.nanoTime() + (long) (minutes * 60e9);
         List<ChaosRun.Outcome> outcomes = new ArrayList<>();
@@ -89,7 +99,7 @@ public final class Campaign implements Callable<Integer> {
             if (everyCombination && i >= combos.size()) break;
             int[] combo = everyCombination ? combos.get(i) : combos.get(rnd.nextInt(combos.size()));
             String mode = modes.get(combo[1]);
-            ChaosRun.Config c = new ChaosRun.Config(combo[0], mode, MODES.get(mode), rnd.nextLong(), Duration.ofSeconds(runSeconds), allowed);
+            ChaosRun.Config c = new ChaosRun.Config(combo[0], mode, MODES.get(mode), rnd.nextLong(), Duration.ofSeconds(runSeconds), allowed, backend);
             ChaosRun.Outcome o = ChaosRun.run(c, out);
             System.out.println("run " + (i + 1) + ": " + o.line());
             outcomes.add(o);

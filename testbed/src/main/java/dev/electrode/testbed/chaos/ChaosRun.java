@@ -27,11 +27,13 @@ import java.util.Random;
  */
 public final class ChaosRun {
     /** What a run is: cluster size, offload mode, seed and how long faults are injected. */
-    public record Config(int replicas, String mode, List<Offload> offloads, long seed, Duration duration, java.util.Set<Fault> faults) {
+    public record Config(int replicas, String mode, List<Offload> offloads, long seed, Duration duration, java.util.Set<Fault> faults,
+                         dev.electrode.testbed.Backend backend) {
         /** The command line that replays this run. */
         public String replay() {
             return "bash ci/chaos.sh --replay " + seed + " --replicas " + replicas + " --modes " + mode + " --run-seconds " + duration.toSeconds()
-                    + (faults.size() == Fault.values().length ? "" : " --faults " + String.join(",", faults.stream().map(Enum::name).toList()));
+                    + (faults.size() == Fault.values().length ? "" : " --faults " + String.join(",", faults.stream().map(Enum::name).toList()))
+                    + (backend == dev.electrode.testbed.Backend.NAMESPACES ? "" : " --backend " + backend.name().toLowerCase(java.util.Locale.ROOT));
         }
     }
 
@@ -51,7 +53,7 @@ public final class ChaosRun {
     public static Outcome run(Config c, Path dir) throws Exception {
         Path runDir = dir.resolve(String.format("n%d-%s-seed%d", c.replicas(), c.mode(), c.seed()));
         TestbedSpec spec = TestbedSpec.defaults(c.replicas()).withProcesses(true).withCapture(true).withOffloads(c.offloads())
-                .withDurability("sync").withSnapshotEvery(300).withTimers(20, 40, 1000, 100);
+                .withDurability("sync").withSnapshotEvery(300).withTimers(20, 40, 1000, 100).withBackend(c.backend());
         Random rnd = new Random(c.seed());
         Map<Fault, Integer> injected = new EnumMap<>(Fault.class);
         HistoryRecorder history = new HistoryRecorder();
