@@ -20,13 +20,10 @@ fi
 objs=(bpf/target/classes/bpf/*.bpf.o)
 [ -f "${objs[0]}" ] || { echo "kernel-check: build first (mvn -pl bpf package)" >&2; exit 1; }
 
-# The kernel image, without installing it on this machine: resolve the meta package to its image.
-(cd "$work" && apt-get download -q "$pkg" >/dev/null 2>&1)
-real=$(dpkg-deb -f "$work"/*.deb Depends | tr ',' '\n' | grep -o 'linux-image-[0-9][^ ]*' | head -1 || true)
-if [ -n "$real" ]; then rm -f "$work"/*.deb; (cd "$work" && apt-get download -q "$real" >/dev/null); fi
-dpkg-deb -x "$work"/linux-image-*.deb "$work/k"
-vmlinuz=$(ls "$work"/k/boot/vmlinuz-*)
-kver=${vmlinuz##*/vmlinuz-}
+# The kernel image, without installing it on this machine.
+# shellcheck source=ci/lib/debian-kernel.sh
+. ci/lib/debian-kernel.sh
+fetch_debian_kernel "$work" "$pkg"
 
 # initramfs: busybox, bpftool with its libraries, the objects, and an init that loads them.
 root="$work/root"

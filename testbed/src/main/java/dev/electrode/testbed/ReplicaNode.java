@@ -200,7 +200,7 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         }
 
         private void start(boolean recovering) {
-            List<String> cmd = new ArrayList<>(List.of("-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path")));
+            List<String> cmd = new ArrayList<>(List.of("-XX:+UseSerialGC", "-cp", absoluteClasspath()));
             if (offloads) {
                 // A replica with the eBPF offloads: the launcher above both the replica and the bpf module.
                 cmd.add(dev.electrode.testbed.launch.ElectrodeReplicaMain.class.getName());
@@ -268,6 +268,17 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
                 if (r != null) last = r;
             }
             return last;
+        }
+
+        /** This JVM's classpath with every entry absolute (a container's JVM starts in another directory). */
+        private static String absoluteClasspath() {
+            StringBuilder sb = new StringBuilder();
+            for (String e : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+                if (e.isEmpty()) continue;
+                if (sb.length() > 0) sb.append(java.io.File.pathSeparator);
+                sb.append(Path.of(e).toAbsolutePath());
+            }
+            return sb.toString();
         }
 
         private static long count(Path out) {

@@ -55,6 +55,7 @@ public final class TestbedEnv implements AutoCloseable {
     private VrClient client;
     private final Thread shutdownHook = new Thread(this::closeQuietly, "testbed-teardown");
     private boolean closed;
+    private boolean tornDown;
 
     /** Builds the testbed {@code spec} describes; its files go to {@code dir}. Close it to tear everything down. */
     public TestbedEnv(TestbedSpec spec, Path dir) {
@@ -409,6 +410,8 @@ public final class TestbedEnv implements AutoCloseable {
     public void close() { close(spec.keepCaptures()); }
 
     private synchronized void closeQuietly() {
+        if (tornDown) return; // a failed constructor tore down already; the shutdown hook must not again
+        tornDown = true;
         if (client != null) client.close();
         client = null;
         for (ReplicaNode r : replicas) {

@@ -41,8 +41,8 @@ public final class ContainerProcess implements HostProcess {
     }
 
     /**
-     * Starts {@code javaArgs} (what follows the {@code java} executable) in a container of
-     * {@code image} joined to the network namespace of container {@code hostId}.
+     * Starts {@code javaArgs} (what follows the {@code java} executable) in a container of the
+     * topology's image joined to the network namespace of host {@code host}'s container.
      */
     public static ContainerProcess start(ContainerTopology topology, int host, List<String> javaArgs, Path workDir, Path stdout,
                                          Path stderr) {
