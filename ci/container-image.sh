@@ -15,14 +15,17 @@ tag="electrode-base:$RELEASE-$(echo "$RELEASE|$PACKAGES|$CLEANUP|LANG=C.UTF-8" |
 latest=electrode-base:latest
 
 if $SUDO docker image inspect "$tag" >/dev/null 2>&1; then $SUDO docker tag "$tag" "$latest"; echo "$tag"; exit 0; fi
-command -v debootstrap >/dev/null || {
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends debootstrap >/dev/null; }
+# debootstrap, and Debian's archive key to check what it downloads (Ubuntu hosts lack it).
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+if ! command -v debootstrap >/dev/null || [ ! -f "$keyring" ]; then
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends debootstrap debian-archive-keyring >/dev/null
+fi
 
 root=$(mktemp -d /tmp/electrode-image.XXXXXX)
 trap '$SUDO rm -rf "$root"' EXIT
 start=$(date +%s)
 echo "container-image: debootstrap bookworm with $PACKAGES (a few minutes, once per machine)" >&2
-if ! $SUDO debootstrap --variant=minbase --include="$PACKAGES" "$RELEASE" "$root" "$MIRROR" > "$root.log" 2>&1; then
+if ! $SUDO debootstrap --keyring="$keyring" --variant=minbase --include="$PACKAGES" "$RELEASE" "$root" "$MIRROR" > "$root.log" 2>&1; then
   echo "container-image: debootstrap failed; last lines of $root.log:" >&2; tail -20 "$root.log" >&2; exit 1
 fi
 # Smaller image: no apt lists, docs or caches.

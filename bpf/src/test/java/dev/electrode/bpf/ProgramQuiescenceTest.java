@@ -28,7 +28,9 @@ class ProgramQuiescenceTest {
     @Test
     void membarrierProvidesTheGracePeriodOnThisKernel() throws Exception {
         Path nohzFull = Path.of("/sys/devices/system/cpu/nohz_full");
-        if (Files.exists(nohzFull) && !Files.readString(nohzFull).isBlank()) {
+        // A kernel built with NO_HZ_FULL but booted without nohz_full= prints "(null)" there (Debian's 6.1 does).
+        String cpus = Files.exists(nohzFull) ? Files.readString(nohzFull).strip() : "";
+        if (!cpus.isEmpty() && !cpus.equals("(null)")) {
             String why = "the kernel runs nohz_full CPUs, where membarrier(MEMBARRIER_CMD_GLOBAL) is refused; the 2 ms fallback wait is used";
             if ("true".equalsIgnoreCase(System.getenv("CI"))) fail("CI=true but " + why);
             Assumptions.abort(why);

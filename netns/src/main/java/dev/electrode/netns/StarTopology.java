@@ -80,19 +80,8 @@ public final class StarTopology implements Topology {
 
     @Override
     public void close() {
-        RuntimeException first = null;
-        for (Host h : hosts) {
-            try {
-                h.ns().close();
-            } catch (RuntimeException e) {
-                if (first == null) first = e;
-            }
-        }
-        try {
-            sw.close();
-        } catch (RuntimeException e) {
-            if (first == null) first = e;
-        }
-        if (first != null) throw first;
+        Teardown t = new Teardown();
+        for (Host h : hosts) t.step(h.ns()::close);
+        t.step(sw::close).done();
     }
 }

@@ -111,7 +111,7 @@ public final class InterfaceCapture implements AutoCloseable {
     }
 
     private void confirmRunning(NetNamespace ns, InetAddress broadcast) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        long deadline = System.nanoTime() + TestbedEnv.patience(Duration.ofSeconds(10)).toNanos();
         try (DatagramSocket s = ns.call(() -> {
             DatagramSocket sock = new DatagramSocket();
             sock.setBroadcast(true);

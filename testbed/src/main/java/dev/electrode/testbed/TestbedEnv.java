@@ -199,6 +199,16 @@ public final class TestbedEnv implements AutoCloseable {
         client = clientHost().ns().call(() -> VrClient.connect(config, opts));
     }
 
+    /** System property: a factor for every wait of the testbed and its scenarios, for slow machines (e.g. 5 under QEMU's emulation). */
+    public static final String PATIENCE_PROPERTY = "electrode.testbed.patience";
+
+    /** {@code d} times the {@value #PATIENCE_PROPERTY} factor (1 unless set). */
+    public static Duration patience(Duration d) {
+        double f = Double.parseDouble(System.getProperty(PATIENCE_PROPERTY, "1"));
+        if (!(f >= 1)) throw new TestbedException("-D" + PATIENCE_PROPERTY + "=" + f + ": the factor must be at least 1");
+        return Duration.ofNanos((long) (d.toNanos() * f));
+    }
+
     public int replicaCount() { return spec.replicas(); }
 
     public Topology topology() { return topology; }
@@ -287,7 +297,7 @@ public final class TestbedEnv implements AutoCloseable {
     public int awaitLeader(int not, Duration atMost) {
         if (replicas.isEmpty()) throw new IllegalStateException("this testbed has no replicas");
         int[] leader = {-1};
-        await().atMost(atMost).pollInterval(Duration.ofMillis(20)).until(() -> {
+        await().atMost(patience(atMost)).pollInterval(Duration.ofMillis(20)).until(() -> {
             for (ReplicaNode r : replicas) {
                 if (!r.isRunning() || r.index() == not) continue;
                 boolean leads;
@@ -311,7 +321,7 @@ public final class TestbedEnv implements AutoCloseable {
     /** Waits until every running replica is NORMAL and has committed at least {@code op} (process replicas: by their reports). */
     public void awaitCommitted(long op, Duration atMost) {
         if (replicas.stream().noneMatch(ReplicaNode::isRunning)) throw new IllegalStateException("no replica is running");
-        await().atMost(atMost).pollInterval(Duration.ofMillis(20)).until(() -> replicas.stream()
+        await().atMost(patience(atMost)).pollInterval(Duration.ofMillis(20)).until(() -> replicas.stream()
                 .filter(ReplicaNode::isRunning)
                 .allMatch(r -> {
                     ReplicaReport rep = report(r.index());

@@ -159,7 +159,7 @@ abstract class ElectrodeEvidenceScenario {
     private static void awaitCaptured(TestbedEnv env, long op) {
         int n = env.replicaCount();
         InetAddress leader = env.host(0).address();
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+        await().atMost(TestbedEnv.patience(Duration.ofSeconds(20))).pollInterval(Duration.ofMillis(50))
                 .conditionEvaluationListener(c -> { if (c.getRemainingTimeInMS() <= 60) System.err.println("captures:\n" + env.captureDiagnostics()); })
                 .until(() -> {
             if (env.switchWire(0).ofType(MessageType.REPLY).withOpnum(op).count() < 1) return false;
@@ -174,7 +174,7 @@ abstract class ElectrodeEvidenceScenario {
         });
         int[] lastSeen = {-1};
         int[] stableRounds = {0};
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(150)).until(() -> {
+        await().atMost(TestbedEnv.patience(Duration.ofSeconds(10))).pollInterval(Duration.ofMillis(150)).until(() -> {
             int total = 0;
             for (int i = 0; i < n; i++) total += env.wire(i).count() + env.switchWire(i).count();
             stableRounds[0] = total == lastSeen[0] ? stableRounds[0] + 1 : 0;

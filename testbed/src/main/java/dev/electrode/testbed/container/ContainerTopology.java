@@ -6,6 +6,7 @@ import com.github.dockerjava.api.model.ContainerNetwork;
 import dev.electrode.netns.Links;
 import dev.electrode.netns.Names;
 import dev.electrode.netns.NetNamespace;
+import dev.electrode.netns.Teardown;
 import dev.electrode.netns.Topology;
 import dev.electrode.testbed.TestbedException;
 import org.testcontainers.containers.GenericContainer;
@@ -155,31 +156,9 @@ public final class ContainerTopology implements Topology {
     /** Removes the host containers, the network and the namespace names. */
     @Override
     public void close() {
-        RuntimeException first = null;
-        for (Host h : hosts) {
-            try {
-                h.ns().close();
-            } catch (RuntimeException e) {
-                if (first == null) first = e;
-            }
-        }
-        for (GenericContainer<?> c : containers) {
-            try {
-                c.stop();
-            } catch (RuntimeException e) {
-                if (first == null) first = e;
-            }
-        }
-        try {
-            network.close();
-        } catch (RuntimeException e) {
-            if (first == null) first = e;
-        }
-        try {
-            root.close();
-        } catch (RuntimeException e) {
-            if (first == null) first = e;
-        }
-        if (first != null) throw first;
+        Teardown t = new Teardown();
+        for (Host h : hosts) t.step(h.ns()::close);
+        for (GenericContainer<?> c : containers) t.step(c::stop);
+        t.step(network::close).step(root::close).done();
     }
 }
