@@ -143,7 +143,7 @@ public final class TestbedEnv implements AutoCloseable {
     private void startCluster() throws IOException {
         int n = replicaCount();
         VrSettings settings = VrSettings.DEFAULT.withBatchSize(spec.batchSize())
-                .withTimers(spec.heartbeatMs() * 1000, spec.resendMs() * 1000, spec.viewChangeMs() * 1000)
+                .withTimers(spec.heartbeatMs() * 1000, spec.resendMs() * 1000, viewChangeMs() * 1000)
                 .withSnapshotEvery(spec.snapshotEvery());
         if (offloads.contains(dev.electrode.bpf.Offload.FAST_ACK)) {
             // XDP_TX on a veth is delivered only if the peer end runs an XDP program too.
@@ -157,7 +157,7 @@ public final class TestbedEnv implements AutoCloseable {
             Files.writeString(conf, config.toText());
             List<String> args = new ArrayList<>(List.of("--batch-size", Integer.toString(spec.batchSize()),
                     "--heartbeat-ms", Long.toString(spec.heartbeatMs()), "--resend-ms", Long.toString(spec.resendMs()),
-                    "--view-change-ms", Long.toString(spec.viewChangeMs()), "--snapshot-every", Long.toString(spec.snapshotEvery())));
+                    "--view-change-ms", Long.toString(viewChangeMs()), "--snapshot-every", Long.toString(spec.snapshotEvery())));
             if (!offloads.isEmpty()) {
                 StringBuilder names = new StringBuilder();
                 for (dev.electrode.bpf.Offload o : offloads)
@@ -199,8 +199,14 @@ public final class TestbedEnv implements AutoCloseable {
         client = clientHost().ns().call(() -> VrClient.connect(config, opts));
     }
 
-    /** System property: a factor for every wait of the testbed and its scenarios, for slow machines (e.g. 5 under QEMU's emulation). */
+    /**
+     * System property: a factor for every wait of the testbed and its scenarios, and for the
+     * replicas' view-change timeout, for slow machines (ci/kernel-tests.sh uses 6 under QEMU's emulation).
+     */
     public static final String PATIENCE_PROPERTY = "electrode.testbed.patience";
+
+    /** The followers' view-change timeout: the spec's, times the patience factor (a slow machine misses heartbeats). */
+    private long viewChangeMs() { return patience(Duration.ofMillis(spec.viewChangeMs())).toMillis(); }
 
     /** {@code d} times the {@value #PATIENCE_PROPERTY} factor (1 unless set). */
     public static Duration patience(Duration d) {
