@@ -57,4 +57,22 @@ class NetNamespaceTest {
         assertTrue(Names.sweepLeftovers().contains(orphan));
         assertFalse(Files.exists(Path.of("/run/netns", orphan)));
     }
+
+    @Test
+    void attachNamesAProcesssNamespaceAndClosingRemovesOnlyTheName() throws Exception {
+        try (StarTopology t = StarTopology.create("attach", 1, "10.213.1");
+             NsProcess sleeper = NsProcess.start(t.host(0).ns(), java.util.List.of("sleep", "60"),
+                     java.nio.file.Files.createTempFile("attach", ".out"), java.nio.file.Files.createTempFile("attach", ".err"))) {
+            int ifindex = t.host(0).ns().ifindex("eth0");
+            NetNamespace named = NetNamespace.attach(Names.namespace("attached"), sleeper.pid());
+            try {
+                assertEquals(ifindex, named.ifindex("eth0"), "the same namespace under a second name");
+                assertTrue(named.ip("-o", "addr", "show", "eth0").contains("10.213.1.10"));
+            } finally {
+                named.close();
+            }
+            assertFalse(named.exists(), "the name is gone");
+            assertEquals(ifindex, t.host(0).ns().ifindex("eth0"), "the namespace itself lives on");
+        }
+    }
 }
