@@ -25,7 +25,8 @@ public final class NetNamespace implements AutoCloseable {
         });
         // The executor thread switches itself into the namespace once, for good.
         try {
-            thread.submit(() -> enter(path())).get(10, TimeUnit.SECONDS);
+            // Generous: the first setns of a cold JVM loads its native binding (seconds under emulation).
+            thread.submit(() -> enter(path())).get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             thread.shutdownNow();
             throw new NetnsException("cannot enter namespace " + name + ": " + e.getCause().getMessage(), e.getCause());

@@ -10,7 +10,6 @@ import dev.electrode.testbed.container.BaseImage;
 import dev.electrode.testbed.container.ContainerProcess;
 import dev.electrode.testbed.container.ContainerTopology;
 import dev.electrode.testbed.container.Docker;
-import dev.electrode.netns.Topology;
 import dev.electrode.netns.cpu.Affinity;
 import dev.electrode.netns.cpu.CpuSet;
 import dev.electrode.netns.cpu.ThreadedNapi;
@@ -143,7 +142,7 @@ public final class TestbedEnv implements AutoCloseable {
     private void startCluster() throws IOException {
         int n = replicaCount();
         VrSettings settings = VrSettings.DEFAULT.withBatchSize(spec.batchSize())
-                .withTimers(spec.heartbeatMs() * 1000, spec.resendMs() * 1000, viewChangeMs() * 1000)
+                .withTimers(scaled(spec.heartbeatMs()) * 1000, scaled(spec.resendMs()) * 1000, scaled(spec.viewChangeMs()) * 1000)
                 .withSnapshotEvery(spec.snapshotEvery());
         if (offloads.contains(dev.electrode.bpf.Offload.FAST_ACK)) {
             // XDP_TX on a veth is delivered only if the peer end runs an XDP program too.
@@ -156,8 +155,8 @@ public final class TestbedEnv implements AutoCloseable {
             Path conf = dir.resolve("cluster.conf");
             Files.writeString(conf, config.toText());
             List<String> args = new ArrayList<>(List.of("--batch-size", Integer.toString(spec.batchSize()),
-                    "--heartbeat-ms", Long.toString(spec.heartbeatMs()), "--resend-ms", Long.toString(spec.resendMs()),
-                    "--view-change-ms", Long.toString(viewChangeMs()), "--snapshot-every", Long.toString(spec.snapshotEvery())));
+                    "--heartbeat-ms", Long.toString(scaled(spec.heartbeatMs())), "--resend-ms", Long.toString(scaled(spec.resendMs())),
+                    "--view-change-ms", Long.toString(scaled(spec.viewChangeMs())), "--snapshot-every", Long.toString(spec.snapshotEvery())));
             if (!offloads.isEmpty()) {
                 StringBuilder names = new StringBuilder();
                 for (dev.electrode.bpf.Offload o : offloads)
@@ -194,19 +193,22 @@ public final class TestbedEnv implements AutoCloseable {
                 replicas.add(new ReplicaNode.InJvm(i, topology.host(i).ns(), config, settings, off, journal, durability));
             }
         }
-        ClientOptions opts = new ClientOptions(Duration.ofMillis(spec.clientRetryMs()), Duration.ofMillis(8 * spec.clientRetryMs()),
+        ClientOptions opts = new ClientOptions(Duration.ofMillis(scaled(spec.clientRetryMs())), Duration.ofMillis(8 * scaled(spec.clientRetryMs())),
                 Duration.ofSeconds(30), false);
         client = clientHost().ns().call(() -> VrClient.connect(config, opts));
     }
 
     /**
      * System property: a factor for every wait of the testbed and its scenarios, and for the
-     * replicas' view-change timeout, for slow machines (ci/kernel-tests.sh uses 6 under QEMU's emulation).
+     * protocol's timers, for slow machines (ci/kernel-tests.sh uses 6 under QEMU's emulation).
      */
     public static final String PATIENCE_PROPERTY = "electrode.testbed.patience";
 
-    /** The followers' view-change timeout: the spec's, times the patience factor (a slow machine misses heartbeats). */
-    private long viewChangeMs() { return patience(Duration.ofMillis(spec.viewChangeMs())).toMillis(); }
+    /**
+     * A protocol timer of the spec (heartbeat, resend, view change, client retry) in ms, times the
+     * patience factor: on a slow machine the same timers would fire mid-operation.
+     */
+    private static long scaled(long ms) { return patience(Duration.ofMillis(ms)).toMillis(); }
 
     /** {@code d} times the {@value #PATIENCE_PROPERTY} factor (1 unless set). */
     public static Duration patience(Duration d) {
