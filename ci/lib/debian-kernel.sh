@@ -4,6 +4,7 @@
 # kmods (its /lib/modules/<kver> directory).
 fetch_debian_kernel() {
   local work=$1 pkg=${2:-linux-image-amd64} real
+  chmod 755 "$work" # apt downloads as its own user (_apt), which must be able to write there
   (cd "$work" && apt-get download -q "$pkg" >/dev/null 2>&1)
   # The meta package only depends on the real image: resolve and fetch that.
   real=$(dpkg-deb -f "$work"/*.deb Depends | tr ',' '\n' | grep -o 'linux-image-[0-9][^ ]*' | head -1 || true)

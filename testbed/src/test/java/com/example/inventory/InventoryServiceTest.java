@@ -5,7 +5,7 @@ import dev.electrode.app.KvOps;
 import dev.electrode.app.proto.KvResult;
 import dev.electrode.client.VrClient;
 import dev.electrode.testbed.container.Docker;
-import dev.electrode.testbed.container.ElectrodeClusterContainer;
+import dev.electrode.testbed.cluster.ElectrodeClusterContainer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

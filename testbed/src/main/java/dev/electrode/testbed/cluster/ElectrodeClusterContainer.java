@@ -1,4 +1,4 @@
-package dev.electrode.testbed.container;
+package dev.electrode.testbed.cluster;
 
 import dev.electrode.bpf.Offload;
 import dev.electrode.client.ClientOptions;
