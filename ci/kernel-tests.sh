@@ -82,7 +82,9 @@ cat > "$root/init" <<INIT
 #!/bin/sh
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root CI=true
 mount -t proc proc /proc; mount -t sysfs sys /sys; mount -t devtmpfs dev /dev; mkdir -p /dev/pts /dev/shm
-mount -t tmpfs tmp /tmp; mount -t tmpfs run /run; mount -t bpf bpf /sys/fs/bpf; mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+# /tmp is not replaced: the initramfs is in memory already, and the project may live under /tmp.
+mount -t tmpfs run /run
+mount -t bpf bpf /sys/fs/bpf; mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 ip link set lo up
 echo "KERNEL \$(cat /proc/version)"
 for m in $MODULES; do modprobe \$m || echo "MODPROBE FAILED \$m"; done
