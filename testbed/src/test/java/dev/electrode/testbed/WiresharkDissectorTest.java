@@ -77,15 +77,23 @@ class WiresharkDissectorTest {
         s.invoke(KvOps.put(ByteString.copyFromUtf8("big"), ByteString.copyFrom(big))).get(10, TimeUnit.SECONDS);
         for (int i = 0; i < 10; i++) s.invoke(KvOps.get("k" + i)).get(10, TimeUnit.SECONDS);
 
-        env.capture(0).flush();
+        // The capture thread may lag the traffic: wait until the leader's capture holds the big
+        // Request and its Prepare to each follower, reassembled, before copying it.
         Path leader = env.dir().resolve("leader-copy.pcap");
-        Files.copy(env.capture(0).file(), leader);
+        org.awaitility.Awaitility.await().atMost(TestbedEnv.patience(java.time.Duration.ofSeconds(20)))
+                .pollInterval(java.time.Duration.ofMillis(200)).until(() -> {
+                    env.capture(0).flush();
+                    Files.copy(env.capture(0).file(), leader, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    return reassembled(leader) >= 3;
+                });
         Set<MessageType> seen = compare(leader, env.dir());
         assertTrue(seen.containsAll(EnumSet.of(MessageType.REQUEST, MessageType.PREPARE, MessageType.MY_PREPARE_OK, MessageType.COMMIT,
                 MessageType.REPLY)), "types compared: " + seen);
-        long reassembled = CaptureReader.read(leader).datagrams().stream()
-                .filter(d -> d instanceof CapturedDatagram.Fragment f && f.completed() != null).count();
-        assertTrue(reassembled >= 3, "the big Request and its Prepare to each follower were reassembled: " + reassembled);
+    }
+
+    /** Messages of {@code pcap} rebuilt from fragments. */
+    private static long reassembled(Path pcap) {
+        return CaptureReader.read(pcap).datagrams().stream().filter(d -> d instanceof CapturedDatagram.Fragment f && f.completed() != null).count();
     }
 
     /** Compares tshark's decoding of {@code pcap} with the codec's, packet by packet; returns the types compared. */
