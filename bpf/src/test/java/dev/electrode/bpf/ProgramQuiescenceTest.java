@@ -72,7 +72,10 @@ class ProgramQuiescenceTest {
 
             nic.join(10_000);
             assertFalse(nic.isAlive());
-            assertEquals(XDP_PASS, finalVerdict.get(), "XDP stops acknowledging once the status is VIEW_CHANGE");
+            // It stops acknowledging: PASS (status VIEW_CHANGE) or DROP (the Prepare's view is now stale), whichever
+            // field of the control struct the program read first after user space rewrote it.
+            assertTrue(finalVerdict.get() == XDP_PASS || finalVerdict.get() == XDP_DROP,
+                    "XDP stops acknowledging once the status is VIEW_CHANGE: verdict " + finalVerdict.get());
             assertEquals(acked.get(), drained.size(), "every acknowledged Prepare was drained by the end of the grace period");
             for (int i = 0; i < drained.size(); i++) assertEquals(11 + i, drained.get(i).opnum(), "ring order");
             assertEquals(lastAcked.get(), drained.get(drained.size() - 1).opnum());
