@@ -17,16 +17,23 @@ public final class TimingOptions {
     @Option(names = "--resend-ms", defaultValue = "100", description = "retransmission period (default: ${DEFAULT-VALUE})")
     long resendMs;
 
-    @Option(names = "--view-change-ms", defaultValue = "500", description = "leader silence before a view change (default: ${DEFAULT-VALUE})")
+    @Option(names = "--view-change-ms", defaultValue = "2500",
+            description = "leader silence before a view change; at least twice the idle heartbeat of every replica that may lead,"
+                    + " 1000 ms for a reference prototype replica (default: ${DEFAULT-VALUE})")
     long viewChangeMs;
 
     @Option(names = "--snapshot-every", defaultValue = "100000",
             description = "committed operations between snapshots; the log keeps those since the previous one (default: ${DEFAULT-VALUE})")
     long snapshotEvery;
 
+    @Option(names = "--recovery-bytes", defaultValue = "1048576",
+            description = "most log bytes in this replica's RecoveryResponse as leader; a recovering prototype replica needs its whole log"
+                    + " in it (default: ${DEFAULT-VALUE})")
+    int recoveryBytes;
+
     public VrSettings settings() {
         VrSettings d = VrSettings.DEFAULT;
         return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMs * 1000, resendMs * 1000, viewChangeMs * 1000,
-                d.stateTransferBytes(), d.maxBufferedPrepares(), snapshotEvery);
+                d.stateTransferBytes(), d.maxBufferedPrepares(), snapshotEvery, recoveryBytes);
     }
 }

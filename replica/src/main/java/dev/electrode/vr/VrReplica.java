@@ -503,6 +503,15 @@ public final class VrReplica {
 
     /** Moves to a newer view whose log we do not have: keep the committed prefix, fetch the rest. */
     private void adoptNewerView(long newView) {
+        enterNewerView(newView);
+        requestStateTransfer();
+    }
+
+    /**
+     * Enters {@code newView}, which started without this replica, in NORMAL status. Entries above
+     * the commit point may belong to an older view and are dropped (VR Revisited section 5.2).
+     */
+    private void enterNewerView(long newView) {
         view = newView;
         lastNormalView = newView;
         status = Status.NORMAL;
@@ -510,7 +519,6 @@ public final class VrReplica {
         resetViewState();
         heardFromLeader = true;
         notifyStatus();
-        requestStateTransfer();
     }
 
     private void notifyStatus() {
@@ -696,33 +704,58 @@ public final class VrReplica {
         out.toReplica(leaderOf(view), RequestStateTransferMessage.newBuilder().setView(view).setOpnum(log.lastOp()).build());
     }
 
-    /** Leader: sends the entries after the requester's last op, in chunks of bounded size. */
+    /**
+     * Sends the entries after {@code r.opnum}, in chunks of bounded size. A request of this view is
+     * served by its leader. A request of an older view comes from a replica that missed a view
+     * change (a prototype replica asks in its old view, from its commit point, and asks everyone):
+     * any replica in NORMAL status answers with this view's state, and the requester adopts the
+     * view, as VR Revisited allows.
+     */
     private void onRequestStateTransfer(int from, RequestStateTransferMessage r) {
-        if (!isActiveLeader() || r.getView() != view || r.getOpnum() > log.lastOp()) {
+        boolean stale = r.getView() < view;
+        boolean serve = status == Status.NORMAL && (stale || (r.getView() == view && isActiveLeader()));
+        if (!serve || r.getOpnum() > log.lastOp()) {
             stats.messagesIgnored++;
             return;
         }
+        if (stale) stats.staleStateTransfersAnswered++;
+        long last = r.getOpnum();
+        StateTransferMessage.Builder b = StateTransferMessage.newBuilder().setView(view);
         if (r.getOpnum() < log.base()) { // it needs entries that were compacted: the snapshot first
-            sendSnapshotChunk(from, 0);
-            return;
+            if (!stale) {
+                sendSnapshotChunk(from, 0);
+                return;
+            }
+            // No entries: the requester enters this view and asks again there, for the snapshot.
+        } else {
+            int bytes = 0;
+            for (long op = r.getOpnum() + 1; op <= log.lastOp() && bytes < settings.stateTransferBytes(); op++) {
+                LogEntry e = log.get(op);
+                b.addEntries(e);
+                bytes += e.getSerializedSize() + 4;
+                last = op;
+            }
         }
-        StateTransferMessage.Builder b = StateTransferMessage.newBuilder().setView(view).setOpnum(commitNum);
-        int bytes = 0;
-        for (long op = r.getOpnum() + 1; op <= log.lastOp() && bytes < settings.stateTransferBytes(); op++) {
-            LogEntry e = log.get(op);
-            b.addEntries(e);
-            bytes += e.getSerializedSize() + 4;
-        }
-        out.toReplica(from, b.build());
+        // The commit point never lies beyond this chunk (the prototype asserts it): a requester
+        // whose last entry is at or below it knows that more follow.
+        out.toReplica(from, b.setOpnum(Math.min(commitNum, last)).build());
     }
 
+    /**
+     * Entries of the sender's log (the leader's, or a prefix of it: only replicas in NORMAL status
+     * in {@code s.view} send one). A newer view, or the view this replica is changing to, has
+     * started without it: it enters that view first.
+     */
     private void onStateTransfer(int from, StateTransferMessage s) {
-        if (from != leaderOf(s.getView()) || s.getView() != view) {
+        if (s.getView() < view) {
             stats.messagesIgnored++;
             return;
         }
         if (status == Status.RECOVERING) {
-            if (recoveryTargetOp < 0) return;
+            if (from != leaderOf(s.getView()) || s.getView() != view || recoveryTargetOp < 0) {
+                stats.messagesIgnored++;
+                return;
+            }
             appendTransferred(s.getEntriesList());
             commitUpTo(Math.min(s.getOpnum(), log.lastOp()));
             recoveryProgress = true;
@@ -730,8 +763,15 @@ public final class VrReplica {
             else sendStateTransferRequest();
             return;
         }
-        if (status != Status.NORMAL || isActiveLeader()) return;
-        heardFromLeader = true;
+        if (leaderOf(s.getView()) == me) { // we lead that view: nobody else can be ahead in it
+            stats.messagesIgnored++;
+            return;
+        }
+        if (s.getView() > view || status == Status.VIEW_CHANGE) {
+            enterNewerView(s.getView());
+            stats.viewsAdoptedFromStateTransfer++;
+        }
+        if (from == leaderOf(view)) heardFromLeader = true;
         stateTransferPending = false;
         long before = log.lastOp();
         appendTransferred(s.getEntriesList());
@@ -740,7 +780,9 @@ public final class VrReplica {
         applyBufferedPrepares();
         if (log.lastOp() > before) out.logAdvanced(log.lastOp());
         boolean gapRemains = !bufferedPrepares.isEmpty() && bufferedPrepares.firstKey() > log.lastOp() + 1;
-        if (log.lastOp() < s.getOpnum() || gapRemains) {
+        // A chunk that ends at or below the sender's commit point was cut: more entries follow.
+        boolean cut = s.getEntriesCount() > 0 && s.getEntries(s.getEntriesCount() - 1).getOpnum() <= s.getOpnum();
+        if (log.lastOp() < s.getOpnum() || gapRemains || cut) {
             // Ask for the next chunk at once while chunks make progress; otherwise retry on the resend timer.
             if (log.lastOp() > before) requestStateTransfer();
             else stateTransferPending = true;
@@ -748,12 +790,19 @@ public final class VrReplica {
     }
 
     private void appendTransferred(List<LogEntry> entries) {
+        stats.stateTransferEntriesApplied += appendContinuing(entries, Long.MAX_VALUE);
+    }
+
+    /** Appends the entries that continue the log, in order and up to {@code maxOp}; returns how many. */
+    private int appendContinuing(List<LogEntry> entries, long maxOp) {
+        int added = 0;
         for (LogEntry e : entries) {
             if (e.getOpnum() <= log.lastOp()) continue;
-            if (e.getOpnum() != log.lastOp() + 1) break;
+            if (e.getOpnum() != log.lastOp() + 1 || e.getOpnum() > maxOp) break;
             log.append(e);
-            stats.stateTransferEntriesApplied++;
+            added++;
         }
+        return added;
     }
 
     // ------------------------------------------------------------------ view change
@@ -1020,7 +1069,19 @@ public final class VrReplica {
         // The recovering replica lost its log: acknowledgements it gave earlier no longer count.
         ackedUpTo[from] = 0;
         RecoveryResponseMessage.Builder b = RecoveryResponseMessage.newBuilder().setView(view).setNonce(m.getNonce()).setReplicaIdx(me);
-        if (isActiveLeader()) b.setLastOp(log.lastOp()).setLastCommitted(commitNum);
+        if (isActiveLeader()) {
+            b.setLastOp(log.lastOp()).setLastCommitted(commitNum);
+            // The log as kept (from the snapshot on), as VR Revisited's leader sends it: a recovering
+            // prototype replica installs exactly this and commits up to lastCommitted. Bounded in
+            // size; a Java replica fetches whatever is missing by state transfer.
+            int bytes = 0;
+            for (long op = log.base() + 1; op <= log.lastOp(); op++) {
+                LogEntry e = log.get(op);
+                bytes += e.getSerializedSize() + 4;
+                if (bytes > settings.recoveryBytes()) break;
+                b.addEntries(e);
+            }
+        }
         out.toReplica(from, b.build());
     }
 
@@ -1040,7 +1101,10 @@ public final class VrReplica {
         view = maxView;
         lastNormalView = maxView;
         recoveryTargetOp = leader.getLastOp();
-        // Our log is empty after the restart; fetch the leader's log up to the op it reported.
+        // Take what the leader's response carries (entries that continue our committed prefix),
+        // then fetch the rest of its log up to the op it reported.
+        stats.recoveryEntriesInstalled += appendContinuing(leader.getEntriesList(), recoveryTargetOp);
+        commitUpTo(Math.min(leader.getLastCommitted(), log.lastOp()));
         if (log.lastOp() >= recoveryTargetOp) finishRecovery();
         else sendStateTransferRequest();
     }

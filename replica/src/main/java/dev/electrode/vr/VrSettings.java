@@ -7,46 +7,66 @@ package dev.electrode.vr;
  * @param batchTimeoutMicros    longest a partly filled batch waits while an earlier batch is uncommitted
  * @param heartbeatMicros       leader's idle Commit period
  * @param resendMicros          retransmission period for unanswered protocol messages
- * @param viewChangeMicros      follower's leader-silence timeout (also bounds a view change attempt)
+ * @param viewChangeMicros      follower's leader-silence timeout (also bounds a view change attempt); at
+ *                              least twice the idle heartbeat of every replica that may lead, so that
+ *                              one lost heartbeat never deposes an idle leader
  * @param stateTransferBytes    approximate size limit of one StateTransfer chunk
  * @param maxBufferedPrepares   prepares kept while waiting to fill a gap
  * @param snapshotEveryOps      committed operations between snapshots; the log keeps the entries
  *                              since the previous snapshot (between one and two such intervals)
+ * @param recoveryBytes         approximate size limit of the log entries in the leader's RecoveryResponse
+ *                              (a recovering prototype replica installs only what that response carries)
  */
 public record VrSettings(int batchSize, long batchTimeoutMicros, long heartbeatMicros, long resendMicros,
-                         long viewChangeMicros, int stateTransferBytes, int maxBufferedPrepares, long snapshotEveryOps) {
-    /** Defaults for real networks. */
-    public static final VrSettings DEFAULT = new VrSettings(64, 500, 50_000, 100_000, 500_000, 64 * 1024, 1024, 100_000);
+                         long viewChangeMicros, int stateTransferBytes, int maxBufferedPrepares, long snapshotEveryOps,
+                         int recoveryBytes) {
+    /** Idle heartbeat of the reference prototype's leader (fixed in its source): 1 s. */
+    public static final long PROTOTYPE_HEARTBEAT_MICROS = 1_000_000;
+    /** Largest RecoveryResponse log a replica sends: well inside a receiver's 32 MiB reassembly limit. */
+    public static final int MAX_RECOVERY_BYTES = 16 << 20;
+
+    /**
+     * Defaults for real networks. The view-change timeout (2.5 s) is above twice the idle heartbeat
+     * of both implementations (Java 50 ms, prototype 1 s), so mixed clusters stay in their view.
+     */
+    public static final VrSettings DEFAULT = new VrSettings(64, 500, 50_000, 100_000, 2_500_000, 64 * 1024, 1024, 100_000, 1 << 20);
 
     public VrSettings {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         if (batchTimeoutMicros < 1 || heartbeatMicros < 1 || resendMicros < 1 || viewChangeMicros < 1)
             throw new IllegalArgumentException("timer periods must be positive: " + this);
-        if (viewChangeMicros <= heartbeatMicros)
+        if (viewChangeMicros < 2 * heartbeatMicros)
             throw new IllegalArgumentException("view change timeout (" + viewChangeMicros
-                    + " us) must exceed the heartbeat period (" + heartbeatMicros + " us)");
+                    + " us) must be at least twice the heartbeat period (" + heartbeatMicros + " us)");
         if (stateTransferBytes < 1024) throw new IllegalArgumentException("state transfer chunk too small: " + stateTransferBytes);
         if (maxBufferedPrepares < 1) throw new IllegalArgumentException("maxBufferedPrepares must be positive");
         if (snapshotEveryOps < 1) throw new IllegalArgumentException("snapshot interval must be at least 1 operation, got " + snapshotEveryOps);
+        if (recoveryBytes < 1024 || recoveryBytes > MAX_RECOVERY_BYTES)
+            throw new IllegalArgumentException("recovery response limit must be 1024.." + MAX_RECOVERY_BYTES + " bytes, got " + recoveryBytes);
     }
 
     /** These settings with another batch size. */
     public VrSettings withBatchSize(int n) {
-        return new VrSettings(n, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps);
+        return new VrSettings(n, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes);
     }
 
     /** These settings with another snapshot interval. */
     public VrSettings withSnapshotEvery(long ops) {
-        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, ops);
+        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, ops, recoveryBytes);
     }
 
     /** These settings with another state transfer chunk size. */
     public VrSettings withStateTransferBytes(int bytes) {
-        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, bytes, maxBufferedPrepares, snapshotEveryOps);
+        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, bytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes);
+    }
+
+    /** These settings with another limit on the log carried by a RecoveryResponse. */
+    public VrSettings withRecoveryBytes(int bytes) {
+        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, bytes);
     }
 
     /** These settings with other heartbeat, resend and view-change periods. */
     public VrSettings withTimers(long heartbeat, long resend, long viewChange) {
-        return new VrSettings(batchSize, batchTimeoutMicros, heartbeat, resend, viewChange, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps);
+        return new VrSettings(batchSize, batchTimeoutMicros, heartbeat, resend, viewChange, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes);
     }
 }

@@ -15,6 +15,12 @@ public final class VrStats {
     public volatile long stateTransferEntriesApplied;
     public volatile long preparesBuffered;
     public volatile long recoveriesCompleted;
+    /** Log entries a recovering replica took from the leader's RecoveryResponse. */
+    public volatile long recoveryEntriesInstalled;
+    /** RequestStateTransfer of an older view answered with this view's state (the requester missed a view change). */
+    public volatile long staleStateTransfersAnswered;
+    /** Newer views this replica entered from a StateTransfer (it had missed their view change). */
+    public volatile long viewsAdoptedFromStateTransfer;
     public volatile long messagesIgnored;
     /** A replica's message whose claimed replica index is not the one its source address belongs to. */
     public volatile long messagesFromWrongSender;
@@ -44,7 +50,8 @@ public final class VrStats {
                 + " dupExec=" + duplicateExecutionsSkipped + " vcStarted=" + viewChangesStarted
                 + " vcDone=" + viewChangesCompleted + " stReq=" + stateTransfersRequested
                 + " stEntries=" + stateTransferEntriesApplied + " buffered=" + preparesBuffered
-                + " recoveries=" + recoveriesCompleted + " ignored=" + messagesIgnored
+                + " recoveries=" + recoveriesCompleted + " recoveryEntries=" + recoveryEntriesInstalled
+                + " staleStAnswered=" + staleStateTransfersAnswered + " viewsFromSt=" + viewsAdoptedFromStateTransfer + " ignored=" + messagesIgnored
                 + " wrongSender=" + messagesFromWrongSender + " nonMember=" + messagesFromNonMembers + " fastPrepares=" + fastPreparesApplied
                 + " fastIgnored=" + fastPreparesIgnored + " fastAtViewChange=" + fastPreparesAppendedAtViewChange + " ackSets=" + ackSetsApplied
                 + " kernelAckUnusable=" + kernelAcksUnusable + " snapshots=" + snapshotsTaken + " snapshotsInstalled=" + snapshotsInstalled
