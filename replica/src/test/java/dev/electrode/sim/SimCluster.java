@@ -36,6 +36,8 @@ public final class SimCluster {
     private long seq;
 
     final SimReplica[] replicas;
+    /** Slots taken by a model of the reference prototype instead of a Java replica (null: Java). */
+    private final dev.electrode.interop.PrototypeReplica[] prototypes;
     /** Model the fast-ack and quorum-pruning programs in front of every replica. */
     final boolean offloads;
     final List<SimClient> clients = new ArrayList<>();
@@ -79,6 +81,7 @@ public final class SimCluster {
         this.maxEndpoints = n + maxClients;
         this.blocked = new boolean[maxEndpoints][maxEndpoints];
         this.replicas = new SimReplica[n];
+        this.prototypes = new dev.electrode.interop.PrototypeReplica[n];
         for (int i = 0; i < n; i++) {
             replicas[i] = new SimReplica(i);
             replicas[i].boot(false);
@@ -130,7 +133,7 @@ public final class SimCluster {
     // ------------------------------------------------------------------ network
 
     void send(int from, int to, Message m, FastMeta meta) {
-        if (from < n && !replicas[from].up) return;
+        if (from < n && !replicas[from].up && prototypes[from] == null) return;
         if (blocked[from][to]) return;
         if (faults.loss > 0 && rnd.nextDouble() < faults.loss) return;
         byte[] bytes = FrameEncoder.encode(MessageType.of(m), m, meta);
@@ -148,6 +151,10 @@ public final class SimCluster {
             return;
         }
         Message m = d.frame().body();
+        if (to < n && prototypes[to] != null) {
+            if (from < n) prototypes[to].onMessage(from, m);
+            return;
+        }
         if (to < n) {
             SimReplica rep = replicas[to];
             if (!rep.up) return;
@@ -439,6 +446,28 @@ public final class SimCluster {
     }
 
     public void crash(int i) { replicas[i].crash(); }
+
+    /**
+     * Stops Java replica {@code i} for good and puts a model of the reference prototype in its
+     * slot: it receives what is sent to replica i and sends as replica i, over the same network.
+     */
+    public dev.electrode.interop.PrototypeReplica replaceWithPrototype(int i) {
+        if (replicas[i].up) replicas[i].crash();
+        prototypes[i] = new dev.electrode.interop.PrototypeReplica(n, i,
+                (to, m) -> send(i, to, m, FastMeta.forMessage(MessageType.of(m), m)));
+        return prototypes[i];
+    }
+
+    /** Runs {@code action} every {@code periodMicros} of virtual time from now on. */
+    public void every(long periodMicros, Runnable action) {
+        schedule(periodMicros, () -> {
+            action.run();
+            every(periodMicros, action);
+        });
+    }
+
+    /** The Java replica in slot {@code i}. */
+    public dev.electrode.vr.VrReplica replica(int i) { return replicas[i].vr; }
 
     /** Breaks the view-change fence: a follower leaving NORMAL ignores what its kernel acknowledged (for tests that show why it exists). */
     public boolean fenceDisabled;
