@@ -214,9 +214,9 @@ public final class PrototypeReplica {
         install(fromLeader.getEntriesList());
         enterView(fromLeader.getView());
         lastOp = fromLeader.getLastOp();
+        commitUpTo(fromLeader.getLastCommitted());
         // The prototype looks entries up by opnum from here on (prepares, commits, PrepareOKs).
         check(log.size() == lastOp, "log ends at " + log.size() + " but the leader's lastOp is " + lastOp);
-        commitUpTo(fromLeader.getLastCommitted());
     }
 
     // ------------------------------------------------------------------ the prototype's helpers

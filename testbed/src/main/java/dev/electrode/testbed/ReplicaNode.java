@@ -113,11 +113,11 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
             return query(v -> q.apply(s));
         }
 
-        /** Status, log, commit point and state digest, read at one moment on the replica thread (no kernel counters). */
+        /** Status, log, commit point, state digest and protocol counters, read at one moment on the replica thread. */
         public ReplicaReport report(java.util.Map<dev.electrode.bpf.Counter, Long> bpf) {
             KvStore s = store;
             return query(v -> new ReplicaReport(index, 0, v.status().name(), v.view(), v.leaderOf(v.view()), v.lastOp(), v.commitNum(),
-                    s.digest(), bpf));
+                    s.digest(), bpf, v.stats().toString()));
         }
 
         public Status status() { return query(VrReplica::status); }
