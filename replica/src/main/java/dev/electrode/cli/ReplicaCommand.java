@@ -32,7 +32,7 @@ final class ReplicaCommand implements Callable<Integer> {
         ClusterConfig cfg = config.load(spec.commandLine());
         if (index < 0 || index >= cfg.size())
             throw new CommandLine.ParameterException(spec.commandLine(), "--index " + index + " is not in 0.." + (cfg.size() - 1));
-        VrSettings settings = timing.settings();
+        VrSettings settings = timing.settings(spec.commandLine());
         return storage.runWith(spec.commandLine(), cfg, index, (data, durability) -> ReplicaRunner.run(cfg, index, settings, recover,
                 new ReplicaServer.Options(null, null, data, durability), "", () -> "", stats.statsEverySeconds));
     }

@@ -1,6 +1,7 @@
 package dev.electrode.cli;
 
 import dev.electrode.vr.VrSettings;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** Protocol tunables as command-line options. */
@@ -31,9 +32,14 @@ public final class TimingOptions {
                     + " in it (default: ${DEFAULT-VALUE})")
     int recoveryBytes;
 
-    public VrSettings settings() {
+    /** The settings these options give; a combination the protocol refuses is a usage error of {@code cmd}. */
+    public VrSettings settings(CommandLine cmd) {
         VrSettings d = VrSettings.DEFAULT;
-        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMs * 1000, resendMs * 1000, viewChangeMs * 1000,
-                d.stateTransferBytes(), d.maxBufferedPrepares(), snapshotEvery, recoveryBytes);
+        try {
+            return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMs * 1000, resendMs * 1000, viewChangeMs * 1000,
+                    d.stateTransferBytes(), d.maxBufferedPrepares(), snapshotEvery, recoveryBytes);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, e.getMessage());
+        }
     }
 }

@@ -81,5 +81,10 @@ class CliTest {
         assertTrue(run("client", "--config", good.toString(), "put", "x").err().contains("put takes 2 argument(s), got 1"));
         assertTrue(run("replica", "--config", good.toString(), "--index", "3").err().contains("--index 3 is not in 0..0"));
         assertTrue(run("client", "--config", dir.resolve("missing.conf").toString(), "get", "x").err().contains("cannot read"));
+        Run timing = run("replica", "--config", good.toString(), "--index", "0", "--heartbeat-ms", "50", "--view-change-ms", "60");
+        assertEquals(2, timing.exit());
+        assertTrue(timing.err().contains("view change timeout (60000 us) must be at least twice the heartbeat period (50000 us)"), timing.err());
+        assertTrue(run("replica", "--config", good.toString(), "--index", "0", "--recovery-bytes", "10").err()
+                .contains("recovery response limit must be 1024..16777216 bytes, got 10"));
     }
 }

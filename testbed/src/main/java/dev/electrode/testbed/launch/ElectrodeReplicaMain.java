@@ -86,12 +86,13 @@ public final class ElectrodeReplicaMain implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        var settings = timing.settings(spec.commandLine());
         return storage.runWith(spec.commandLine(), cfg, index, (data, durability) -> {
             // Durable (sync) replicas acknowledge only what is on disk: the fast path buffers, user space acknowledges.
             KernelOffloads kernel = set.isEmpty() ? null
                     : KernelOffloads.attach(cfg, index, timing.batchSize, set, iface, durability == Durability.SYNC);
             try {
-                return ReplicaRunner.run(cfg, index, timing.settings(), recover, new ReplicaServer.Options(null, kernel, data, durability),
+                return ReplicaRunner.run(cfg, index, settings, recover, new ReplicaServer.Options(null, kernel, data, durability),
                         " offloads " + set + (kernel == null ? "" : " xdp " + kernel.xdpMode()
                                 + (kernel.kernelAcks() ? "" : " acks deferred until durable")),
                         () -> kernel == null ? "" : " bpf " + nonZero(kernel.bpf().counters()), stats.statsEverySeconds);
