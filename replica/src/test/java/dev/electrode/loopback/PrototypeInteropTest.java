@@ -58,9 +58,11 @@ class PrototypeInteropTest {
         return config;
     }
 
-    private void puts(String prefix, int count) throws Exception {
+    private void puts(String prefix, int count) throws Exception { puts(prefix, count, "v"); }
+
+    private void puts(String prefix, int count, String value) throws Exception {
         VrClient.Session s = client.newSession();
-        for (int i = 0; i < count; i++) assertEquals(KvResult.Status.OK, KvOps.result(s.invokeSync(KvOps.put(prefix + i, "v"))).getStatus());
+        for (int i = 0; i < count; i++) assertEquals(KvResult.Status.OK, KvOps.result(s.invokeSync(KvOps.put(prefix + i, value))).getStatus());
     }
 
     private static List<Request> requests(List<LogEntry> entries) {
@@ -74,7 +76,8 @@ class PrototypeInteropTest {
     @Test
     void prototypeReplicaRecoversFromJavaLeaderAndCompletesQuorums() throws Exception {
         cluster(3, 2, FAST);
-        puts("a", 50);
+        puts("a", 50, "x".repeat(600)); // a log of about 32 KB: the RecoveryResponse is fragmented
+        long fragmentedBefore = servers.get(0).endpoint().stats().messagesFragmented;
         PrototypeReplica proto = peer.model();
         proto.startRecovery(99);
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> {
@@ -85,6 +88,7 @@ class PrototypeInteropTest {
         long leaderLastOp = servers.get(0).query(VrReplica::lastOp);
         assertEquals(leaderLastOp, proto.lastOp());
         assertEquals(committedLog(0, leaderLastOp), requests(proto.log()));
+        assertTrue(servers.get(0).endpoint().stats().messagesFragmented > fragmentedBefore, "the response went out in fragments");
 
         // With Java replica 1 gone, nothing commits without the prototype's PrepareOKs.
         servers.get(1).close();
