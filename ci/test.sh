@@ -11,7 +11,9 @@ if [ "$(id -u)" -eq 0 ]; then
   bash ci/container-image.sh
   images_before=$(docker images -q --no-trunc | sort -u)
 fi
-mvn -B -ntp verify "$@"
+# install, not only verify: the kernel tests below take the modules' class paths from the local
+# repository, which must hold this checkout's artifacts (on a fresh machine it holds none).
+mvn -B -ntp install "$@"
 if command -v ip >/dev/null && [ "$(id -u)" -eq 0 ]; then
   left=$(ip netns list 2>/dev/null | awk '{print $1}' | grep '^elx' || true)
   if [ -n "$left" ]; then
