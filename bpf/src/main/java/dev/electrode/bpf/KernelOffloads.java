@@ -1,9 +1,8 @@
 package dev.electrode.bpf;
 
 import dev.electrode.config.ClusterConfig;
-import dev.electrode.offload.KernelPrepare;
-import dev.electrode.offload.ReplicaOffloads;
-import dev.electrode.vr.Status;
+import dev.electrode.offload.KernelRecord;
+import dev.electrode.offload.Offloads;
 
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
@@ -16,7 +15,7 @@ import java.util.Set;
  * instance per replica, attached to the replica's interface in the calling thread's
  * namespace. Every offload can also be switched at run time ({@link #setEnabled}).
  */
-public final class KernelOffloads implements ReplicaOffloads {
+public final class KernelOffloads implements Offloads {
     private final ElectrodeBpf bpf;
     private final int me;
     private final int batchSize;
@@ -98,12 +97,13 @@ public final class KernelOffloads implements ReplicaOffloads {
     @Override public boolean kernelAcks() { return !deferredAcks; }
 
     @Override
-    public void controlChanged(Status status, long view, int leader, long lastOp) {
-        bpf.writeControl(new ControlState(status.code(), me, leader, batchSize, view, lastOp));
+    public void controlChanged(Control c) {
+        bpf.writeControl(new ControlState(c.normal() ? ControlState.NORMAL : ControlState.NOT_NORMAL, me, c.leader(), batchSize,
+                c.epoch(), c.lastIndex()));
     }
 
     @Override
-    public void awaitAcksStopped() { ProgramQuiescence.await(); }
+    public void awaitQuiescent() { ProgramQuiescence.await(); }
 
     @Override
     public void logAdvanced(long lastOp) {
@@ -114,9 +114,9 @@ public final class KernelOffloads implements ReplicaOffloads {
     }
 
     @Override
-    public int drain(PrepareSink sink) {
+    public int poll(RecordSink sink) {
         return bpf.prepareRing().drain((view, opnum, batchStart, ip, port, mac, body) ->
-                sink.accept(new KernelPrepare(view, opnum, batchStart, ip, port, mac, body)));
+                sink.accept(new KernelRecord(view, opnum, batchStart, ip, port, mac, body)));
     }
 
     @Override

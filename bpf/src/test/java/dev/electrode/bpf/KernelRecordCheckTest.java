@@ -2,7 +2,7 @@ package dev.electrode.bpf;
 
 import com.google.protobuf.ByteString;
 import dev.electrode.config.ClusterConfig;
-import dev.electrode.offload.KernelPrepare;
+import dev.electrode.offload.KernelRecord;
 import dev.electrode.server.KernelPrepareCheck;
 import dev.electrode.wire.FastMeta;
 import dev.electrode.wire.FrameEncoder;
@@ -53,7 +53,7 @@ class KernelRecordCheckTest {
             KernelPrepareCheck check = new KernelPrepareCheck(config());
             List<KernelPrepareCheck.Rejection> results = new ArrayList<>(); // null: accepted
             fx.bpf.prepareRing().drain((view, opnum, start, ip, port, mac, body) -> {
-                KernelPrepare k = new KernelPrepare(view, opnum, start, ip, port, mac, body);
+                KernelRecord k = new KernelRecord(view, opnum, start, ip, port, mac, body);
                 results.add(check.check(k, 2) == null ? check.lastRejection() : null);
             });
             return results;
@@ -85,7 +85,7 @@ class KernelRecordCheckTest {
             List<KernelPrepareCheck.Rejection> got = new ArrayList<>();
             // The record names replica 2 as its sender; checked against replica 0 as the leader, it fails.
             fx.bpf.prepareRing().drain((view, opnum, start, ip, port, mac, body) ->
-                    got.add(check.check(new KernelPrepare(view, opnum, start, ip, port, mac, body), 0) == null ? check.lastRejection() : null));
+                    got.add(check.check(new KernelRecord(view, opnum, start, ip, port, mac, body), 0) == null ? check.lastRejection() : null));
             assertEquals(List.of(KernelPrepareCheck.Rejection.NOT_FROM_LEADER), got);
             assertEquals(1L, check.rejections().get(KernelPrepareCheck.Rejection.NOT_FROM_LEADER));
         }

@@ -2,7 +2,7 @@ package dev.electrode.server;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.electrode.config.ClusterConfig;
-import dev.electrode.offload.KernelPrepare;
+import dev.electrode.offload.KernelRecord;
 import dev.electrode.wire.proto.PrepareMessage;
 
 import java.net.Inet4Address;
@@ -50,7 +50,7 @@ public final class KernelPrepareCheck {
     }
 
     /** The Prepare if {@code k} passes every check, else null (counted; see {@link #lastRejection()}). */
-    public PrepareMessage check(KernelPrepare k, int leader) {
+    public PrepareMessage check(KernelRecord k, int leader) {
         if (k.senderIpv4() != ipv4[leader] || k.senderPort() != ports[leader] || (macs[leader] >= 0 && k.senderMac() != macs[leader]))
             return reject(Rejection.NOT_FROM_LEADER);
         PrepareMessage p;
@@ -60,7 +60,7 @@ public final class KernelPrepareCheck {
             return reject(Rejection.BAD_BODY);
         }
         // The kernel compares 32-bit fast-meta words and widens them; the body must name the same ops.
-        if (p.getView() != k.view() || p.getOpnum() != k.opnum() || p.getBatchstart() != k.batchStart()
+        if (p.getView() != k.epoch() || p.getOpnum() != k.lastIndex() || p.getBatchstart() != k.firstIndex()
                 || p.getRequestCount() != p.getOpnum() - p.getBatchstart() + 1)
             return reject(Rejection.BODY_DISAGREES);
         return p;

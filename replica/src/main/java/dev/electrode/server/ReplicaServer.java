@@ -2,7 +2,7 @@ package dev.electrode.server;
 
 import com.google.protobuf.Message;
 import dev.electrode.config.ClusterConfig;
-import dev.electrode.offload.ReplicaOffloads;
+import dev.electrode.offload.Offloads;
 import dev.electrode.storage.DataDirectory;
 import dev.electrode.transport.UdpEndpoint;
 import dev.electrode.vr.*;
@@ -37,7 +37,7 @@ public final class ReplicaServer implements AutoCloseable {
     private volatile boolean closed;   // no more timers: stopping, or stopped on a journal failure
     private volatile boolean shutDown; // close() ran
     private volatile StatusListener statusListener;
-    private final ReplicaOffloads offloads; // null: plain UDP
+    private final Offloads offloads; // Offloads.NONE: plain UDP
     private final int batchSize;
     private ScheduledFuture<?> drainTimer;
     private long fastPreparesDrained;
@@ -63,13 +63,15 @@ public final class ReplicaServer implements AutoCloseable {
 
     /**
      * What a replica runs with besides its configuration: a status listener, kernel offloads
-     * (null: plain UDP), and its journal with the durability mode (null journal: memory only).
+     * (null or {@link Offloads#NONE}: plain UDP), and its journal with the durability mode (null
+     * journal: memory only).
      */
-    public record Options(StatusListener listener, ReplicaOffloads offloads, DataDirectory journal, Durability durability) {
+    public record Options(StatusListener listener, Offloads offloads, DataDirectory journal, Durability durability) {
         /** No listener, no offloads, nothing on disk. */
-        public static final Options NONE = new Options(null, null, null, Durability.MEMORY);
+        public static final Options NONE = new Options(null, Offloads.NONE, null, Durability.MEMORY);
 
         public Options {
+            if (offloads == null) offloads = Offloads.NONE;
             if (journal == null && durability != Durability.MEMORY)
                 throw new IllegalArgumentException("durability " + durability + " needs a journal (a data directory)");
         }
@@ -85,7 +87,7 @@ public final class ReplicaServer implements AutoCloseable {
     private ReplicaServer(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering,
                           InetSocketAddress bindAddress, Options options) throws InterruptedException {
         StatusListener listener = options.listener();
-        ReplicaOffloads offloads = options.offloads();
+        Offloads offloads = options.offloads();
         this.durable = options.journal() == null ? null : new DurableState(options.journal(), options.durability(), index);
         this.statusListener = listener;
         this.offloads = offloads;
@@ -105,7 +107,7 @@ public final class ReplicaServer implements AutoCloseable {
         if (durable != null) durable.attach(core, restored);
         this.endpoint = UdpEndpoint.bind(bindAddress, "vr-replica-" + index, new Inbound());
         runOnLoop(() -> {
-            if (offloads != null) offloads.controlChanged(core.status(), core.view(), core.leaderOf(core.view()), core.lastOp());
+            offloads.controlChanged(control());
             core.start();
             started = true;
             flushDurably();
@@ -151,8 +153,18 @@ public final class ReplicaServer implements AutoCloseable {
         for (ScheduledFuture<?> t : timers) if (t != null) t.cancel(false);
         if (drainTimer != null) drainTimer.cancel(false);
         if (asyncForce != null) asyncForce.cancel(false);
-        if (offloads != null) offloads.controlChanged(Status.RECOVERING, core.view(), core.leaderOf(core.view()), core.lastOp());
+        offloads.controlChanged(stopped());
         endpoint.closeAsync(); // queued, unflushed datagrams are discarded with the channel
+    }
+
+    /** The core's control state as the offloads see it. */
+    private Offloads.Control control() {
+        return new Offloads.Control(core.status() == Status.NORMAL, core.view(), core.leaderOf(core.view()), core.lastOp());
+    }
+
+    /** A stopped replica's control state: it must not go on acknowledging in the kernel. */
+    private Offloads.Control stopped() {
+        return new Offloads.Control(false, core.view(), core.leaderOf(core.view()), core.lastOp());
     }
 
     /** Why the replica stopped on its own (its journal could not be written), or null. */
@@ -163,7 +175,7 @@ public final class ReplicaServer implements AutoCloseable {
      * is not the active leader; the leader would only wake up to find the ring empty.
      */
     private void updateDrainTimer() {
-        if (offloads == null || !offloads.fastAck() || closed) return;
+        if (!offloads.fastAck() || closed) return;
         boolean wanted = !core.isActiveLeader();
         if (wanted && drainTimer == null) {
             drainTimer = endpoint.eventLoop().scheduleAtFixedRate(() -> {
@@ -188,7 +200,7 @@ public final class ReplicaServer implements AutoCloseable {
 
     /** As {@link #start}, with kernel offloads (already attached for this replica) driven by the replica. */
     public static ReplicaServer start(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering,
-                                      StatusListener listener, ReplicaOffloads offloads) throws InterruptedException {
+                                      StatusListener listener, Offloads offloads) throws InterruptedException {
         return new ReplicaServer(config, index, settings, app, recovering, config.replica(index),
                 new Options(listener, offloads, null, Durability.MEMORY));
     }
@@ -203,7 +215,7 @@ public final class ReplicaServer implements AutoCloseable {
     public static ReplicaServer start(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering,
                                       StatusListener listener) throws InterruptedException {
         return new ReplicaServer(config, index, settings, app, recovering, config.replica(index),
-                new Options(listener, null, null, Durability.MEMORY));
+                new Options(listener, Offloads.NONE, null, Durability.MEMORY));
     }
 
     public int index() { return index; }
@@ -218,7 +230,7 @@ public final class ReplicaServer implements AutoCloseable {
 
     /** Applies the Prepares the kernel acknowledged, in the order the ring holds them. */
     private void drainKernelLog() {
-        if (offloads == null || !offloads.fastAck() || drainedAsLeader) return;
+        if (!offloads.fastAck() || drainedAsLeader) return;
         boolean leading = core.isActiveLeader();
         boolean userAcks = !offloads.kernelAcks();
         long unusableView = drainKernelLog(p -> core.onFastAckedPrepare(p, userAcks));
@@ -236,13 +248,13 @@ public final class ReplicaServer implements AutoCloseable {
      */
     private long drainKernelLog(Consumer<PrepareMessage> sink) {
         long[] unusableView = {-1};
-        offloads.drain(rec -> {
-            PrepareMessage p = kernelCheck.check(rec, core.leaderOf(rec.view()));
+        offloads.poll(rec -> {
+            PrepareMessage p = kernelCheck.check(rec, core.leaderOf(rec.epoch()));
             if (p == null) {
-                errors.report(ReplicaErrors.Kind.KERNEL_RECORD_UNUSABLE, "the kernel acknowledged Prepare view " + rec.view() + " ops "
-                        + rec.batchStart() + ".." + rec.opnum() + " that user space cannot use (" + kernelCheck.lastRejection()
+                errors.report(ReplicaErrors.Kind.KERNEL_RECORD_UNUSABLE, "the kernel acknowledged Prepare view " + rec.epoch() + " ops "
+                        + rec.firstIndex() + ".." + rec.lastIndex() + " that user space cannot use (" + kernelCheck.lastRejection()
                         + "); the replica stops acknowledging and rejoins through recovery", null);
-                if (unusableView[0] < 0) unusableView[0] = rec.view();
+                if (unusableView[0] < 0) unusableView[0] = rec.epoch();
                 return;
             }
             fastPreparesDrained++;
@@ -317,7 +329,7 @@ public final class ReplicaServer implements AutoCloseable {
                     }
                 }
                 // A stopped replica must not go on acknowledging in the kernel.
-                if (offloads != null) offloads.controlChanged(Status.RECOVERING, core.view(), core.leaderOf(core.view()), core.lastOp());
+                offloads.controlChanged(stopped());
             }).await(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -352,7 +364,7 @@ public final class ReplicaServer implements AutoCloseable {
             if (replica < 0) {
                 core.onClientMessage(from, frame.body());
             } else if (frame.body() instanceof PrepareOKMessage ok && (frame.meta().c() & WireFormat.QUORUM_FLAG) != 0
-                    && offloads != null && offloads.quorumPrune()) {
+                    && offloads.quorumPrune()) {
                 core.onAckSet(replica, ok, frame.meta().c() & ~WireFormat.QUORUM_FLAG);
             } else {
                 core.onReplicaMessage(replica, frame.body());
@@ -370,7 +382,7 @@ public final class ReplicaServer implements AutoCloseable {
         @Override
         public void toAllReplicas(Message m) {
             MessageType t = MessageType.of(m);
-            if (offloads != null && offloads.broadcast() && !others.isEmpty()
+            if (offloads.broadcast() && !others.isEmpty()
                     && (t == MessageType.PREPARE || t == MessageType.COMMIT)) {
                 // One datagram with the broadcast bit, to the first other replica; TC egress clones it.
                 FastMeta meta = t == MessageType.COMMIT ? FastMeta.BROADCAST_ONLY : FastMeta.forMessage(t, m).withBroadcastBit();
@@ -407,19 +419,19 @@ public final class ReplicaServer implements AutoCloseable {
             // Only the kernel state here (this runs inside the core): it stops new fast acks; what the
             // kernel acknowledged before reaches the core through stopFastAcks (leaving NORMAL) or
             // the drain before its next input.
-            if (offloads != null) offloads.controlChanged(status, view, leader, core.lastOp());
+            offloads.controlChanged(new Offloads.Control(status == Status.NORMAL, view, leader, core.lastOp()));
             drainedAsLeader = false;
             // The core is mid-transition here; decide on the timer once it has finished.
-            if (offloads != null && offloads.fastAck()) endpoint.eventLoop().execute(ReplicaServer.this::updateDrainTimer);
+            if (offloads.fastAck()) endpoint.eventLoop().execute(ReplicaServer.this::updateDrainTimer);
             if (statusListener != null) statusListener.statusChanged(status, view, leader);
         }
 
         @Override
         public KernelAcks stopFastAcks() {
-            if (offloads == null || !offloads.fastAck()) return KernelAcks.NONE;
+            if (!offloads.fastAck()) return KernelAcks.NONE;
             // statusChanged already told the kernel; wait out XDP runs that read the old state
             // (one RCU grace period, a few ms), after which the ring holds all they acknowledged.
-            offloads.awaitAcksStopped();
+            offloads.awaitQuiescent();
             List<PrepareMessage> acked = new ArrayList<>();
             long unusableView = drainKernelLog(acked::add);
             return new KernelAcks(acked, unusableView >= 0);
@@ -427,7 +439,7 @@ public final class ReplicaServer implements AutoCloseable {
 
         @Override
         public void logAdvanced(long lastOp) {
-            if (offloads != null) offloads.logAdvanced(lastOp);
+            offloads.logAdvanced(lastOp);
         }
 
         @Override

@@ -7,11 +7,7 @@ import dev.electrode.vr.proto.SnapshotChunkMessage;
 import dev.electrode.vr.proto.SnapshotRequestMessage;
 import dev.electrode.wire.proto.*;
 
-import java.util.Arrays;
-import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 
 /**
@@ -42,15 +38,8 @@ public final class VrReplica {
     private long lastNormalView;
     private long commitNum;
 
-    // Leader state, valid in NORMAL status while leader of `view`.
-    private long lastBatchEnd;
-    private final long[] ackedUpTo;
-    private long commitAtLastResend;
-    private long preparedAtLastResend;
-    private boolean sentSinceHeartbeat;
-    private boolean closeBatchArmed;
-    private final Map<Long, Long> inFlight = new HashMap<>();          // clientId -> appended, unexecuted request id
-    private final Map<Long, Object> clientAddresses = new HashMap<>(); // clientId -> where to reply
+    // Valid in NORMAL status while leader of `view`.
+    private final LeaderState leaderState;
 
     // Follower state.
     private boolean heardFromLeader;
@@ -66,19 +55,13 @@ public final class VrReplica {
     private ByteString snapshotBytes; // null: none yet
     private int snapshotCrc;
 
-    // View change state, valid in VIEW_CHANGE status for `view`.
-    private final BitSet startViewChangeFrom = new BitSet();
-    private final long[] knownCommit; // per replica, the lastCommitted it reported in this view change; -1 unknown
-    private final Map<Integer, DoViewChangeMessage> doViewChanges = new HashMap<>();
-    private boolean doViewChangeSent;
+    // Valid in VIEW_CHANGE status for `view`.
+    private final ViewChangeVotes votes;
     private boolean viewChangeFresh;
 
-    // Recovery state, valid in RECOVERING status.
-    private long nonce;
+    // Valid in RECOVERING status.
+    private final RecoveryState recovery = new RecoveryState();
     private final NonceSource nonces;
-    private final Map<Integer, RecoveryResponseMessage> recoveryResponses = new HashMap<>();
-    private long recoveryTargetOp = -1; // -1: still collecting responses
-    private boolean recoveryProgress;
 
     /** Source of recovery nonces (a seeded random in simulation, a secure random in production). */
     @FunctionalInterface
@@ -101,8 +84,8 @@ public final class VrReplica {
         this.app = app;
         this.out = out;
         this.nonces = nonces;
-        this.ackedUpTo = new long[n];
-        this.knownCommit = new long[n];
+        this.leaderState = new LeaderState(n);
+        this.votes = new ViewChangeVotes(n);
         this.status = recovering ? Status.RECOVERING : Status.NORMAL;
     }
 
@@ -151,7 +134,7 @@ public final class VrReplica {
         status = r.status();
         commitUpTo(Math.max(commitNum, r.commitNum())); // not leading yet (status may say so, but nothing is sent before start)
         resetViewState();
-        knownCommit[me] = commitNum;
+        votes.committed(me, commitNum);
         viewChangeFresh = status == Status.VIEW_CHANGE;
     }
 
@@ -223,8 +206,8 @@ public final class VrReplica {
             case RESEND -> onResendTimer();
             case VIEW_CHANGE -> onViewChangeTimer();
             case CLOSE_BATCH -> {
-                closeBatchArmed = false;
-                if (isActiveLeader() && log.lastOp() > lastBatchEnd) closeBatch();
+                leaderState.closeBatchArmed = false;
+                if (isActiveLeader() && log.lastOp() > leaderState.lastBatchEnd) closeBatch();
             }
         }
     }
@@ -238,19 +221,19 @@ public final class VrReplica {
         }
         long clientId = req.getClientid();
         long reqId = req.getClientreqid();
-        if (clientAddress != null) clientAddresses.put(clientId, clientAddress);
+        if (clientAddress != null) leaderState.clientAddresses.put(clientId, clientAddress);
         ClientTable.Entry done = clientTable.get(clientId);
         if (done != null && reqId <= done.requestId()) {
             stats.duplicateRequests++;
             if (reqId == done.requestId() && clientAddress != null) out.toClient(clientAddress, done.reply());
             return;
         }
-        Long pending = inFlight.get(clientId);
+        Long pending = leaderState.inFlight.get(clientId);
         if (pending != null && reqId <= pending) {
             stats.duplicateRequests++;
             return; // answered when it commits
         }
-        inFlight.put(clientId, reqId);
+        leaderState.inFlight.put(clientId, reqId);
         long opnum = log.lastOp() + 1;
         log.append(LogEntry.newBuilder().setView(view).setOpnum(opnum).setRequest(req).build());
         stats.requestsAppended++;
@@ -259,28 +242,28 @@ public final class VrReplica {
 
     /** Closes the open batch if the previous one committed or it is full; otherwise waits on the timer. */
     private void maybeCloseBatch() {
-        long open = log.lastOp() - lastBatchEnd;
+        long open = log.lastOp() - leaderState.lastBatchEnd;
         if (open <= 0) return;
-        if (lastBatchEnd == commitNum || open >= settings.batchSize()) {
+        if (leaderState.lastBatchEnd == commitNum || open >= settings.batchSize()) {
             closeBatch();
-        } else if (!closeBatchArmed) {
-            closeBatchArmed = true;
+        } else if (!leaderState.closeBatchArmed) {
+            leaderState.closeBatchArmed = true;
             out.setTimer(VrTimer.CLOSE_BATCH, settings.batchTimeoutMicros());
         }
     }
 
     private void closeBatch() {
-        long start = lastBatchEnd + 1;
-        long end = Math.min(log.lastOp(), lastBatchEnd + settings.batchSize());
-        lastBatchEnd = end;
+        long start = leaderState.lastBatchEnd + 1;
+        long end = Math.min(log.lastOp(), leaderState.lastBatchEnd + settings.batchSize());
+        leaderState.lastBatchEnd = end;
         stats.batchesSent++;
-        if (closeBatchArmed) {
-            closeBatchArmed = false;
+        if (leaderState.closeBatchArmed) {
+            leaderState.closeBatchArmed = false;
             out.cancelTimer(VrTimer.CLOSE_BATCH);
         }
         sendToFollowers(prepare(start, end));
         maybeCommitAsLeader(); // a single replica commits on its own
-        if (log.lastOp() > lastBatchEnd) maybeCloseBatch();
+        if (log.lastOp() > leaderState.lastBatchEnd) maybeCloseBatch();
     }
 
     private PrepareMessage prepare(long start, long end) {
@@ -291,7 +274,7 @@ public final class VrReplica {
 
     private void sendToFollowers(Message m) {
         if (n > 1) out.toAllReplicas(m);
-        sentSinceHeartbeat = true;
+        leaderState.sentSinceHeartbeat = true;
     }
 
     private void onPrepareOk(int from, PrepareOKMessage ok) {
@@ -303,24 +286,12 @@ public final class VrReplica {
             stats.messagesIgnored++;
             return;
         }
-        if (ok.getOpnum() > ackedUpTo[from]) {
-            ackedUpTo[from] = ok.getOpnum();
-            maybeCommitAsLeader();
-        }
+        if (leaderState.acked(from, ok.getOpnum())) maybeCommitAsLeader();
     }
 
     /** Commits up to the highest opnum that f followers have acknowledged (the leader is the (f+1)-th). */
     private void maybeCommitAsLeader() {
-        long quorumOp;
-        if (f == 0) {
-            quorumOp = lastBatchEnd;
-        } else {
-            long[] acks = new long[n - 1];
-            int k = 0;
-            for (int i = 0; i < n; i++) if (i != me) acks[k++] = ackedUpTo[i];
-            Arrays.sort(acks);
-            quorumOp = Math.min(acks[acks.length - f], lastBatchEnd);
-        }
+        long quorumOp = leaderState.quorumOp(me, f);
         if (quorumOp <= commitNum) return;
         commitUpTo(quorumOp);
         sendToFollowers(CommitMessage.newBuilder().setView(view).setOpnum(commitNum).build());
@@ -328,9 +299,9 @@ public final class VrReplica {
     }
 
     private void onHeartbeatTimer() {
-        if (isActiveLeader() && !sentSinceHeartbeat)
+        if (isActiveLeader() && !leaderState.sentSinceHeartbeat)
             sendToFollowers(CommitMessage.newBuilder().setView(view).setOpnum(commitNum).build());
-        sentSinceHeartbeat = false;
+        leaderState.sentSinceHeartbeat = false;
         out.setTimer(VrTimer.HEARTBEAT, settings.heartbeatMicros());
     }
 
@@ -338,27 +309,24 @@ public final class VrReplica {
         switch (status) {
             case NORMAL -> {
                 if (isActiveLeader()) {
-                    // Resend the uncommitted prepared suffix if an op prepared before the last tick is
-                    // still uncommitted and commit made no progress for a whole period (an op prepared
-                    // just before this tick is not late).
-                    if (preparedAtLastResend > commitNum && commitNum == commitAtLastResend) {
+                    // Resend the uncommitted prepared suffix when commit stood still for a whole period.
+                    long end = leaderState.lastBatchEnd;
+                    if (leaderState.resendDue(commitNum)) {
                         stats.prepareResends++;
                         // In batches of at most batchSize, as first sent: a follower's kernel takes no longer batch.
-                        for (long s = commitNum + 1; s <= lastBatchEnd; s += settings.batchSize())
-                            sendToFollowers(prepare(s, Math.min(lastBatchEnd, s + settings.batchSize() - 1)));
+                        for (long s = commitNum + 1; s <= end; s += settings.batchSize())
+                            sendToFollowers(prepare(s, Math.min(end, s + settings.batchSize() - 1)));
                     }
-                    commitAtLastResend = commitNum;
-                    preparedAtLastResend = lastBatchEnd;
                 } else if (stateTransferPending) {
                     sendStateTransferRequest();
                 }
             }
             case VIEW_CHANGE -> {
                 out.toAllReplicas(startViewChange());
-                if (doViewChangeSent) sendDoViewChange();
+                if (votes.doViewChangeSent) sendDoViewChange();
             }
             case RECOVERING -> {
-                if (recoveryTargetOp < 0) out.toAllReplicas(recoveryMessage());
+                if (recovery.collecting()) out.toAllReplicas(recoveryMessage());
                 else sendStateTransferRequest();
             }
         }
@@ -417,7 +385,7 @@ public final class VrReplica {
         }
         stats.ackSetsApplied++;
         for (int r = 0; r < n; r++) {
-            if (r != me && (ackBits & (1 << r)) != 0 && ok.getOpnum() > ackedUpTo[r]) ackedUpTo[r] = ok.getOpnum();
+            if (r != me && (ackBits & (1 << r)) != 0) leaderState.acked(r, ok.getOpnum());
         }
         maybeCommitAsLeader();
     }
@@ -602,13 +570,13 @@ public final class VrReplica {
     /** Follower or recovering replica: a piece of the leader's snapshot, installed once complete and checked. */
     private void onSnapshotChunk(int from, SnapshotChunkMessage c) {
         boolean wanted = from == leaderOf(c.getView()) && c.getView() == view
-                && ((status == Status.NORMAL && !isActiveLeader()) || (status == Status.RECOVERING && recoveryTargetOp >= 0));
+                && ((status == Status.NORMAL && !isActiveLeader()) || (status == Status.RECOVERING && !recovery.collecting()));
         if (!wanted || c.getOpnum() <= commitNum) {
             stats.messagesIgnored++;
             return;
         }
         if (status == Status.NORMAL) heardFromLeader = true;
-        else recoveryProgress = true;
+        else recovery.progress = true;
         if (download == null || !download.accept(c)) {
             SnapshotDownload fresh = SnapshotDownload.begin(c);
             if (fresh == null) {
@@ -632,7 +600,7 @@ public final class VrReplica {
             return;
         }
         if (status == Status.RECOVERING) {
-            if (log.lastOp() >= recoveryTargetOp) finishRecovery();
+            if (log.lastOp() >= recovery.targetOp) finishRecovery();
             else sendStateTransferRequest();
         } else {
             stateTransferPending = false;
@@ -659,7 +627,7 @@ public final class VrReplica {
         Request req = e.getRequest();
         long clientId = req.getClientid();
         long reqId = req.getClientreqid();
-        if (leader && Long.valueOf(reqId).equals(inFlight.get(clientId))) inFlight.remove(clientId);
+        if (leader && Long.valueOf(reqId).equals(leaderState.inFlight.get(clientId))) leaderState.inFlight.remove(clientId);
         ClientTable.Entry done = clientTable.get(clientId);
         ReplyMessage reply;
         if (done != null && reqId <= done.requestId()) {
@@ -673,7 +641,7 @@ public final class VrReplica {
             stats.opsExecuted++;
         }
         if (leader) {
-            Object addr = clientAddresses.get(clientId);
+            Object addr = leaderState.clientAddresses.get(clientId);
             if (addr != null) out.toClient(addr, reply);
         }
     }
@@ -752,14 +720,14 @@ public final class VrReplica {
             return;
         }
         if (status == Status.RECOVERING) {
-            if (from != leaderOf(s.getView()) || s.getView() != view || recoveryTargetOp < 0) {
+            if (from != leaderOf(s.getView()) || s.getView() != view || recovery.collecting()) {
                 stats.messagesIgnored++;
                 return;
             }
             appendTransferred(s.getEntriesList());
             commitUpTo(Math.min(s.getOpnum(), log.lastOp()));
-            recoveryProgress = true;
-            if (log.lastOp() >= recoveryTargetOp) finishRecovery();
+            recovery.progress = true;
+            if (log.lastOp() >= recovery.targetOp) finishRecovery();
             else sendStateTransferRequest();
             return;
         }
@@ -818,8 +786,8 @@ public final class VrReplica {
                 else startViewChange(view + 1); // this view's leader did not complete in a whole period
             }
             case RECOVERING -> {
-                if (!recoveryProgress) startRecovery();
-                recoveryProgress = false;
+                if (!recovery.progress) startRecovery();
+                recovery.progress = false;
             }
         }
         out.setTimer(VrTimer.VIEW_CHANGE, settings.viewChangeMicros());
@@ -831,7 +799,7 @@ public final class VrReplica {
         status = Status.VIEW_CHANGE;
         resetViewState();
         viewChangeFresh = true;
-        knownCommit[me] = commitNum;
+        votes.committed(me, commitNum);
         stats.viewChangesStarted++;
         notifyStatus();
         if (wasNormalFollower) {
@@ -868,22 +836,15 @@ public final class VrReplica {
 
     /** Clears everything that belongs to one view: acks, batches, buffered prepares, view-change votes. */
     private void resetViewState() {
-        Arrays.fill(ackedUpTo, 0);
-        Arrays.fill(knownCommit, -1);
-        lastBatchEnd = log.lastOp();
-        commitAtLastResend = commitNum;
-        preparedAtLastResend = lastBatchEnd;
-        inFlight.clear();
-        if (closeBatchArmed) {
-            closeBatchArmed = false;
+        leaderState.reset(log.lastOp(), commitNum);
+        if (leaderState.closeBatchArmed) {
+            leaderState.closeBatchArmed = false;
             out.cancelTimer(VrTimer.CLOSE_BATCH);
         }
         bufferedPrepares.clear();
         stateTransferPending = false;
         download = null;
-        startViewChangeFrom.clear();
-        doViewChanges.clear();
-        doViewChangeSent = false;
+        votes.reset();
     }
 
     private void onStartViewChange(int from, StartViewChangeMessage m) {
@@ -898,27 +859,26 @@ public final class VrReplica {
             return;
         }
         if (m.getView() > view) startViewChange(m.getView());
-        startViewChangeFrom.set(from);
-        knownCommit[from] = m.getLastCommitted();
+        votes.startViewChange(from, m.getLastCommitted());
         maybeSendDoViewChange();
     }
 
     private void maybeSendDoViewChange() {
-        if (status != Status.VIEW_CHANGE || startViewChangeFrom.cardinality() < f) return;
+        if (status != Status.VIEW_CHANGE || votes.startViewChanges() < f) return;
         int leader = leaderOf(view);
         if (leader == me) {
-            doViewChanges.put(me, doViewChange(log.lastOp())); // own vote: no entries needed
+            votes.doViewChange(me, doViewChange(log.lastOp())); // own vote: no entries needed
             maybeCompleteViewChange();
-        } else if (knownCommit[leader] >= 0) {
+        } else if (votes.knownCommit(leader) >= 0) {
             // Only the suffix the new leader lacks: it cannot have committed less than it reported.
-            doViewChangeSent = true;
+            votes.doViewChangeSent = true;
             sendDoViewChange();
         }
     }
 
     private void sendDoViewChange() {
         int leader = leaderOf(view);
-        long from = Math.max(log.base(), Math.min(knownCommit[leader], log.lastOp()));
+        long from = Math.max(log.base(), Math.min(votes.knownCommit(leader), log.lastOp()));
         out.toReplica(leader, doViewChange(from));
     }
 
@@ -949,17 +909,17 @@ public final class VrReplica {
             stats.messagesIgnored++;
             return;
         }
-        doViewChanges.put(from, m);
-        knownCommit[from] = Math.max(knownCommit[from], m.getLastCommitted());
+        votes.doViewChange(from, m);
+        votes.committed(from, m.getLastCommitted());
         maybeCompleteViewChange();
     }
 
     /** New leader: with f+1 DoViewChange votes (its own included), installs the best log and starts the view. */
     private void maybeCompleteViewChange() {
-        if (status != Status.VIEW_CHANGE || !doViewChanges.containsKey(me) || doViewChanges.size() < f + 1) return;
+        if (status != Status.VIEW_CHANGE || !votes.hasDoViewChange(me) || votes.doViewChangeCount() < f + 1) return;
         DoViewChangeMessage best = null;
         long newCommit = commitNum;
-        for (DoViewChangeMessage d : doViewChanges.values()) {
+        for (DoViewChangeMessage d : votes.doViewChanges()) {
             if (best == null || d.getLastNormalView() > best.getLastNormalView()
                     || (d.getLastNormalView() == best.getLastNormalView() && d.getLastOp() > best.getLastOp())) best = d;
             newCommit = Math.max(newCommit, d.getLastCommitted());
@@ -973,7 +933,7 @@ public final class VrReplica {
         status = Status.NORMAL;
         lastNormalView = view;
         stats.viewChangesCompleted++;
-        long[] commits = knownCommit.clone();
+        long[] commits = votes.knownCommits();
         resetViewState();
         heardFromLeader = true;
         notifyStatus();
@@ -981,7 +941,7 @@ public final class VrReplica {
         for (int i = 0; i < n; i++) {
             if (i != me && commits[i] >= 0) sendStartView(i, commits[i]);
         }
-        sentSinceHeartbeat = true;
+        leaderState.sentSinceHeartbeat = true;
         // Uncommitted entries inherited from the old view are re-proposed by the resend timer,
         // and acknowledged at once by followers that install the StartView.
     }
@@ -1044,10 +1004,7 @@ public final class VrReplica {
         boolean wasNormalFollower = status == Status.NORMAL && leaderOf(view) != me;
         status = Status.RECOVERING;
         log.truncateAfter(commitNum); // entries fetched by an earlier attempt may belong to an older view
-        nonce = nonces.next();
-        recoveryResponses.clear();
-        recoveryTargetOp = -1;
-        recoveryProgress = true;
+        recovery.begin(nonces.next());
         download = null;
         notifyStatus();
         // Acknowledgements the kernel made under the old state are void once recovery starts:
@@ -1057,7 +1014,7 @@ public final class VrReplica {
     }
 
     private RecoveryMessage recoveryMessage() {
-        return RecoveryMessage.newBuilder().setReplicaIdx(me).setNonce(nonce).build();
+        return RecoveryMessage.newBuilder().setReplicaIdx(me).setNonce(recovery.nonce).build();
     }
 
     private void onRecovery(int from, RecoveryMessage m) {
@@ -1067,7 +1024,7 @@ public final class VrReplica {
         }
         if (status != Status.NORMAL) return;
         // The recovering replica lost its log: acknowledgements it gave earlier no longer count.
-        ackedUpTo[from] = 0;
+        leaderState.forget(from);
         RecoveryResponseMessage.Builder b = RecoveryResponseMessage.newBuilder().setView(view).setNonce(m.getNonce()).setReplicaIdx(me);
         if (isActiveLeader()) {
             b.setLastOp(log.lastOp()).setLastCommitted(commitNum);
@@ -1090,22 +1047,22 @@ public final class VrReplica {
             stats.messagesFromWrongSender++;
             return;
         }
-        if (status != Status.RECOVERING || m.getNonce() != nonce || recoveryTargetOp >= 0) return;
-        recoveryResponses.put(from, m);
-        recoveryProgress = true;
-        if (recoveryResponses.size() < f + 1) return;
+        if (status != Status.RECOVERING || m.getNonce() != recovery.nonce || !recovery.collecting()) return;
+        recovery.responses.put(from, m);
+        recovery.progress = true;
+        if (recovery.responses.size() < f + 1) return;
         long maxView = 0;
-        for (RecoveryResponseMessage r : recoveryResponses.values()) maxView = Math.max(maxView, r.getView());
-        RecoveryResponseMessage leader = recoveryResponses.get(leaderOf(maxView));
+        for (RecoveryResponseMessage r : recovery.responses.values()) maxView = Math.max(maxView, r.getView());
+        RecoveryResponseMessage leader = recovery.responses.get(leaderOf(maxView));
         if (leader == null || leader.getView() != maxView || !leader.hasLastOp()) return; // wait for the leader's answer
         view = maxView;
         lastNormalView = maxView;
-        recoveryTargetOp = leader.getLastOp();
+        recovery.targetOp = leader.getLastOp();
         // Take what the leader's response carries (entries that continue our committed prefix),
         // then fetch the rest of its log up to the op it reported.
-        stats.recoveryEntriesInstalled += appendContinuing(leader.getEntriesList(), recoveryTargetOp);
+        stats.recoveryEntriesInstalled += appendContinuing(leader.getEntriesList(), recovery.targetOp);
         commitUpTo(Math.min(leader.getLastCommitted(), log.lastOp()));
-        if (log.lastOp() >= recoveryTargetOp) finishRecovery();
+        if (log.lastOp() >= recovery.targetOp) finishRecovery();
         else sendStateTransferRequest();
     }
 
@@ -1113,7 +1070,7 @@ public final class VrReplica {
         status = Status.NORMAL;
         resetViewState();
         heardFromLeader = true;
-        recoveryTargetOp = -1;
+        recovery.targetOp = -1;
         stats.recoveriesCompleted++;
         notifyStatus();
         if (log.lastOp() > commitNum) sendPrepareOk(log.lastOp());

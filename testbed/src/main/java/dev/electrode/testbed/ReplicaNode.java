@@ -69,16 +69,16 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         private final VrSettings settings;
         private ReplicaServer server;
         private KvStore store;
-        private final dev.electrode.offload.ReplicaOffloads offloads;
+        private final dev.electrode.offload.Offloads offloads;
         private final JournalOpener journalOpener; // null: memory only
         private final dev.electrode.server.Durability durability;
         private dev.electrode.storage.DataDirectory journal;
 
-        InJvm(int index, NetNamespace ns, ClusterConfig config, VrSettings settings, dev.electrode.offload.ReplicaOffloads offloads) {
+        InJvm(int index, NetNamespace ns, ClusterConfig config, VrSettings settings, dev.electrode.offload.Offloads offloads) {
             this(index, ns, config, settings, offloads, null, dev.electrode.server.Durability.MEMORY);
         }
 
-        InJvm(int index, NetNamespace ns, ClusterConfig config, VrSettings settings, dev.electrode.offload.ReplicaOffloads offloads,
+        InJvm(int index, NetNamespace ns, ClusterConfig config, VrSettings settings, dev.electrode.offload.Offloads offloads,
               JournalOpener journalOpener, dev.electrode.server.Durability durability) {
             super(index, ns);
             this.config = config;

@@ -176,7 +176,7 @@ public final class TestbedEnv implements AutoCloseable {
         } else {
             dev.electrode.server.Durability durability = dev.electrode.server.Durability.parse(spec.durability());
             for (int i = 0; i < n; i++) {
-                dev.electrode.offload.ReplicaOffloads off = null;
+                dev.electrode.offload.Offloads off = dev.electrode.offload.Offloads.NONE;
                 if (!offloads.isEmpty()) {
                     int idx = i;
                     boolean deferred = durability == dev.electrode.server.Durability.SYNC; // as the launcher runs a durable replica
