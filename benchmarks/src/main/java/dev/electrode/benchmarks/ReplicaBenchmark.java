@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.electrode.app.KvOps;
 import dev.electrode.app.KvStore;
+import dev.electrode.vr.ClientAddress;
 import dev.electrode.vr.ClientTable;
 import dev.electrode.vr.Outbox;
 import dev.electrode.vr.VrReplica;
@@ -26,12 +27,13 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 @Fork(1)
 public class ReplicaBenchmark {
+    private static final ClientAddress CLIENT = new ClientAddress() {};
     /** Swallows the core's output. */
     static final class NullOutbox implements Outbox {
         Blackhole bh;
         @Override public void toReplica(int idx, Message m) { bh.consume(m); }
         @Override public void toAllReplicas(Message m) { bh.consume(m); }
-        @Override public void toClient(Object clientAddress, Message m) { bh.consume(m); }
+        @Override public void toClient(ClientAddress clientAddress, Message m) { bh.consume(m); }
         @Override public void setTimer(VrTimer timer, long delayMicros) { }
         @Override public void cancelTimer(VrTimer timer) { }
     }
@@ -55,7 +57,7 @@ public class ReplicaBenchmark {
     @Benchmark
     public long requestPrepareAckCommit() {
         long id = ++reqId;
-        leader.onClientMessage("client", RequestMessage.newBuilder()
+        leader.onClientMessage(CLIENT, RequestMessage.newBuilder()
                 .setReq(Request.newBuilder().setOp(op).setClientid(42).setClientreqid(id)).build());
         leader.onReplicaMessage(1, PrepareOKMessage.newBuilder().setView(0).setOpnum(leader.lastOp()).setReplicaIdx(1).build());
         return leader.commitNum();

@@ -362,7 +362,7 @@ public final class ReplicaServer implements AutoCloseable {
             drainKernelLog(); // what the kernel acknowledged comes before what the socket delivers
             int replica = config.indexOf(from);
             if (replica < 0) {
-                core.onClientMessage(from, frame.body());
+                core.onClientMessage(new UdpClient(from), frame.body());
             } else if (frame.body() instanceof PrepareOKMessage ok && (frame.meta().c() & WireFormat.QUORUM_FLAG) != 0
                     && offloads.quorumPrune()) {
                 core.onAckSet(replica, ok, frame.meta().c() & ~WireFormat.QUORUM_FLAG);
@@ -371,6 +371,9 @@ public final class ReplicaServer implements AutoCloseable {
             }
         }
     }
+
+    /** A client as this server's socket knows it: the address its request came from. */
+    private record UdpClient(InetSocketAddress address) implements ClientAddress {}
 
     private final class SocketOutbox implements Outbox {
         @Override
@@ -393,9 +396,9 @@ public final class ReplicaServer implements AutoCloseable {
         }
 
         @Override
-        public void toClient(Object clientAddress, Message m) {
+        public void toClient(ClientAddress clientAddress, Message m) {
             MessageType t = MessageType.of(m);
-            endpoint.send((InetSocketAddress) clientAddress, t, m, FastMeta.forMessage(t, m));
+            endpoint.send(((UdpClient) clientAddress).address(), t, m, FastMeta.forMessage(t, m));
         }
 
         @Override

@@ -19,7 +19,7 @@ final class LeaderState {
     /** clientId -> the request id appended for it and not executed yet. */
     final Map<Long, Long> inFlight = new HashMap<>();
     /** clientId -> where to send its replies. */
-    final Map<Long, Object> clientAddresses = new HashMap<>();
+    final Map<Long, ClientAddress> clientAddresses = new HashMap<>();
 
     private final long[] ackedUpTo;
     private long commitAtLastResend;

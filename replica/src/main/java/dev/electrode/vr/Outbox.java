@@ -13,7 +13,7 @@ public interface Outbox {
     void toAllReplicas(Message m);
 
     /** Sends a message to a client, at the address its request came from. */
-    void toClient(Object clientAddress, Message m);
+    void toClient(ClientAddress clientAddress, Message m);
 
     /** Arms {@code timer} to fire once after {@code delayMicros}, replacing a pending one. */
     void setTimer(VrTimer timer, long delayMicros);

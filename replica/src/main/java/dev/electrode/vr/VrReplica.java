@@ -172,7 +172,7 @@ public final class VrReplica {
      * requests are taken from there: anything else claims to come from a replica and is dropped,
      * so a non-member can never start or steer a view change, prepare or acknowledge.
      */
-    public void onClientMessage(Object clientAddress, Message m) {
+    public void onClientMessage(ClientAddress clientAddress, Message m) {
         if (m instanceof RequestMessage r) onRequest(clientAddress, r.getReq());
         else if (m instanceof UnloggedRequestMessage u) onUnloggedRequest(clientAddress, u.getReq());
         else stats.messagesFromNonMembers++;
@@ -214,7 +214,7 @@ public final class VrReplica {
 
     // ------------------------------------------------------------------ normal case: leader
 
-    private void onRequest(Object clientAddress, Request req) {
+    private void onRequest(ClientAddress clientAddress, Request req) {
         if (!isActiveLeader()) {
             stats.requestsIgnoredNotLeader++;
             return;
@@ -641,12 +641,12 @@ public final class VrReplica {
             stats.opsExecuted++;
         }
         if (leader) {
-            Object addr = leaderState.clientAddresses.get(clientId);
+            ClientAddress addr = leaderState.clientAddresses.get(clientId);
             if (addr != null) out.toClient(addr, reply);
         }
     }
 
-    private void onUnloggedRequest(Object clientAddress, UnloggedRequest req) {
+    private void onUnloggedRequest(ClientAddress clientAddress, UnloggedRequest req) {
         if (status != Status.NORMAL || clientAddress == null) {
             stats.messagesIgnored++;
             return;

@@ -36,6 +36,9 @@ public final class SimCluster {
     private long seq;
 
     final SimReplica[] replicas;
+    /** A client as the simulated network knows it: its endpoint number. */
+    record SimEndpoint(int index) implements ClientAddress {}
+
     /** Slots taken by a model of the reference prototype instead of a Java replica (null: Java). */
     private final dev.electrode.interop.PrototypeReplica[] prototypes;
     /** Model the fast-ack and quorum-pruning programs in front of every replica. */
@@ -169,7 +172,7 @@ public final class SimCluster {
                         rep.vr.onReplicaMessage(from, m);
                     }
                 } else {
-                    rep.vr.onClientMessage(from, m);
+                    rep.vr.onClientMessage(new SimEndpoint(from), m);
                 }
             });
         } else {
@@ -386,8 +389,8 @@ public final class SimCluster {
             for (int i = 0; i < n; i++) if (i != idx) emit(i, m, FastMeta.forMessage(MessageType.of(m), m));
         }
 
-        @Override public void toClient(Object clientAddress, Message m) {
-            emit((Integer) clientAddress, m, FastMeta.ZERO);
+        @Override public void toClient(ClientAddress clientAddress, Message m) {
+            emit(((SimEndpoint) clientAddress).index(), m, FastMeta.ZERO);
         }
 
         @Override public void setTimer(VrTimer t, long delayMicros) {

@@ -26,7 +26,7 @@ class KernelAckLossTest {
 
         @Override public void toReplica(int idx, Message m) { toOne.add(m); }
         @Override public void toAllReplicas(Message m) { toAll.add(m); }
-        @Override public void toClient(Object clientAddress, Message m) {}
+        @Override public void toClient(ClientAddress clientAddress, Message m) {}
         @Override public void setTimer(VrTimer timer, long delayMicros) {}
         @Override public void cancelTimer(VrTimer timer) {}
         @Override public KernelAcks stopFastAcks() { stops++; return onStop; }

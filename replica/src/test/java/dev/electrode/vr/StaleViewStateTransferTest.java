@@ -19,12 +19,14 @@ import static org.junit.jupiter.api.Assertions.*;
 class StaleViewStateTransferTest {
     private record Sent(int to, Message m) {}
 
+    private static final ClientAddress CLIENT = new ClientAddress() {};
+
     private static final class RecordingOutbox implements Outbox {
         final List<Sent> sent = new ArrayList<>();
 
         @Override public void toReplica(int idx, Message m) { sent.add(new Sent(idx, m)); }
         @Override public void toAllReplicas(Message m) { sent.add(new Sent(-1, m)); }
-        @Override public void toClient(Object clientAddress, Message m) {}
+        @Override public void toClient(ClientAddress clientAddress, Message m) {}
         @Override public void setTimer(VrTimer timer, long delayMicros) {}
         @Override public void cancelTimer(VrTimer timer) {}
 
@@ -97,7 +99,7 @@ class StaleViewStateTransferTest {
             r.onReplicaMessage(2, DoViewChangeMessage.newBuilder().setView(1).setLastNormalView(0).setLastOp(0).setLastCommitted(0)
                     .setReplicaIdx(2).build());
             assertTrue(r.isActiveLeader());
-            for (long op = 1; op <= 5; op++) r.onClientMessage("client", RequestMessage.newBuilder().setReq(request(op, "op" + op)).build());
+            for (long op = 1; op <= 5; op++) r.onClientMessage(CLIENT, RequestMessage.newBuilder().setReq(request(op, "op" + op)).build());
             for (long op = 1; op <= 4; op++) r.onReplicaMessage(2, PrepareOKMessage.newBuilder().setView(1).setOpnum(op).setReplicaIdx(2).build());
         } else {
             r.onReplicaMessage(1, StartViewMessage.newBuilder().setView(1).setLastOp(0).setLastCommitted(0).build());
@@ -146,7 +148,7 @@ class StaleViewStateTransferTest {
         VrReplica follower = replica(2, VrSettings.DEFAULT, fout);
         String big = "x".repeat(300);
         for (long op = 1; op <= 10; op++) {
-            leader.onClientMessage("client", RequestMessage.newBuilder().setReq(request(op, big)).build());
+            leader.onClientMessage(CLIENT, RequestMessage.newBuilder().setReq(request(op, big)).build());
             leader.onReplicaMessage(1, PrepareOKMessage.newBuilder().setView(0).setOpnum(op).setReplicaIdx(1).build());
         }
         assertEquals(10, leader.commitNum());
