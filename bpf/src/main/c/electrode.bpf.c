@@ -187,6 +187,11 @@ static __always_inline int reply_my_prepare_ok(struct xdp_md *ctx, struct electr
 	struct electrode_replica *leader = get_replica(ctl->leader_idx);
 	if (!me || !leader)
 		return XDP_PASS;
+	__u32 zero = 0;
+	const struct electrode_protocol *proto = bpf_map_lookup_elem(&protocol, &zero);
+	if (!proto || proto->kinds[ELECTRODE_KIND_FAST_ACK].len != ELECTRODE_FAST_ACK_NAME_LEN)
+		return XDP_PASS; /* the protocol has no kernel-built acknowledgement */
+	const struct electrode_type_name *fast_ack = &proto->kinds[ELECTRODE_KIND_FAST_ACK];
 
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
@@ -231,11 +236,11 @@ static __always_inline int reply_my_prepare_ok(struct xdp_md *ctx, struct electr
 	udp->check = 0; /* filled in below, once the payload is written */
 
 	store_le32(p, ELECTRODE_NONFRAG_MAGIC);
-	store_le64(p + 4, TYPE_LEN(TYPE_MY_PREPARE_OK));
+	store_le64(p + 4, ELECTRODE_FAST_ACK_NAME_LEN);
 #pragma unroll
-	for (__u32 i = 0; i < TYPE_LEN(TYPE_MY_PREPARE_OK); i++)
-		p[FRAME_TYPE_OFF + i] = TYPE_MY_PREPARE_OK[i];
-	__u8 *meta = p + FRAME_TYPE_OFF + TYPE_LEN(TYPE_MY_PREPARE_OK);
+	for (__u32 i = 0; i < ELECTRODE_FAST_ACK_NAME_LEN; i++)
+		p[FRAME_TYPE_OFF + i] = fast_ack->name[i];
+	__u8 *meta = p + FRAME_TYPE_OFF + ELECTRODE_FAST_ACK_NAME_LEN;
 	store_le32(meta, (__u32)view);
 	store_le32(meta + 4, (__u32)opnum);
 	store_le32(meta + 8, ctl->my_idx);

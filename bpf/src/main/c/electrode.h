@@ -30,6 +30,35 @@
 #define ELECTRODE_QUORUM_FLAG 0x40000000u
 #define ELECTRODE_MY_PREPARE_OK_BODY 20
 
+/*
+ * The message kinds the programs act on. The protocol names the wire type of each at load
+ * time (map "protocol"); nothing about a particular protocol is compiled in. Fast meta words,
+ * by convention of the layer: an APPEND carries {epoch | broadcast bit, last index, first
+ * index}, an ACK and a FAST_ACK {epoch, index, sender}, a BROADCAST {broadcast bit, 0, 0}.
+ */
+enum electrode_kind {
+	ELECTRODE_KIND_APPEND = 0,    /* leader to followers, fanned out, fast-acknowledged in order (VR: Prepare) */
+	ELECTRODE_KIND_ACK,           /* follower's acknowledgement from user space (VR: PrepareOK) */
+	ELECTRODE_KIND_FAST_ACK,      /* the acknowledgement XDP builds (VR: MyPrepareOK) */
+	ELECTRODE_KIND_BROADCAST,     /* leader to followers, fanned out only (VR: Commit) */
+	ELECTRODE_KINDS
+};
+/* Longest type name the programs recognise. */
+#define ELECTRODE_TYPE_NAME_MAX 64
+/* The FAST_ACK type name's length: XDP builds that frame at a fixed size. */
+#define ELECTRODE_FAST_ACK_NAME_LEN 24
+
+/* One kind's wire type name (len 0: the protocol has no such message). */
+struct electrode_type_name {
+	__u32 len;
+	__u8 name[ELECTRODE_TYPE_NAME_MAX];
+};
+
+/* The protocol's message types (map "protocol", one entry), indexed by enum electrode_kind. */
+struct electrode_protocol {
+	struct electrode_type_name kinds[ELECTRODE_KINDS];
+};
+
 /* Per-offload switches in electrode_config.enable_mask. */
 enum electrode_offload {
 	ELECTRODE_OFFLOAD_BROADCAST = 1,

@@ -18,15 +18,16 @@
 /* Framing offsets inside the UDP payload. */
 #define FRAME_TYPE_OFF 12           /* after magic (4) and typeLen (8) */
 #define FRAME_FIXED_LEN 32          /* magic, typeLen, fast meta (12), dataLen (8) */
-/* UDP payload of the kernel-built MyPrepareOK: 32 + 24-byte type name + 20-byte body. */
-#define MY_PREPARE_OK_PAYLOAD 76
+/* UDP payload of the kernel-built FAST_ACK: 32 + its type name + 20-byte body. */
+#define MY_PREPARE_OK_PAYLOAD (FRAME_FIXED_LEN + ELECTRODE_FAST_ACK_NAME_LEN + ELECTRODE_MY_PREPARE_OK_BODY)
 
+/* A frame's kind: MSG_OTHER, or 1 + its enum electrode_kind. */
 enum msg_kind {
 	MSG_OTHER = 0,
-	MSG_PREPARE,
-	MSG_PREPARE_OK,
-	MSG_MY_PREPARE_OK,
-	MSG_COMMIT,
+	MSG_PREPARE = 1 + ELECTRODE_KIND_APPEND,
+	MSG_PREPARE_OK = 1 + ELECTRODE_KIND_ACK,
+	MSG_MY_PREPARE_OK = 1 + ELECTRODE_KIND_FAST_ACK,
+	MSG_COMMIT = 1 + ELECTRODE_KIND_BROADCAST,
 };
 
 enum parse_result {
@@ -35,12 +36,13 @@ enum parse_result {
 	PARSE_MALFORMED,    /* on the replica port, but not a frame we can read */
 };
 
-/* The type names the programs act on (full names, not characters at fixed offsets). */
-static const char TYPE_PREPARE[] = "specpaxos.vr.proto.PrepareMessage";
-static const char TYPE_PREPARE_OK[] = "specpaxos.vr.proto.PrepareOKMessage";
-static const char TYPE_MY_PREPARE_OK[] = "specpaxos.vr.MyPrepareOK";
-static const char TYPE_COMMIT[] = "specpaxos.vr.proto.CommitMessage";
-#define TYPE_LEN(name) (sizeof(name) - 1)
+/* The type names the programs act on, written by user space at load time. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct electrode_protocol);
+} protocol SEC(".maps");
 
 struct frame {
 	struct ethhdr *eth;
@@ -73,39 +75,37 @@ static __always_inline void store_le32(__u8 *p, __u32 v) { __builtin_memcpy(p, &
 
 static __always_inline void store_le64(__u8 *p, __u64 v) { __builtin_memcpy(p, &v, sizeof(v)); }
 
-/* True if the len bytes at p equal name; len is a compile-time constant at every call. */
-static __always_inline int bytes_equal(const __u8 *p, const void *end, const char *name, __u32 len)
+/* True if the len (1..ELECTRODE_TYPE_NAME_MAX) bytes at p equal name. */
+static __always_inline int name_equal(const __u8 *p, const void *end, const __u8 *name, __u32 len)
 {
-	if ((void *)(p + len) > end)
-		return 0;
-#pragma unroll
-	for (__u32 i = 0; i < len; i++) {
-		if (p[i] != (__u8)name[i])
+	for (__u32 i = 0; i < ELECTRODE_TYPE_NAME_MAX; i++) {
+		if (i >= len)
+			return 1;
+		if ((void *)(p + i + 1) > end)
+			return 0;
+		if (p[i] != name[i])
 			return 0;
 	}
 	return 1;
 }
 
-/* Classifies the frame by its type name and sets type_len to that name's constant length. */
+/* Classifies the frame by its type name against the protocol's names; sets type_len on a match. */
 static __always_inline enum msg_kind classify(struct frame *f, __u64 type_len, const void *end)
 {
+	__u32 zero = 0;
+	const struct electrode_protocol *proto = bpf_map_lookup_elem(&protocol, &zero);
+	if (!proto)
+		return MSG_OTHER;
 	const __u8 *name = f->payload + FRAME_TYPE_OFF;
-
-	if (type_len == TYPE_LEN(TYPE_PREPARE) && bytes_equal(name, end, TYPE_PREPARE, TYPE_LEN(TYPE_PREPARE))) {
-		f->type_len = TYPE_LEN(TYPE_PREPARE);
-		return MSG_PREPARE;
-	}
-	if (type_len == TYPE_LEN(TYPE_PREPARE_OK) && bytes_equal(name, end, TYPE_PREPARE_OK, TYPE_LEN(TYPE_PREPARE_OK))) {
-		f->type_len = TYPE_LEN(TYPE_PREPARE_OK);
-		return MSG_PREPARE_OK;
-	}
-	if (type_len == TYPE_LEN(TYPE_MY_PREPARE_OK) && bytes_equal(name, end, TYPE_MY_PREPARE_OK, TYPE_LEN(TYPE_MY_PREPARE_OK))) {
-		f->type_len = TYPE_LEN(TYPE_MY_PREPARE_OK);
-		return MSG_MY_PREPARE_OK;
-	}
-	if (type_len == TYPE_LEN(TYPE_COMMIT) && bytes_equal(name, end, TYPE_COMMIT, TYPE_LEN(TYPE_COMMIT))) {
-		f->type_len = TYPE_LEN(TYPE_COMMIT);
-		return MSG_COMMIT;
+#pragma unroll
+	for (__u32 k = 0; k < ELECTRODE_KINDS; k++) {
+		__u32 len = proto->kinds[k].len;
+		if (len == 0 || len > ELECTRODE_TYPE_NAME_MAX || type_len != len)
+			continue;
+		if (name_equal(name, end, proto->kinds[k].name, len)) {
+			f->type_len = len;
+			return (enum msg_kind)(1 + k);
+		}
 	}
 	return MSG_OTHER;
 }
@@ -163,7 +163,8 @@ static __always_inline enum parse_result parse_frame(void *data, void *end, __u1
 	if (f->kind == MSG_OTHER)
 		return PARSE_OK;
 
-	f->meta = f->payload + FRAME_TYPE_OFF + f->type_len;
+	/* type_len is 1..ELECTRODE_TYPE_NAME_MAX; the mask keeps that visible to every verifier. */
+	f->meta = f->payload + FRAME_TYPE_OFF + (f->type_len & (2 * ELECTRODE_TYPE_NAME_MAX - 1));
 	if ((void *)(f->meta + 20) > end)
 		return PARSE_MALFORMED;
 	__u64 data_len = load_le64(f->meta + 12);

@@ -1,5 +1,8 @@
 package dev.electrode.bpf;
 
+import dev.electrode.offload.OffloadProtocol;
+import dev.electrode.wire.VrOffloadProtocol;
+
 import dev.electrode.netns.LibC;
 import dev.electrode.netns.NamespaceRef;
 import jnr.ffi.Memory;
@@ -73,9 +76,19 @@ public final class ElectrodeBpf implements AutoCloseable {
         }
     }
 
-    /** Loads a fresh instance of the object from the classpath. */
-    public static ElectrodeBpf load() {
-        return new ElectrodeBpf(BpfObject.load(OBJECT_RESOURCE));
+    /** Loads a fresh instance of the object from the classpath, acting on VR's messages. */
+    public static ElectrodeBpf load() { return load(VrOffloadProtocol.MESSAGES); }
+
+    /** Loads a fresh instance of the object from the classpath, acting on {@code protocol}'s messages. */
+    public static ElectrodeBpf load(OffloadProtocol protocol) {
+        ElectrodeBpf bpf = new ElectrodeBpf(BpfObject.load(OBJECT_RESOURCE));
+        try {
+            ProtocolMap.write(bpf.object.mapFd("protocol"), protocol);
+            return bpf;
+        } catch (RuntimeException e) {
+            bpf.close();
+            throw e;
+        }
     }
 
     public int xdpProgramFd() { return xdpFd; }

@@ -64,4 +64,19 @@ public final class Layouts {
         public static final int SRC_MAC = 32;
         public static final int SRC_PORT = 38;
     }
+
+    /** struct electrode_type_name */
+    public static final class TypeName {
+        public static final int SIZE = 68;
+        public static final int LEN = 0;
+        public static final int NAME = 4;
+        public static final int NAME_MAX = 64;
+    }
+
+    /** struct electrode_protocol: one TypeName per kind (enum electrode_kind) */
+    public static final class Protocol {
+        public static final int KINDS = 4;
+        public static final int SIZE = KINDS * TypeName.SIZE;
+        public static final int NAMES = 0;
+    }
 }

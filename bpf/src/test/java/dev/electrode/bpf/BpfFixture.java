@@ -21,10 +21,13 @@ final class BpfFixture implements AutoCloseable {
 
     final List<ReplicaAddress> addresses = new ArrayList<>();
 
-    BpfFixture(int n, Set<Offload> enabled) {
+    BpfFixture(int n, Set<Offload> enabled) { this(n, enabled, dev.electrode.wire.VrOffloadProtocol.MESSAGES); }
+
+    /** As {@link #BpfFixture(int, Set)}, with the programs acting on {@code protocol}'s message types. */
+    BpfFixture(int n, Set<Offload> enabled, dev.electrode.offload.OffloadProtocol protocol) {
         RootRequired.assumeRoot();
         this.n = n;
-        this.bpf = ElectrodeBpf.load();
+        this.bpf = ElectrodeBpf.load(protocol);
         List<ReplicaAddress> addrs = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             try {

@@ -48,6 +48,10 @@ class BtfLayoutTest {
                     new Field("batch_start", Layouts.PrepareRecord.BATCH_START, 8), new Field("body_len", Layouts.PrepareRecord.BODY_LEN, 4),
                     new Field("src_ipv4", Layouts.PrepareRecord.SRC_IPV4, 4), new Field("src_mac", Layouts.PrepareRecord.SRC_MAC, 6),
                     new Field("src_port", Layouts.PrepareRecord.SRC_PORT, 2));
+            assertStruct(btf, "electrode_type_name", Layouts.TypeName.SIZE,
+                    new Field("len", Layouts.TypeName.LEN, 4), new Field("name", Layouts.TypeName.NAME, Layouts.TypeName.NAME_MAX));
+            assertStruct(btf, "electrode_protocol", Layouts.Protocol.SIZE,
+                    new Field("kinds", Layouts.Protocol.NAMES, Layouts.Protocol.SIZE));
         }
     }
 
@@ -72,6 +76,9 @@ class BtfLayoutTest {
         assertEquals(Layouts.MAX_BODY, define(h, "ELECTRODE_MAX_BODY"));
         assertEquals(Layouts.QUORUM_FLAG, define(h, "ELECTRODE_QUORUM_FLAG"));
         assertEquals(Layouts.CLONE_MARK, define(h, "ELECTRODE_CLONE_MARK"));
+        assertEquals(Layouts.TypeName.NAME_MAX, define(h, "ELECTRODE_TYPE_NAME_MAX"));
+        assertEquals(dev.electrode.offload.OffloadProtocol.TYPE_NAME_MAX, define(h, "ELECTRODE_TYPE_NAME_MAX"));
+        assertEquals(dev.electrode.offload.OffloadProtocol.FAST_ACK_NAME_LEN, define(h, "ELECTRODE_FAST_ACK_NAME_LEN"));
         Matcher deferred = Pattern.compile("ELECTRODE_FAST_ACK_DEFERRED = (\\d+)").matcher(h);
         assertTrue(deferred.find(), "ELECTRODE_FAST_ACK_DEFERRED not in enum electrode_offload");
         assertEquals(Layouts.FAST_ACK_DEFERRED, Integer.parseInt(deferred.group(1)));

@@ -1,5 +1,8 @@
 package dev.electrode.bpf.fault;
 
+import dev.electrode.offload.OffloadProtocol;
+import dev.electrode.wire.VrOffloadProtocol;
+
 import dev.electrode.bpf.BpfException;
 import dev.electrode.bpf.BpfObject;
 import dev.electrode.bpf.Btf;
@@ -50,6 +53,10 @@ public final class FaultInjector implements AutoCloseable {
         this.delayTargetFd = object.mapFd("delay_target");
     }
 
+    private void writeProtocol(OffloadProtocol protocol) {
+        dev.electrode.bpf.ProtocolMap.write(object.mapFd("protocol"), protocol);
+    }
+
     /** Where DELAY rules send frames: the ifindex (in the switch namespace) of the delay line's input; 0 = nowhere. */
     public synchronized void setDelayTarget(int ifindex) {
         key.putInt(0, 0);
@@ -57,7 +64,20 @@ public final class FaultInjector implements AutoCloseable {
         BpfException.check(lib.bpf_map_update_elem(delayTargetFd, key, value, 0), "delay_target");
     }
 
-    public static FaultInjector load() { return new FaultInjector(BpfObject.load(OBJECT_RESOURCE)); }
+    /** Loads the fault program, recognising VR's message kinds. */
+    public static FaultInjector load() { return load(VrOffloadProtocol.MESSAGES); }
+
+    /** Loads the fault program, recognising {@code protocol}'s message kinds. */
+    public static FaultInjector load(OffloadProtocol protocol) {
+        FaultInjector f = new FaultInjector(BpfObject.load(OBJECT_RESOURCE));
+        try {
+            f.writeProtocol(protocol);
+            return f;
+        } catch (RuntimeException e) {
+            f.object.close();
+            throw e;
+        }
+    }
 
     /** The loaded object's BTF (layout checks). */
     public Btf btf() { return object.btf(); }

@@ -1,0 +1,28 @@
+package dev.electrode.bpf;
+
+import dev.electrode.offload.OffloadProtocol;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+
+import java.nio.charset.StandardCharsets;
+
+/** Writes a protocol's message type names into an object's "protocol" map (struct electrode_protocol). */
+public final class ProtocolMap {
+    private ProtocolMap() {}
+
+    /** Writes {@code protocol} into the map with file descriptor {@code fd}. */
+    public static void write(int fd, OffloadProtocol protocol) {
+        LibBpf lib = LibBpf.get();
+        Pointer key = Memory.allocateDirect(LibBpf.runtime(), 4, true);
+        Pointer value = Memory.allocateDirect(LibBpf.runtime(), Layouts.Protocol.SIZE, true);
+        String[] names = protocol.byKind();
+        for (int k = 0; k < Layouts.Protocol.KINDS; k++) {
+            byte[] name = names[k].getBytes(StandardCharsets.US_ASCII);
+            long at = (long) k * Layouts.TypeName.SIZE;
+            value.putInt(at + Layouts.TypeName.LEN, name.length);
+            value.put(at + Layouts.TypeName.NAME, name, 0, name.length);
+        }
+        key.putInt(0, 0);
+        BpfException.check(lib.bpf_map_update_elem(fd, key, value, 0), "update protocol");
+    }
+}
