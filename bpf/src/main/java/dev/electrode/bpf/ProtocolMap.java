@@ -17,7 +17,7 @@ public final class ProtocolMap {
         Pointer value = Memory.allocateDirect(LibBpf.runtime(), Layouts.Protocol.SIZE, true);
         String[] names = protocol.byKind();
         for (int k = 0; k < Layouts.Protocol.KINDS; k++) {
-            byte[] name = names[k].getBytes(StandardCharsets.US_ASCII);
+            byte[] name = names[k] == null ? new byte[0] : names[k].getBytes(StandardCharsets.US_ASCII); // length 0: no such kind
             long at = (long) k * Layouts.TypeName.SIZE;
             value.putInt(at + Layouts.TypeName.LEN, name.length);
             value.put(at + Layouts.TypeName.NAME, name, 0, name.length);

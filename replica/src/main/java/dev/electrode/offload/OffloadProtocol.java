@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
  * @param ack       a follower's acknowledgement from user space (VR: PrepareOK)
  * @param fastAck   the acknowledgement XDP builds itself (VR: MyPrepareOK); exactly
  *                  {@value #FAST_ACK_NAME_LEN} bytes, as XDP builds that frame at a fixed size
- * @param broadcast a leader message that is only fanned out (VR: Commit)
+ * @param broadcast a leader message that is only fanned out (VR: Commit); null if the protocol has none
  */
 public record OffloadProtocol(String append, String ack, String fastAck, String broadcast) {
     /** Longest type name the programs recognise, in bytes. */
@@ -23,7 +23,7 @@ public record OffloadProtocol(String append, String ack, String fastAck, String 
     public OffloadProtocol {
         check("append", append);
         check("ack", ack);
-        check("broadcast", broadcast);
+        if (broadcast != null) check("broadcast", broadcast);
         check("fast ack", fastAck);
         if (fastAck.getBytes(StandardCharsets.US_ASCII).length != FAST_ACK_NAME_LEN)
             throw new IllegalArgumentException("the fast ack's type name must be " + FAST_ACK_NAME_LEN + " bytes, got '" + fastAck + "'");
@@ -34,6 +34,6 @@ public record OffloadProtocol(String append, String ack, String fastAck, String 
             throw new IllegalArgumentException("the " + kind + " type name must be 1.." + TYPE_NAME_MAX + " ASCII bytes, got '" + name + "'");
     }
 
-    /** The names in the programs' kind order (enum electrode_kind). */
+    /** The names in the programs' kind order (enum electrode_kind); null where the protocol has no such message. */
     public String[] byKind() { return new String[] {append, ack, fastAck, broadcast}; }
 }

@@ -26,6 +26,16 @@ public record FastMeta(int a, int b, int c) {
                 PrepareOKMessage ok = (PrepareOKMessage) body;
                 return new FastMeta((int) ok.getView(), (int) ok.getOpnum(), ok.getReplicaIdx());
             }
+            case APPEND_ENTRIES: {
+                // The offload layer's append: {term, last index, first index}; a heartbeat's first index is above its last.
+                dev.electrode.raft.proto.AppendEntries ae = (dev.electrode.raft.proto.AppendEntries) body;
+                return new FastMeta((int) ae.getTerm(), (int) (ae.getPrevLogIndex() + ae.getEntriesCount()), (int) (ae.getPrevLogIndex() + 1));
+            }
+            case APPEND_ENTRIES_RESPONSE:
+            case RAFT_FAST_ACK: {
+                dev.electrode.raft.proto.AppendEntriesResponse ok = (dev.electrode.raft.proto.AppendEntriesResponse) body;
+                return new FastMeta((int) ok.getTerm(), (int) ok.getMatchIndex(), ok.getFollower());
+            }
             default:
                 return ZERO;
         }

@@ -75,11 +75,13 @@ public final class FrameDecoder {
         if (dataLen != buf.remaining()) return reject(DecodeError.BAD_DATA_LENGTH);
 
         Message body;
-        if (type == MessageType.MY_PREPARE_OK) {
+        if (type.kernelBuilt()) {
             if (dataLen != WireFormat.MY_PREPARE_OK_BODY_LEN) return reject(DecodeError.BAD_DATA_LENGTH);
-            body = PrepareOKMessage.newBuilder()
-                    .setView(buf.getLong()).setOpnum(buf.getLong())
-                    .setReplicaIdx(buf.getInt()).build();
+            long epoch = buf.getLong(), index = buf.getLong();
+            int sender = buf.getInt();
+            body = type == MessageType.MY_PREPARE_OK
+                    ? PrepareOKMessage.newBuilder().setView(epoch).setOpnum(index).setReplicaIdx(sender).build()
+                    : dev.electrode.raft.proto.AppendEntriesResponse.newBuilder().setTerm(epoch).setMatchIndex(index).setFollower(sender).build();
         } else {
             try {
                 body = type.parser().parseFrom(buf);

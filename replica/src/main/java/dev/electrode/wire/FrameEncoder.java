@@ -21,7 +21,7 @@ public final class FrameEncoder {
     }
 
     private static int bodySize(MessageType type, Message body) {
-        return type == MessageType.MY_PREPARE_OK ? WireFormat.MY_PREPARE_OK_BODY_LEN : body.getSerializedSize();
+        return type.kernelBuilt() ? WireFormat.MY_PREPARE_OK_BODY_LEN : body.getSerializedSize();
     }
 
     /** Encodes one unfragmented message at {@code out}'s position, advancing it. */
@@ -39,6 +39,9 @@ public final class FrameEncoder {
             if (type == MessageType.MY_PREPARE_OK) {
                 PrepareOKMessage ok = (PrepareOKMessage) body;
                 out.putLong(ok.getView()).putLong(ok.getOpnum()).putInt(ok.getReplicaIdx());
+            } else if (type == MessageType.RAFT_FAST_ACK) {
+                dev.electrode.raft.proto.AppendEntriesResponse ok = (dev.electrode.raft.proto.AppendEntriesResponse) body;
+                out.putLong(ok.getTerm()).putLong(ok.getMatchIndex()).putInt(ok.getFollower());
             } else {
                 int start = out.position();
                 CodedOutputStream cos = CodedOutputStream.newInstance(out);

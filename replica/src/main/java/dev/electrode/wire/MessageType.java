@@ -2,6 +2,7 @@ package dev.electrode.wire;
 
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import dev.electrode.raft.proto.*;
 import dev.electrode.vr.proto.SnapshotChunkMessage;
 import dev.electrode.vr.proto.SnapshotRequestMessage;
 import dev.electrode.wire.proto.*;
@@ -31,7 +32,17 @@ public enum MessageType {
     /** This project's own: a lagging replica asks for a piece of the leader's snapshot. */
     SNAPSHOT_REQUEST("electrode.vr.SnapshotRequestMessage", SnapshotRequestMessage.parser(), SnapshotRequestMessage.class),
     /** This project's own: a piece of the leader's snapshot. */
-    SNAPSHOT_CHUNK("electrode.vr.SnapshotChunkMessage", SnapshotChunkMessage.parser(), SnapshotChunkMessage.class);
+    SNAPSHOT_CHUNK("electrode.vr.SnapshotChunkMessage", SnapshotChunkMessage.parser(), SnapshotChunkMessage.class),
+    /** Raft: the leader's log append (and heartbeat). */
+    APPEND_ENTRIES("electrode.raft.AppendEntries", AppendEntries.parser(), AppendEntries.class),
+    /** Raft: a follower holds the leader's log up to an index. */
+    APPEND_ENTRIES_RESPONSE("electrode.raft.AppendEntriesResponse", AppendEntriesResponse.parser(), AppendEntriesResponse.class),
+    /** Raft: the kernel-built acknowledgement, decoded into an AppendEntriesResponse; its body is a raw struct. */
+    RAFT_FAST_ACK("electrode.raft.FastAckOK", null, null),
+    /** Raft: a follower's log does not match. */
+    APPEND_ENTRIES_REJECT("electrode.raft.AppendEntriesReject", AppendEntriesReject.parser(), AppendEntriesReject.class),
+    REQUEST_VOTE("electrode.raft.RequestVote", RequestVote.parser(), RequestVote.class),
+    REQUEST_VOTE_RESPONSE("electrode.raft.RequestVoteResponse", RequestVoteResponse.parser(), RequestVoteResponse.class);
 
     private final String typeName;
     private final byte[] typeNameBytes;
@@ -52,6 +63,9 @@ public enum MessageType {
             if (t.bodyClass != null) BY_CLASS.put(t.bodyClass, t);
         }
     }
+
+    /** True for the acknowledgements XDP builds: their body is a raw struct (epoch u64, index u64, sender u32), not protobuf. */
+    public boolean kernelBuilt() { return this == MY_PREPARE_OK || this == RAFT_FAST_ACK; }
 
     /** The protobuf full type name written on the wire. */
     public String typeName() { return typeName; }
