@@ -1,0 +1,372 @@
+package dev.electrode.raft;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import dev.electrode.raft.proto.*;
+import dev.electrode.vr.Application;
+import dev.electrode.vr.ClientAddress;
+import dev.electrode.vr.ClientTable;
+import dev.electrode.wire.proto.ReplyMessage;
+import dev.electrode.wire.proto.Request;
+import dev.electrode.wire.proto.RequestMessage;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.LongSupplier;
+
+/**
+ * One Raft replica (leader election, log replication, commit; Ongaro and Ousterhout, 2014) as a
+ * deterministic, single-threaded state machine like {@code VrReplica}: messages and timer events
+ * in through the {@code on*} methods, messages and timer requests out through the
+ * {@link RaftOutbox}. Its term, vote and log live in memory: a replica that lost them must not
+ * rejoin (it could vote a candidate without committed entries into office); durable state and
+ * snapshots come with the durable log.
+ */
+public final class RaftReplica {
+    private final int n;
+    private final int me;
+    private final RaftSettings settings;
+    private final Application app;
+    private final RaftOutbox out;
+    private final LongSupplier random; // election timeout jitter: seeded in simulation
+
+    private long currentTerm;
+    private int votedFor = -1;
+    private RaftRole role = RaftRole.FOLLOWER;
+    private int leader = -1;
+    private final List<Entry> log = new ArrayList<>(); // index i at position i - 1
+    private long commitIndex;
+    private boolean heardFromLeader;
+
+    // Candidate.
+    private final boolean[] votes;
+    // Leader.
+    private final long[] nextIndex;
+    private final long[] matchIndex;
+    private final Map<Long, Long> inFlight = new HashMap<>();                 // clientId -> appended request id
+    private final Map<Long, ClientAddress> clientAddresses = new HashMap<>(); // clientId -> where to reply
+
+    private final ClientTable clientTable = new ClientTable();
+    private final RaftStats stats = new RaftStats();
+
+    public RaftReplica(int n, int me, RaftSettings settings, Application app, RaftOutbox out, LongSupplier random) {
+        if (n < 1 || n % 2 == 0) throw new IllegalArgumentException("replica count must be odd and positive, got " + n);
+        if (me < 0 || me >= n) throw new IllegalArgumentException("replica index " + me + " out of range 0.." + (n - 1));
+        this.n = n;
+        this.me = me;
+        this.settings = settings;
+        this.app = app;
+        this.out = out;
+        this.random = random;
+        this.votes = new boolean[n];
+        this.nextIndex = new long[n];
+        this.matchIndex = new long[n];
+    }
+
+    /** Arms the election timer (a single replica elects itself at once). */
+    public void start() {
+        if (n == 1) startElection();
+        else armElectionTimer();
+    }
+
+    public int index() { return me; }
+    public long term() { return currentTerm; }
+    public RaftRole role() { return role; }
+    /** The leader of the current term as far as this replica knows, or -1. */
+    public int leader() { return leader; }
+    public long lastIndex() { return log.size(); }
+    public long commitIndex() { return commitIndex; }
+    public RaftStats stats() { return stats; }
+    /** The entry at {@code index} (1-based). */
+    public Entry entry(long index) { return log.get((int) index - 1); }
+
+    // ------------------------------------------------------------------ inputs
+
+    /** A request from a client at {@code client}; only the leader takes it. */
+    public void onClientMessage(ClientAddress client, Message m) {
+        if (!(m instanceof RequestMessage r)) {
+            stats.messagesIgnored++;
+            return;
+        }
+        if (role != RaftRole.LEADER) {
+            stats.requestsIgnoredNotLeader++;
+            return;
+        }
+        Request req = r.getReq();
+        clientAddresses.put(req.getClientid(), client);
+        ClientTable.Entry done = clientTable.get(req.getClientid());
+        if (done != null && req.getClientreqid() <= done.requestId()) {
+            if (req.getClientreqid() == done.requestId()) out.toClient(client, done.reply());
+            return;
+        }
+        Long pending = inFlight.get(req.getClientid());
+        if (pending != null && req.getClientreqid() <= pending) return; // answered when it commits
+        inFlight.put(req.getClientid(), req.getClientreqid());
+        log.add(Entry.newBuilder().setTerm(currentTerm).setIndex(log.size() + 1).setRequest(req).build());
+        stats.requestsAppended++;
+        if (n == 1) advanceCommit();
+        for (int f = 0; f < n; f++) if (f != me && nextIndex[f] == log.size()) sendAppend(f); // followers that are caught up
+    }
+
+    /** A message from replica {@code from} (identified by its configured address). */
+    public void onReplicaMessage(int from, Message m) {
+        if (from < 0 || from >= n || from == me) {
+            stats.messagesFromWrongSender++;
+            return;
+        }
+        if (m instanceof AppendEntries a) onAppendEntries(from, a);
+        else if (m instanceof AppendEntriesResponse r) onAppendEntriesResponse(from, r);
+        else if (m instanceof AppendEntriesReject r) onAppendEntriesReject(from, r);
+        else if (m instanceof RequestVote v) onRequestVote(from, v);
+        else if (m instanceof RequestVoteResponse v) onRequestVoteResponse(from, v);
+        else stats.messagesIgnored++;
+    }
+
+    public void onTimer(RaftTimer t) {
+        switch (t) {
+            case ELECTION -> {
+                if (role != RaftRole.LEADER && !heardFromLeader) startElection();
+                else if (role != RaftRole.LEADER) armElectionTimer();
+                heardFromLeader = false;
+            }
+            case HEARTBEAT -> {
+                if (role != RaftRole.LEADER) return;
+                for (int f = 0; f < n; f++) if (f != me) sendAppend(f);
+                out.setTimer(RaftTimer.HEARTBEAT, settings.heartbeatMicros());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ terms and elections
+
+    /** A message of a newer term: follow it, with no vote cast in it yet. */
+    private void stepDown(long term) {
+        if (term > currentTerm) {
+            currentTerm = term;
+            votedFor = -1;
+            leader = -1;
+        }
+        boolean changed = role != RaftRole.FOLLOWER;
+        role = RaftRole.FOLLOWER;
+        inFlight.clear();
+        if (changed) {
+            armElectionTimer();
+            notifyRole();
+        }
+    }
+
+    private void startElection() {
+        currentTerm++;
+        role = RaftRole.CANDIDATE;
+        votedFor = me;
+        leader = -1;
+        Arrays.fill(votes, false);
+        votes[me] = true;
+        stats.electionsStarted++;
+        notifyRole();
+        armElectionTimer();
+        RequestVote rv = RequestVote.newBuilder().setTerm(currentTerm).setCandidate(me).setLastLogIndex(log.size())
+                .setLastLogTerm(termAt(log.size())).build();
+        for (int i = 0; i < n; i++) if (i != me) out.toReplica(i, rv);
+        maybeBecomeLeader();
+    }
+
+    private void onRequestVote(int from, RequestVote v) {
+        if (v.getCandidate() != from) {
+            stats.messagesFromWrongSender++;
+            return;
+        }
+        if (v.getTerm() > currentTerm) stepDown(v.getTerm());
+        boolean upToDate = v.getLastLogTerm() > termAt(log.size())
+                || (v.getLastLogTerm() == termAt(log.size()) && v.getLastLogIndex() >= log.size());
+        boolean grant = v.getTerm() == currentTerm && (votedFor == -1 || votedFor == from) && upToDate;
+        if (grant) {
+            votedFor = from;
+            heardFromLeader = true; // granting a vote defers our own candidacy
+        }
+        out.toReplica(from, RequestVoteResponse.newBuilder().setTerm(currentTerm).setVoter(me).setGranted(grant).build());
+    }
+
+    private void onRequestVoteResponse(int from, RequestVoteResponse v) {
+        if (v.getVoter() != from) {
+            stats.messagesFromWrongSender++;
+            return;
+        }
+        if (v.getTerm() > currentTerm) {
+            stepDown(v.getTerm());
+            return;
+        }
+        if (role != RaftRole.CANDIDATE || v.getTerm() != currentTerm || !v.getGranted()) return;
+        votes[from] = true;
+        maybeBecomeLeader();
+    }
+
+    private void maybeBecomeLeader() {
+        int count = 0;
+        for (boolean v : votes) if (v) count++;
+        if (role != RaftRole.CANDIDATE || count <= n / 2) return;
+        role = RaftRole.LEADER;
+        leader = me;
+        stats.termsLed++;
+        Arrays.fill(nextIndex, log.size() + 1);
+        Arrays.fill(matchIndex, 0);
+        matchIndex[me] = log.size();
+        inFlight.clear();
+        notifyRole();
+        // An entry of its own term lets the leader commit what earlier terms left (Raft section 5.4.2).
+        log.add(Entry.newBuilder().setTerm(currentTerm).setIndex(log.size() + 1)
+                .setRequest(Request.newBuilder().setOp(ByteString.EMPTY).setClientid(0).setClientreqid(currentTerm)).build());
+        matchIndex[me] = log.size();
+        if (n == 1) advanceCommit();
+        for (int f = 0; f < n; f++) if (f != me) sendAppend(f);
+        out.setTimer(RaftTimer.HEARTBEAT, settings.heartbeatMicros());
+    }
+
+    // ------------------------------------------------------------------ replication
+
+    /** Leader: sends follower {@code f} the entries from its next index (none: a heartbeat), then expects the rest. */
+    private void sendAppend(int f) {
+        long prev = nextIndex[f] - 1;
+        long last = Math.min(log.size(), prev + settings.maxEntries());
+        AppendEntries.Builder b = AppendEntries.newBuilder().setTerm(currentTerm).setLeader(me).setPrevLogIndex(prev)
+                .setPrevLogTerm(termAt(prev)).setLeaderCommit(commitIndex);
+        for (long i = prev + 1; i <= last; i++) b.addEntries(log.get((int) i - 1));
+        out.toReplica(f, b.build());
+        nextIndex[f] = last + 1; // pipelined: a reject moves it back
+    }
+
+    private void onAppendEntries(int from, AppendEntries a) {
+        if (a.getLeader() != from) {
+            stats.messagesFromWrongSender++;
+            return;
+        }
+        if (a.getTerm() < currentTerm) {
+            out.toReplica(from, AppendEntriesReject.newBuilder().setTerm(currentTerm).setFollower(me).setHintIndex(log.size() + 1).build());
+            return;
+        }
+        if (a.getTerm() > currentTerm || role != RaftRole.FOLLOWER) stepDown(a.getTerm());
+        if (leader != from) {
+            leader = from;
+            notifyRole();
+        }
+        heardFromLeader = true;
+        long prev = a.getPrevLogIndex();
+        if (prev > log.size() || termAt(prev) != a.getPrevLogTerm()) {
+            // Missing or conflicting at prev: the leader backs off (to our end, or before this entry).
+            long hint = prev > log.size() ? log.size() + 1 : Math.max(1, prev);
+            stats.appendsRejected++;
+            out.toReplica(from, AppendEntriesReject.newBuilder().setTerm(currentTerm).setFollower(me).setHintIndex(hint).build());
+            return;
+        }
+        long index = prev;
+        for (Entry e : a.getEntriesList()) {
+            index++;
+            if (e.getIndex() != index) { // malformed: entries must follow prevLogIndex one by one
+                stats.messagesIgnored++;
+                return;
+            }
+            if (index <= log.size()) {
+                if (log.get((int) index - 1).getTerm() == e.getTerm()) continue;
+                if (index <= commitIndex) { // a committed entry never changes: the sender is wrong
+                    stats.messagesIgnored++;
+                    return;
+                }
+                truncateFrom(index);
+            }
+            log.add(e);
+            stats.entriesAppended++;
+        }
+        // Only what this message proved matches the leader's log counts: entries beyond it may be stale.
+        commitUpTo(Math.min(a.getLeaderCommit(), index));
+        out.toReplica(from, AppendEntriesResponse.newBuilder().setTerm(currentTerm).setFollower(me).setMatchIndex(index).build());
+    }
+
+    private void onAppendEntriesResponse(int from, AppendEntriesResponse r) {
+        if (r.getFollower() != from) {
+            stats.messagesFromWrongSender++;
+            return;
+        }
+        if (r.getTerm() > currentTerm) {
+            stepDown(r.getTerm());
+            return;
+        }
+        if (role != RaftRole.LEADER || r.getTerm() != currentTerm || r.getMatchIndex() > log.size()) return;
+        if (r.getMatchIndex() > matchIndex[from]) {
+            matchIndex[from] = r.getMatchIndex();
+            nextIndex[from] = Math.max(nextIndex[from], r.getMatchIndex() + 1);
+            advanceCommit();
+        }
+        if (nextIndex[from] <= log.size()) sendAppend(from); // more to send
+    }
+
+    private void onAppendEntriesReject(int from, AppendEntriesReject r) {
+        if (r.getFollower() != from) {
+            stats.messagesFromWrongSender++;
+            return;
+        }
+        if (r.getTerm() > currentTerm) {
+            stepDown(r.getTerm());
+            return;
+        }
+        if (role != RaftRole.LEADER || r.getTerm() != currentTerm) return;
+        nextIndex[from] = Math.max(matchIndex[from] + 1, Math.min(r.getHintIndex(), nextIndex[from] - 1));
+        nextIndex[from] = Math.max(1, nextIndex[from]);
+        sendAppend(from);
+    }
+
+    /** Leader: commits up to the highest index of its own term that a majority holds. */
+    private void advanceCommit() {
+        long[] sorted = matchIndex.clone();
+        sorted[me] = log.size();
+        Arrays.sort(sorted);
+        long majority = sorted[n / 2]; // held by n - n/2 replicas, a majority
+        if (majority > commitIndex && termAt(majority) == currentTerm) commitUpTo(majority);
+    }
+
+    private void commitUpTo(long index) {
+        while (commitIndex < index) {
+            commitIndex++;
+            execute(log.get((int) commitIndex - 1));
+        }
+    }
+
+    private void execute(Entry e) {
+        Request req = e.getRequest();
+        if (req.getClientid() == 0) return; // a new leader's empty entry
+        long clientId = req.getClientid();
+        long reqId = req.getClientreqid();
+        if (role == RaftRole.LEADER && Long.valueOf(reqId).equals(inFlight.get(clientId))) inFlight.remove(clientId);
+        ClientTable.Entry done = clientTable.get(clientId);
+        ReplyMessage reply;
+        if (done != null && reqId <= done.requestId()) {
+            stats.duplicateExecutionsSkipped++;
+            if (reqId != done.requestId()) return;
+            reply = done.reply();
+        } else {
+            ByteString result = app.execute(req.getOp());
+            reply = ReplyMessage.newBuilder().setView(e.getTerm()).setOpnum(e.getIndex()).setReply(result).setClientreqid(reqId).build();
+            clientTable.executed(clientId, reqId, reply);
+            stats.opsExecuted++;
+        }
+        if (role == RaftRole.LEADER) {
+            ClientAddress addr = clientAddresses.get(clientId);
+            if (addr != null) out.toClient(addr, reply);
+        }
+    }
+
+    private void truncateFrom(long index) {
+        while (log.size() >= index) log.remove(log.size() - 1);
+    }
+
+    private long termAt(long index) { return index == 0 ? 0 : log.get((int) index - 1).getTerm(); }
+
+    private void armElectionTimer() {
+        long span = settings.electionMaxMicros() - settings.electionMinMicros();
+        out.setTimer(RaftTimer.ELECTION, settings.electionMinMicros() + Math.floorMod(random.getAsLong(), span));
+    }
+
+    private void notifyRole() { out.roleChanged(role, currentTerm, leader); }
+}

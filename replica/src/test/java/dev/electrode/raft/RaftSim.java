@@ -1,0 +1,245 @@
+package dev.electrode.raft;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
+import dev.electrode.app.KvOps;
+import dev.electrode.app.KvStore;
+import dev.electrode.vr.Application;
+import dev.electrode.vr.ClientAddress;
+import dev.electrode.wire.DecodeResult;
+import dev.electrode.wire.FastMeta;
+import dev.electrode.wire.FrameDecoder;
+import dev.electrode.wire.FrameEncoder;
+import dev.electrode.wire.MessageType;
+import dev.electrode.wire.proto.ReplyMessage;
+import dev.electrode.wire.proto.Request;
+import dev.electrode.wire.proto.RequestMessage;
+
+import java.nio.ByteBuffer;
+import java.util.*;
+
+/**
+ * Raft replicas on a deterministic simulated network (delays, loss, duplicates, partitions,
+ * crashes without restart), with closed-loop clients, checking continuously that no term has two
+ * leaders and that every replica executes the same sequence. Every message crosses the wire
+ * codec.
+ */
+final class RaftSim {
+    private record Event(long time, long seq, Runnable action) {}
+
+    final long seed;
+    final Random rnd;
+    final int n;
+    final RaftSettings settings;
+    private final PriorityQueue<Event> queue = new PriorityQueue<>(Comparator.comparingLong(Event::time).thenComparingLong(Event::seq));
+    private long now, seq;
+    double loss, duplicate;
+    private final boolean[][] blocked;
+    final Node[] nodes;
+    final List<Client> clients = new ArrayList<>();
+    final List<String> violations = new ArrayList<>();
+    private final Map<Long, Integer> leaderOfTerm = new HashMap<>();
+    private final List<ByteString> canonical = new ArrayList<>(); // executed ops, as first seen
+
+    RaftSim(long seed, int n, RaftSettings settings) {
+        this.seed = seed;
+        this.rnd = new Random(seed);
+        this.n = n;
+        this.settings = settings;
+        this.blocked = new boolean[n + 64][n + 64];
+        this.nodes = new Node[n];
+        for (int i = 0; i < n; i++) nodes[i] = new Node(i);
+        for (Node node : nodes) node.raft.start();
+    }
+
+    void schedule(long delay, Runnable action) { queue.add(new Event(now + delay, seq++, action)); }
+
+    boolean runUntil(java.util.function.BooleanSupplier done, long maxMicros) {
+        long deadline = now + maxMicros;
+        while (!done.getAsBoolean()) {
+            if (queue.isEmpty() || queue.peek().time() > deadline) return false;
+            Event e = queue.poll();
+            now = e.time();
+            e.action().run();
+        }
+        return true;
+    }
+
+    void runFor(long micros) { runUntil(() -> false, micros); }
+
+    /** Cuts every link between {@code group} and the other replicas (both ways); clients reach everyone. */
+    void partition(Set<Integer> group) {
+        for (int a = 0; a < n; a++)
+            for (int b = 0; b < n; b++) blocked[a][b] = group.contains(a) != group.contains(b);
+    }
+
+    void heal() {
+        for (boolean[] row : blocked) Arrays.fill(row, false);
+        loss = 0;
+        duplicate = 0;
+    }
+
+    /** The replica that is up and leads the highest term, or -1. */
+    int leader() {
+        int best = -1;
+        for (Node node : nodes)
+            if (node.up && node.raft.role() == RaftRole.LEADER && (best < 0 || node.raft.term() > nodes[best].raft.term())) best = node.idx;
+        return best;
+    }
+
+    private void send(int from, int to, Message m) {
+        if (from < n && !nodes[from].up) return;
+        if (blocked[from][to] || (loss > 0 && rnd.nextDouble() < loss)) return;
+        MessageType t = MessageType.of(m);
+        byte[] bytes = FrameEncoder.encode(t, m, FastMeta.forMessage(t, m));
+        int copies = duplicate > 0 && rnd.nextDouble() < duplicate ? 2 : 1;
+        for (int c = 0; c < copies; c++) schedule(50 + rnd.nextInt(250), () -> deliver(from, to, bytes));
+    }
+
+    private void deliver(int from, int to, byte[] bytes) {
+        DecodeResult r = FrameDecoder.decodeStandalone(ByteBuffer.wrap(bytes));
+        if (!(r instanceof DecodeResult.Decoded d)) {
+            violations.add("own frame failed to decode: " + r);
+            return;
+        }
+        if (to >= n) {
+            clients.get(to - n).onReply((ReplyMessage) d.frame().body());
+            return;
+        }
+        Node node = nodes[to];
+        if (!node.up) return;
+        if (from < n) node.raft.onReplicaMessage(from, d.frame().body());
+        else node.raft.onClientMessage(new Endpoint(from), d.frame().body());
+    }
+
+    record Endpoint(int index) implements ClientAddress {}
+
+    /** One replica: its core, its store and its timers. */
+    final class Node implements RaftOutbox {
+        final int idx;
+        final RaftReplica raft;
+        final KvStore kv = new KvStore();
+        int executed;
+        boolean up = true;
+        private final long[] timerGeneration = new long[RaftTimer.values().length];
+
+        Node(int idx) {
+            this.idx = idx;
+            this.raft = new RaftReplica(n, idx, settings, new Application() {
+                @Override public ByteString execute(ByteString op) {
+                    if (executed < canonical.size()) {
+                        if (!canonical.get(executed).equals(op)) violations.add("seed " + seed + ": replica " + idx + " executed a different op at " + executed);
+                    } else {
+                        canonical.add(op);
+                    }
+                    executed++;
+                    return kv.execute(op);
+                }
+                @Override public ByteString executeUnlogged(ByteString op) { return kv.executeUnlogged(op); }
+                @Override public ByteString snapshot() { return kv.snapshot(); }
+                @Override public void restore(ByteString state) { kv.restore(state); }
+            }, this, rnd::nextLong);
+        }
+
+        void crash() { up = false; }
+
+        @Override public void toReplica(int to, Message m) { send(idx, to, m); }
+
+        @Override public void toClient(ClientAddress client, Message m) { send(idx, ((Endpoint) client).index(), m); }
+
+        @Override public void setTimer(RaftTimer t, long delayMicros) {
+            long gen = ++timerGeneration[t.ordinal()];
+            schedule(delayMicros, () -> {
+                if (up && timerGeneration[t.ordinal()] == gen) raft.onTimer(t);
+            });
+        }
+
+        @Override public void roleChanged(RaftRole role, long term, int leader) {
+            if (role != RaftRole.LEADER) return;
+            Integer earlier = leaderOfTerm.putIfAbsent(term, idx);
+            if (earlier != null && earlier != idx) violations.add("seed " + seed + ": term " + term + " has two leaders, " + earlier + " and " + idx);
+        }
+    }
+
+    /** A closed-loop client doing unique puts; it retries at the next replica when no reply comes. */
+    final class Client {
+        final int endpoint;
+        final long clientId;
+        final int total;
+        long reqId;
+        int target;
+        final Map<ByteString, ByteString> acknowledged = new HashMap<>();
+        private ByteString key, value;
+        private long attempt;
+
+        Client(int endpoint, long clientId, int total) {
+            this.endpoint = endpoint;
+            this.clientId = clientId;
+            this.total = total;
+        }
+
+        boolean done() { return acknowledged.size() == total; }
+
+        void next() {
+            if (done()) return;
+            reqId++;
+            key = ByteString.copyFromUtf8("c" + clientId + "-" + reqId);
+            value = ByteString.copyFromUtf8("v" + reqId);
+            sendRequest();
+        }
+
+        private void sendRequest() {
+            long a = ++attempt;
+            Request r = Request.newBuilder().setOp(KvOps.put(key, value)).setClientid(clientId).setClientreqid(reqId).build();
+            send(endpoint, target, RequestMessage.newBuilder().setReq(r).build());
+            schedule(20_000, () -> {
+                if (a != attempt || done()) return;
+                target = (target + 1) % n; // no answer: try the next replica
+                sendRequest();
+            });
+        }
+
+        void onReply(ReplyMessage r) {
+            if (r.getClientreqid() != reqId || acknowledged.containsKey(key)) return;
+            acknowledged.put(key, value);
+            attempt++;
+            next();
+        }
+    }
+
+    Client addClient(int ops) {
+        Client c = new Client(n + clients.size(), 1 + clients.size(), ops);
+        clients.add(c);
+        c.next();
+        return c;
+    }
+
+    boolean clientsDone() {
+        for (Client c : clients) if (!c.done()) return false;
+        return true;
+    }
+
+    /** Every replica that is up agrees on the commit point and holds every acknowledged put. */
+    List<String> checkConverged() {
+        List<String> problems = new ArrayList<>(violations);
+        long commit = -1;
+        for (Node node : nodes) {
+            if (!node.up) continue;
+            if (commit < 0) commit = node.raft.commitIndex();
+            else if (node.raft.commitIndex() != commit) problems.add("replica " + node.idx + " commit " + node.raft.commitIndex() + " != " + commit);
+            for (Client c : clients)
+                for (Map.Entry<ByteString, ByteString> put : c.acknowledged.entrySet())
+                    if (!put.getValue().equals(node.kv.get(put.getKey())))
+                        problems.add("replica " + node.idx + " lost acknowledged put " + put.getKey().toStringUtf8());
+        }
+        return problems;
+    }
+
+    String describe() {
+        StringBuilder sb = new StringBuilder("seed " + seed + ": ");
+        for (Node node : nodes)
+            sb.append(String.format("[r%d up=%s %s t=%d leader=%d last=%d commit=%d %s] ", node.idx, node.up, node.raft.role(), node.raft.term(),
+                    node.raft.leader(), node.raft.lastIndex(), node.raft.commitIndex(), node.raft.stats()));
+        return sb.toString();
+    }
+}

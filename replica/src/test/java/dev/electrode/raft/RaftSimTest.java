@@ -1,0 +1,86 @@
+package dev.electrode.raft;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The Raft core on the simulated network: the normal case, a leader crash, and 200 seeds of random faults. */
+class RaftSimTest {
+    static final long SECOND = 1_000_000;
+    static final RaftSettings SIM = new RaftSettings(10_000, 50_000, 100_000, 16);
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {3, 5})
+    void normalCaseCommitsEverythingInOneTerm(int n) {
+        RaftSim sim = new RaftSim(1, n, SIM);
+        for (int i = 0; i < 3; i++) sim.addClient(100);
+        assertTrue(sim.runUntil(sim::clientsDone, 30 * SECOND), sim.describe());
+        sim.runFor(SECOND / 10);
+        assertEquals(List.of(), sim.checkConverged(), sim.describe());
+        int leader = sim.leader();
+        assertTrue(leader >= 0);
+        assertEquals(300 + 1, sim.nodes[leader].raft.commitIndex(), "300 puts and the leader's own entry");
+        long elections = 0;
+        for (RaftSim.Node node : sim.nodes) elections += node.raft.stats().electionsStarted;
+        assertTrue(elections <= 2, "no elections after the first without faults: " + sim.describe());
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {3, 5})
+    void aCrashedLeaderIsReplacedAndNothingAcknowledgedIsLost(int n) {
+        RaftSim sim = new RaftSim(2, n, SIM);
+        for (int i = 0; i < 3; i++) sim.addClient(200);
+        sim.runFor(SECOND / 5);
+        int first = sim.leader();
+        assertTrue(first >= 0, sim.describe());
+        sim.nodes[first].crash();
+        assertTrue(sim.runUntil(() -> sim.leader() >= 0 && sim.leader() != first, 2 * SECOND), sim.describe());
+        assertTrue(sim.runUntil(sim::clientsDone, 30 * SECOND), sim.describe());
+        sim.runFor(SECOND / 10);
+        assertEquals(List.of(), sim.checkConverged(), sim.describe());
+    }
+
+    @ParameterizedTest(name = "n={0}")
+    @ValueSource(ints = {3, 5})
+    void randomFaultsOverManySeeds(int n) {
+        int f = (n - 1) / 2;
+        for (long seed = 100; seed < 200; seed++) {
+            RaftSim sim = new RaftSim(seed, n, SIM);
+            Random plan = new Random(seed * 31);
+            for (int i = 0; i < 3; i++) sim.addClient(60);
+            sim.loss = 0.05;
+            sim.duplicate = 0.05;
+            Set<Integer> crashed = new HashSet<>();
+            for (int step = 0; step < 8; step++) {
+                sim.runFor(50_000 + plan.nextInt(150_000));
+                switch (plan.nextInt(4)) {
+                    case 0 -> { // a minority, maybe with the leader, cut off
+                        Set<Integer> group = new HashSet<>();
+                        if (plan.nextBoolean() && sim.leader() >= 0) group.add(sim.leader());
+                        while (group.size() < f) group.add(plan.nextInt(n));
+                        sim.partition(group);
+                    }
+                    case 1 -> sim.heal();
+                    case 2 -> {
+                        if (crashed.size() < f) { // never more than f: a crashed replica does not come back
+                            int victim = plan.nextBoolean() && sim.leader() >= 0 ? sim.leader() : plan.nextInt(n);
+                            if (crashed.add(victim)) sim.nodes[victim].crash();
+                        }
+                    }
+                    default -> { }
+                }
+            }
+            sim.heal();
+            boolean done = sim.runUntil(sim::clientsDone, 60 * SECOND);
+            sim.runFor(SECOND / 5);
+            List<String> problems = sim.checkConverged();
+            assertTrue(done && problems.isEmpty(), "clients done: " + done + "; " + problems + "; " + sim.describe());
+        }
+    }
+}
