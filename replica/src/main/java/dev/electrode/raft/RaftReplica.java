@@ -40,6 +40,12 @@ public final class RaftReplica {
     private final List<Entry> log = new ArrayList<>(); // index i at position i - 1
     private long commitIndex;
     private boolean heardFromLeader;
+    /** Follower: the end of its log verified against the current leader in this term; the fast path acknowledges only above it. */
+    private long verifiedIndex;
+    // The control state last given to the offloads: following `controlLeader` in `controlTerm` (normal), or not.
+    private boolean controlNormal;
+    private long controlTerm;
+    private int controlLeader = -1;
 
     // Candidate.
     private final boolean[] votes;
@@ -68,6 +74,7 @@ public final class RaftReplica {
 
     /** Arms the election timer (a single replica elects itself at once). */
     public void start() {
+        out.controlChanged(false, currentTerm, leader, 0);
         if (n == 1) startElection();
         else armElectionTimer();
     }
@@ -80,6 +87,8 @@ public final class RaftReplica {
     public long lastIndex() { return log.size(); }
     public long commitIndex() { return commitIndex; }
     public RaftStats stats() { return stats; }
+    /** Follower: the end of its log verified against the current leader in this term. */
+    public long verifiedIndex() { return verifiedIndex; }
     /** The entry at {@code index} (1-based). */
     public Entry entry(long index) { return log.get((int) index - 1); }
 
@@ -108,7 +117,21 @@ public final class RaftReplica {
         log.add(Entry.newBuilder().setTerm(currentTerm).setIndex(log.size() + 1).setRequest(req).build());
         stats.requestsAppended++;
         if (n == 1) advanceCommit();
-        for (int f = 0; f < n; f++) if (f != me && nextIndex[f] == log.size()) sendAppend(f); // followers that are caught up
+        if (allFollowersAt(log.size())) broadcastAppend(); // one message for all: the broadcast offload's case
+        else for (int f = 0; f < n; f++) if (f != me && nextIndex[f] == log.size()) sendAppend(f); // those caught up
+    }
+
+    private boolean allFollowersAt(long next) {
+        for (int f = 0; f < n; f++) if (f != me && nextIndex[f] != next) return false;
+        return n > 1;
+    }
+
+    /** Leader: the same AppendEntries from the followers' common next index, to all of them at once. */
+    private void broadcastAppend() {
+        int any = me == 0 ? 1 : 0;
+        AppendEntries a = appendFrom(nextIndex[any]);
+        for (int f = 0; f < n; f++) if (f != me) nextIndex[f] = a.getPrevLogIndex() + a.getEntriesCount() + 1;
+        out.toAllReplicas(a, n, me);
     }
 
     /** A message from replica {@code from} (identified by its configured address). */
@@ -134,7 +157,9 @@ public final class RaftReplica {
             }
             case HEARTBEAT -> {
                 if (role != RaftRole.LEADER) return;
-                for (int f = 0; f < n; f++) if (f != me) sendAppend(f);
+                int any = me == 0 ? 1 : 0;
+                if (allFollowersAt(nextIndex[any])) broadcastAppend();
+                else for (int f = 0; f < n; f++) if (f != me) sendAppend(f);
                 out.setTimer(RaftTimer.HEARTBEAT, settings.heartbeatMicros());
             }
         }
@@ -144,18 +169,17 @@ public final class RaftReplica {
 
     /** A message of a newer term: follow it, with no vote cast in it yet. */
     private void stepDown(long term) {
+        boolean changed = role != RaftRole.FOLLOWER || term > currentTerm;
         if (term > currentTerm) {
             currentTerm = term;
             votedFor = -1;
             leader = -1;
+            verifiedIndex = 0;
         }
-        boolean changed = role != RaftRole.FOLLOWER;
+        if (role != RaftRole.FOLLOWER) armElectionTimer();
         role = RaftRole.FOLLOWER;
         inFlight.clear();
-        if (changed) {
-            armElectionTimer();
-            notifyRole();
-        }
+        if (changed) notifyRole();
     }
 
     private void startElection() {
@@ -182,7 +206,9 @@ public final class RaftReplica {
         if (v.getTerm() > currentTerm) stepDown(v.getTerm());
         boolean upToDate = v.getLastLogTerm() > termAt(log.size())
                 || (v.getLastLogTerm() == termAt(log.size()) && v.getLastLogIndex() >= log.size());
-        boolean grant = v.getTerm() == currentTerm && (votedFor == -1 || votedFor == from) && upToDate;
+        // A follower of a leader of this term does not vote (its log may grow in the kernel meanwhile).
+        boolean grant = v.getTerm() == currentTerm && (votedFor == -1 || votedFor == from) && upToDate
+                && !(role == RaftRole.FOLLOWER && leader >= 0);
         if (grant) {
             votedFor = from;
             heardFromLeader = true; // granting a vote defers our own candidacy
@@ -229,13 +255,19 @@ public final class RaftReplica {
 
     /** Leader: sends follower {@code f} the entries from its next index (none: a heartbeat), then expects the rest. */
     private void sendAppend(int f) {
-        long prev = nextIndex[f] - 1;
+        AppendEntries a = appendFrom(nextIndex[f]);
+        out.toReplica(f, a);
+        nextIndex[f] = a.getPrevLogIndex() + a.getEntriesCount() + 1; // pipelined: a reject moves it back
+    }
+
+    /** The AppendEntries of the entries from {@code next} on (at most maxEntries; none: a heartbeat). */
+    private AppendEntries appendFrom(long next) {
+        long prev = next - 1;
         long last = Math.min(log.size(), prev + settings.maxEntries());
         AppendEntries.Builder b = AppendEntries.newBuilder().setTerm(currentTerm).setLeader(me).setPrevLogIndex(prev)
                 .setPrevLogTerm(termAt(prev)).setLeaderCommit(commitIndex);
         for (long i = prev + 1; i <= last; i++) b.addEntries(log.get((int) i - 1));
-        out.toReplica(f, b.build());
-        nextIndex[f] = last + 1; // pipelined: a reject moves it back
+        return b.build();
     }
 
     private void onAppendEntries(int from, AppendEntries a) {
@@ -250,6 +282,7 @@ public final class RaftReplica {
         if (a.getTerm() > currentTerm || role != RaftRole.FOLLOWER) stepDown(a.getTerm());
         if (leader != from) {
             leader = from;
+            verifiedIndex = 0;
             notifyRole();
         }
         heardFromLeader = true;
@@ -261,27 +294,98 @@ public final class RaftReplica {
             out.toReplica(from, AppendEntriesReject.newBuilder().setTerm(currentTerm).setFollower(me).setHintIndex(hint).build());
             return;
         }
-        long index = prev;
+        long index = append(a);
+        if (index < 0) return;
+        if (index > verifiedIndex) {
+            verifiedIndex = index;
+            out.verifiedAdvanced(verifiedIndex);
+        }
+        // Only what this message proved matches the leader's log counts: entries beyond it may be stale.
+        commitUpTo(Math.min(a.getLeaderCommit(), index));
+        out.toReplica(from, AppendEntriesResponse.newBuilder().setTerm(currentTerm).setFollower(me).setMatchIndex(index).build());
+    }
+
+    /**
+     * Appends {@code a}'s entries after its prevLogIndex, which the log holds with prevLogTerm,
+     * replacing conflicting uncommitted entries; returns the index of its last entry, or -1 if
+     * it is malformed (entries out of sequence, or rewriting a committed entry).
+     */
+    private long append(AppendEntries a) {
+        long index = a.getPrevLogIndex();
         for (Entry e : a.getEntriesList()) {
             index++;
             if (e.getIndex() != index) { // malformed: entries must follow prevLogIndex one by one
                 stats.messagesIgnored++;
-                return;
+                return -1;
             }
             if (index <= log.size()) {
                 if (log.get((int) index - 1).getTerm() == e.getTerm()) continue;
                 if (index <= commitIndex) { // a committed entry never changes: the sender is wrong
                     stats.messagesIgnored++;
-                    return;
+                    return -1;
                 }
                 truncateFrom(index);
             }
             log.add(e);
             stats.entriesAppended++;
         }
-        // Only what this message proved matches the leader's log counts: entries beyond it may be stale.
+        return index;
+    }
+
+    /**
+     * An AppendEntries the fast-ack offload acknowledged in the kernel (polled from its log):
+     * applied as the slow path would, without a response unless {@code ack} (deferred acks).
+     */
+    public void onFastAckedAppend(AppendEntries a, boolean ack) {
+        if (role != RaftRole.FOLLOWER || a.getTerm() != currentTerm || a.getLeader() != leader) {
+            stats.fastAppendsIgnored++; // the term or leader moved on; what is needed is sent again
+            return;
+        }
+        heardFromLeader = true;
+        long index = applyKernelAcked(a);
+        if (index < 0) return;
         commitUpTo(Math.min(a.getLeaderCommit(), index));
-        out.toReplica(from, AppendEntriesResponse.newBuilder().setTerm(currentTerm).setFollower(me).setMatchIndex(index).build());
+        if (ack) out.toReplica(leader, AppendEntriesResponse.newBuilder().setTerm(currentTerm).setFollower(me).setMatchIndex(index).build());
+    }
+
+    /** Appends what the kernel acknowledged; it extends the verified log (the kernel checked contiguity and term). */
+    private long applyKernelAcked(AppendEntries a) {
+        long prev = a.getPrevLogIndex();
+        if (prev > log.size() || termAt(prev) != a.getPrevLogTerm()) {
+            stats.kernelAcksUnusable++; // acknowledged, yet not held: counted and reported
+            return -1;
+        }
+        long index = append(a);
+        if (index < 0) {
+            stats.kernelAcksUnusable++;
+            return -1;
+        }
+        stats.fastAppendsApplied++;
+        verifiedIndex = Math.max(verifiedIndex, index);
+        return index;
+    }
+
+    /**
+     * The quorum-pruning offload passed {@code r} as the response that completes a quorum, with
+     * the set of replicas it counted for the same (term, index) ({@code ackBits}, bit i = replica i).
+     */
+    public void onAckSet(int from, AppendEntriesResponse r, int ackBits) {
+        if (r.getFollower() != from || (ackBits & (1 << from)) == 0) {
+            onReplicaMessage(from, r); // not a consistent set: count the sender alone
+            return;
+        }
+        if (role != RaftRole.LEADER || r.getTerm() != currentTerm || r.getMatchIndex() > log.size()) {
+            stats.messagesIgnored++;
+            return;
+        }
+        stats.ackSetsApplied++;
+        for (int i = 0; i < n; i++) {
+            if (i == me || (ackBits & (1 << i)) == 0 || r.getMatchIndex() <= matchIndex[i]) continue;
+            matchIndex[i] = r.getMatchIndex();
+            nextIndex[i] = Math.max(nextIndex[i], r.getMatchIndex() + 1);
+        }
+        advanceCommit();
+        if (nextIndex[from] <= log.size()) sendAppend(from); // more to send
     }
 
     private void onAppendEntriesResponse(int from, AppendEntriesResponse r) {
@@ -368,5 +472,30 @@ public final class RaftReplica {
         out.setTimer(RaftTimer.ELECTION, settings.electionMinMicros() + Math.floorMod(random.getAsLong(), span));
     }
 
-    private void notifyRole() { out.roleChanged(role, currentTerm, leader); }
+    /**
+     * Gives the offloads the new control state. A follower that stops following its leader of
+     * this term first fences its kernel: what it acknowledged there joins the log before the
+     * replica votes or stands for election.
+     */
+    private void notifyRole() {
+        out.roleChanged(role, currentTerm, leader);
+        boolean normal = role == RaftRole.LEADER || (role == RaftRole.FOLLOWER && leader >= 0);
+        boolean wasFollowing = controlNormal && controlLeader != me;
+        long oldTerm = controlTerm;
+        int oldLeader = controlLeader;
+        controlNormal = normal;
+        controlTerm = currentTerm;
+        controlLeader = leader;
+        out.controlChanged(normal, currentTerm, leader, role == RaftRole.LEADER ? log.size() : verifiedIndex);
+        if (wasFollowing && (!normal || currentTerm != oldTerm || leader != oldLeader)) {
+            for (AppendEntries a : out.stopFastAcks()) {
+                if (a.getTerm() != oldTerm || a.getLeader() != oldLeader) {
+                    stats.fastAppendsIgnored++;
+                    continue;
+                }
+                applyKernelAcked(a);
+                stats.fastAppendsAtFence++;
+            }
+        }
+    }
 }

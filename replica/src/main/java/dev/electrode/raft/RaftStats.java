@@ -11,6 +11,16 @@ public final class RaftStats {
     public volatile long electionsStarted;
     public volatile long termsLed;
     public volatile long messagesIgnored;
+    /** Kernel-acknowledged AppendEntries applied from the offload's log. */
+    public volatile long fastAppendsApplied;
+    /** Kernel-acknowledged AppendEntries of a term or leader the replica no longer follows. */
+    public volatile long fastAppendsIgnored;
+    /** Kernel-acknowledged AppendEntries collected by the fence when the replica stopped following its leader. */
+    public volatile long fastAppendsAtFence;
+    /** Kernel acknowledgements user space could not back with its log (counted and reported). */
+    public volatile long kernelAcksUnusable;
+    /** Quorum-completing responses the leader's XDP passed with their acknowledging set. */
+    public volatile long ackSetsApplied;
     /** A message whose claimed replica index is not the one its source address belongs to. */
     public volatile long messagesFromWrongSender;
 
@@ -18,6 +28,7 @@ public final class RaftStats {
     public String toString() {
         return "appended=" + requestsAppended + " notLeader=" + requestsIgnoredNotLeader + " entries=" + entriesAppended
                 + " rejected=" + appendsRejected + " executed=" + opsExecuted + " dupExec=" + duplicateExecutionsSkipped
-                + " elections=" + electionsStarted + " led=" + termsLed + " ignored=" + messagesIgnored + " wrongSender=" + messagesFromWrongSender;
+                + " fastApplied=" + fastAppendsApplied + " fastIgnored=" + fastAppendsIgnored + " fastAtFence=" + fastAppendsAtFence
+                + " kernelAckUnusable=" + kernelAcksUnusable + " ackSets=" + ackSetsApplied + " elections=" + electionsStarted + " led=" + termsLed + " ignored=" + messagesIgnored + " wrongSender=" + messagesFromWrongSender;
     }
 }

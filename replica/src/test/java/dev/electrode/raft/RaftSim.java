@@ -41,7 +41,13 @@ final class RaftSim {
     private final Map<Long, Integer> leaderOfTerm = new HashMap<>();
     private final List<ByteString> canonical = new ArrayList<>(); // executed ops, as first seen
 
-    RaftSim(long seed, int n, RaftSettings settings) {
+    /** Model the fast-ack and quorum-pruning programs in front of every replica. */
+    final boolean offloads;
+
+    RaftSim(long seed, int n, RaftSettings settings) { this(seed, n, settings, false); }
+
+    RaftSim(long seed, int n, RaftSettings settings, boolean offloads) {
+        this.offloads = offloads;
         this.seed = seed;
         this.rnd = new Random(seed);
         this.n = n;
@@ -108,11 +114,113 @@ final class RaftSim {
         }
         Node node = nodes[to];
         if (!node.up) return;
+        if (offloads && from < n && node.kernel.intercept(from, d.frame().body())) return;
+        if (offloads) node.kernel.drain();
         if (from < n) node.raft.onReplicaMessage(from, d.frame().body());
         else node.raft.onClientMessage(new Endpoint(from), d.frame().body());
     }
 
     record Endpoint(int index) implements ClientAddress {}
+
+    /**
+     * The offload programs of one replica, as the layer specifies them for Raft: a follower's XDP
+     * acknowledges an in-order AppendEntries of its term from its leader (FastAckOK) and logs it
+     * for user space; the leader's XDP passes only the quorum-completing AppendEntriesResponse,
+     * with the set that acknowledged; TC egress resets the leader's tally for each append.
+     */
+    final class Kernel {
+        private final Node node;
+        boolean normal;
+        long term;
+        int leader = -1;
+        long lastIndex;
+        /** The kernel log; a record becomes visible to user space's poll only at its time (XDP on another CPU). */
+        record Logged(dev.electrode.raft.proto.AppendEntries append, long visibleAt) {}
+        final List<Logged> ring = new ArrayList<>();
+        private final Map<Long, Integer> tally = new HashMap<>(); // index -> ack bits, for `term`
+        private final Set<Long> complete = new HashSet<>();
+
+        Kernel(Node node) { this.node = node; }
+
+        /** XDP: true if the frame was consumed in the kernel (acknowledged, pruned or dropped). */
+        boolean intercept(int from, Message m) {
+            if (!normal) return false;
+            if (m instanceof dev.electrode.raft.proto.AppendEntries a && leader != node.idx) {
+                if (from != leader || a.getEntriesCount() == 0) return false;
+                if (a.getTerm() < term) return true; // stale term: dropped
+                if (a.getTerm() > term) return false;
+                long first = a.getPrevLogIndex() + 1, last = a.getPrevLogIndex() + a.getEntriesCount();
+                if (last <= lastIndex) {
+                    fastAck(last); // already held: acknowledged again, not logged
+                    return true;
+                }
+                if (first > lastIndex + 1) return false; // a gap: user space asks
+                long late = rnd.nextInt(4) == 0 ? rnd.nextInt(3_000) : 0;
+                ring.add(new Logged(a, now + late));
+                lastIndex = last;
+                fastAck(last);
+                scheduleDrain(late);
+                return true;
+            }
+            if (m instanceof dev.electrode.raft.proto.AppendEntriesResponse r && leader == node.idx) {
+                Integer bits = tally.get(r.getMatchIndex());
+                if (r.getTerm() != term || bits == null) return false; // no tally: passed as it is
+                if (complete.contains(r.getMatchIndex())) return true;
+                bits |= 1 << from;
+                tally.put(r.getMatchIndex(), bits);
+                if (Integer.bitCount(bits) < (n - 1) / 2) return true; // pruned: the quorum is not complete
+                complete.add(r.getMatchIndex());
+                int set = bits;
+                node.raft.onAckSet(from, r, set);
+                return true;
+            }
+            return false;
+        }
+
+        /** TC egress on the leader: an append (with entries) starts a fresh tally for its last index. */
+        void egress(Message m) {
+            if (m instanceof dev.electrode.raft.proto.AppendEntries a && a.getEntriesCount() > 0 && normal && leader == node.idx) {
+                long last = a.getPrevLogIndex() + a.getEntriesCount();
+                tally.put(last, 0);
+                complete.remove(last);
+            }
+        }
+
+        private void fastAck(long index) {
+            send(node.idx, leader, dev.electrode.raft.proto.AppendEntriesResponse.newBuilder().setTerm(term).setFollower(node.idx)
+                    .setMatchIndex(index).build());
+        }
+
+        private boolean drainScheduled;
+
+        /** The server's 500 us drain timer, armed while the ring holds records. */
+        private void scheduleDrain(long late) {
+            if (drainScheduled) return;
+            drainScheduled = true;
+            schedule(500 + late, () -> {
+                drainScheduled = false;
+                if (!node.up) return;
+                drain();
+                if (!ring.isEmpty()) scheduleDrain(ring.get(0).visibleAt() - now);
+            });
+        }
+
+        /** User space polls the kernel log before each input. */
+        void drain() {
+            while (!ring.isEmpty() && ring.get(0).visibleAt() <= now) node.raft.onFastAckedAppend(ring.remove(0).append(), false);
+        }
+
+        void control(boolean normal, long term, int leader, long verified) {
+            if (term != this.term) {
+                tally.clear();
+                complete.clear();
+            }
+            this.normal = normal;
+            this.term = term;
+            this.leader = leader;
+            this.lastIndex = verified;
+        }
+    }
 
     /** One replica: its core, its store and its timers. */
     final class Node implements RaftOutbox {
@@ -121,6 +229,7 @@ final class RaftSim {
         final KvStore kv = new KvStore();
         int executed;
         boolean up = true;
+        final Kernel kernel = new Kernel(this);
         private final long[] timerGeneration = new long[RaftTimer.values().length];
 
         Node(int idx) {
@@ -143,14 +252,40 @@ final class RaftSim {
 
         void crash() { up = false; }
 
-        @Override public void toReplica(int to, Message m) { send(idx, to, m); }
+        @Override public void toReplica(int to, Message m) {
+            if (offloads) kernel.egress(m);
+            send(idx, to, m);
+        }
+
+        @Override public void toAllReplicas(Message m, int n, int me) {
+            if (offloads) kernel.egress(m); // one TC pass: the broadcast offload's fan-out
+            for (int i = 0; i < n; i++) if (i != me) send(idx, i, m);
+        }
+
+        @Override public void controlChanged(boolean normal, long term, int leader, long verified) {
+            if (offloads) kernel.control(normal, term, leader, verified);
+        }
+
+        @Override public void verifiedAdvanced(long verified) {
+            if (offloads && kernel.lastIndex < verified) kernel.lastIndex = verified; // only forward
+        }
+
+        @Override public List<dev.electrode.raft.proto.AppendEntries> stopFastAcks() {
+            // The fence waits out every program run: late records are visible after it.
+            List<dev.electrode.raft.proto.AppendEntries> acked = new ArrayList<>();
+            for (Kernel.Logged l : kernel.ring) acked.add(l.append());
+            kernel.ring.clear();
+            return acked;
+        }
 
         @Override public void toClient(ClientAddress client, Message m) { send(idx, ((Endpoint) client).index(), m); }
 
         @Override public void setTimer(RaftTimer t, long delayMicros) {
             long gen = ++timerGeneration[t.ordinal()];
             schedule(delayMicros, () -> {
-                if (up && timerGeneration[t.ordinal()] == gen) raft.onTimer(t);
+                if (!up || timerGeneration[t.ordinal()] != gen) return;
+                if (offloads) kernel.drain(); // what the kernel acknowledged comes first, as in the server
+                raft.onTimer(t);
             });
         }
 
