@@ -372,9 +372,6 @@ public final class ReplicaServer implements AutoCloseable {
         }
     }
 
-    /** A client as this server's socket knows it: the address its request came from. */
-    private record UdpClient(InetSocketAddress address) implements ClientAddress {}
-
     private final class SocketOutbox implements Outbox {
         @Override
         public void toReplica(int idx, Message m) {

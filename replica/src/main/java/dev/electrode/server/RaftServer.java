@@ -1,0 +1,263 @@
+package dev.electrode.server;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import dev.electrode.config.ClusterConfig;
+import dev.electrode.offload.KernelRecord;
+import dev.electrode.offload.Offloads;
+import dev.electrode.raft.RaftOutbox;
+import dev.electrode.raft.RaftReplica;
+import dev.electrode.raft.RaftRole;
+import dev.electrode.raft.RaftSettings;
+import dev.electrode.raft.RaftTimer;
+import dev.electrode.raft.proto.AppendEntries;
+import dev.electrode.raft.proto.AppendEntriesResponse;
+import dev.electrode.transport.UdpEndpoint;
+import dev.electrode.vr.Application;
+import dev.electrode.vr.ClientAddress;
+import dev.electrode.wire.FastMeta;
+import dev.electrode.wire.Frame;
+import dev.electrode.wire.MessageType;
+import dev.electrode.wire.WireFormat;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.*;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * A Raft replica on a real UDP socket, with or without kernel offloads: the deterministic core
+ * driven by one Netty event-loop thread, which also runs its timers and polls the kernel log.
+ * In-memory state only (see {@link RaftReplica}).
+ */
+public final class RaftServer implements AutoCloseable {
+    private final ClusterConfig config;
+    private final int index;
+    private final UdpEndpoint endpoint;
+    private final RaftReplica core;
+    private final Offloads offloads;
+    private final List<InetSocketAddress> others = new ArrayList<>();
+    private final ScheduledFuture<?>[] timers = new ScheduledFuture<?>[RaftTimer.values().length];
+    private final ReplicaErrors errors;
+    private ScheduledFuture<?> drainTimer;
+    private volatile boolean closed;
+    private boolean started;
+    private long kernelRecordsRejected;
+    // The leader the kernel acknowledges for (-1: none), and the one it did before the last control change.
+    private int kernelLeader = -1;
+    private int fencedLeader = -1;
+    /** How often the kernel log is polled when no datagram wakes the replica up. */
+    private static final long DRAIN_PERIOD_MICROS = 500;
+
+    private RaftServer(ClusterConfig config, int index, RaftSettings settings, Application app, Offloads offloads) throws InterruptedException {
+        if (index < 0 || index >= config.size())
+            throw new IllegalArgumentException("replica index " + index + " not in the configuration (0.." + (config.size() - 1) + ")");
+        this.config = config;
+        this.index = index;
+        this.offloads = offloads == null ? Offloads.NONE : offloads;
+        this.errors = new ReplicaErrors(index);
+        for (int i = 0; i < config.size(); i++) if (i != index) others.add(config.replica(i));
+        ThreadLocalRandom seedSource = ThreadLocalRandom.current();
+        long seed = seedSource.nextLong();
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        this.core = new RaftReplica(config.size(), index, settings, app, new SocketOutbox(), random::nextLong);
+        this.endpoint = UdpEndpoint.bind(config.replica(index), "raft-replica-" + index, new Inbound());
+        runOnLoop(() -> {
+            core.start();
+            started = true;
+            endpoint.flush();
+            return null;
+        });
+    }
+
+    /** Starts replica {@code index} of {@code config} at its configured address; {@code offloads} may be {@link Offloads#NONE}. */
+    public static RaftServer start(ClusterConfig config, int index, RaftSettings settings, Application app, Offloads offloads)
+            throws InterruptedException {
+        return new RaftServer(config, index, settings, app, offloads);
+    }
+
+    public int index() { return index; }
+
+    /** The replica's error channel. */
+    public ReplicaErrors errors() { return errors; }
+
+    /** The socket, for its counters. */
+    public UdpEndpoint endpoint() { return endpoint; }
+
+    /** Kernel log records user space rejected (wrong sender, body disagreeing with what the kernel acknowledged). */
+    public long kernelRecordsRejected() { return query(r -> kernelRecordsRejected); }
+
+    /** Runs {@code query} against the core on its thread and returns the result. */
+    public <T> T query(Function<RaftReplica, T> query) { return runOnLoop(() -> query.apply(core)); }
+
+    private <T> T runOnLoop(Callable<T> task) {
+        try {
+            return endpoint.eventLoop().submit(task).get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the replica thread", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("raft replica " + index + " did not answer", e);
+        }
+    }
+
+    /** Applies the AppendEntries the kernel acknowledged, in ring order. */
+    private void drainKernelLog() {
+        if (!offloads.fastAck()) return;
+        boolean userAcks = !offloads.kernelAcks();
+        drainKernelLog(kernelLeader, a -> core.onFastAckedAppend(a, userAcks));
+    }
+
+    private void drainKernelLog(int leader, Consumer<AppendEntries> sink) {
+        offloads.poll(rec -> {
+            AppendEntries a = check(rec, leader);
+            if (a == null) {
+                kernelRecordsRejected++;
+                errors.report(ReplicaErrors.Kind.KERNEL_RECORD_UNUSABLE, "the kernel acknowledged AppendEntries term " + rec.epoch()
+                        + " indexes " + rec.firstIndex() + ".." + rec.lastIndex() + " that user space cannot use", null);
+                return;
+            }
+            sink.accept(a);
+        });
+    }
+
+    /** The AppendEntries in {@code rec} if it came from {@code leader}'s address and says what the kernel acknowledged, else null. */
+    private AppendEntries check(KernelRecord rec, int leader) {
+        if (leader < 0) return null;
+        InetSocketAddress l = config.replica(leader);
+        byte[] ip = l.getAddress().getAddress();
+        int ipv4 = ((ip[0] & 0xff) << 24) | ((ip[1] & 0xff) << 16) | ((ip[2] & 0xff) << 8) | (ip[3] & 0xff);
+        if (rec.senderIpv4() != ipv4 || rec.senderPort() != l.getPort()) return null;
+        try {
+            AppendEntries a = AppendEntries.parseFrom(rec.body());
+            boolean agrees = a.getTerm() == rec.epoch() && a.getPrevLogIndex() + 1 == rec.firstIndex()
+                    && a.getPrevLogIndex() + a.getEntriesCount() == rec.lastIndex() && a.getLeader() == leader;
+            return agrees ? a : null;
+        } catch (InvalidProtocolBufferException e) {
+            return null;
+        }
+    }
+
+    /** The periodic poll runs while the kernel may fast-ack for this replica: while it follows. */
+    private void updateDrainTimer() {
+        if (!offloads.fastAck() || closed) return;
+        boolean wanted = core.role() != RaftRole.LEADER;
+        if (wanted && drainTimer == null) {
+            drainTimer = endpoint.eventLoop().scheduleAtFixedRate(() -> {
+                drainKernelLog();
+                endpoint.flush();
+            }, DRAIN_PERIOD_MICROS, DRAIN_PERIOD_MICROS, TimeUnit.MICROSECONDS);
+        } else if (!wanted && drainTimer != null) {
+            drainTimer.cancel(false);
+            drainTimer = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            endpoint.eventLoop().submit(() -> {
+                for (ScheduledFuture<?> t : timers) if (t != null) t.cancel(false);
+                if (drainTimer != null) drainTimer.cancel(false);
+                // A stopped replica must not go on acknowledging in the kernel.
+                offloads.controlChanged(new Offloads.Control(false, core.term(), core.leader(), 0));
+            }).await(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        endpoint.close(); // the offloads belong to whoever attached them
+    }
+
+    private final class Inbound implements UdpEndpoint.Receiver {
+        @Override
+        public void onHandlerError(Throwable cause) {
+            errors.report(ReplicaErrors.Kind.HANDLER_EXCEPTION, "handling a datagram threw", cause);
+        }
+
+        @Override
+        public void onReadComplete() {
+            if (started) endpoint.flush();
+        }
+
+        @Override
+        public void onFrame(InetSocketAddress from, Frame frame) {
+            if (!started) return; // peers send again
+            drainKernelLog(); // what the kernel acknowledged comes before what the socket delivers
+            int replica = config.indexOf(from);
+            if (replica < 0) {
+                core.onClientMessage(new UdpClient(from), frame.body());
+            } else if (frame.body() instanceof AppendEntriesResponse r && (frame.meta().c() & WireFormat.QUORUM_FLAG) != 0
+                    && offloads.quorumPrune()) {
+                core.onAckSet(replica, r, frame.meta().c() & ~WireFormat.QUORUM_FLAG);
+            } else {
+                core.onReplicaMessage(replica, frame.body());
+            }
+        }
+    }
+
+    private final class SocketOutbox implements RaftOutbox {
+        @Override
+        public void toReplica(int idx, Message m) {
+            MessageType t = MessageType.of(m);
+            endpoint.send(config.replica(idx), t, m, FastMeta.forMessage(t, m));
+        }
+
+        @Override
+        public void toAllReplicas(Message m, int n, int me) {
+            MessageType t = MessageType.of(m);
+            if (offloads.broadcast() && t == MessageType.APPEND_ENTRIES && !others.isEmpty()) {
+                // One datagram with the broadcast bit, to the first other replica; TC egress clones it.
+                endpoint.send(others.get(0), t, m, FastMeta.forMessage(t, m).withBroadcastBit());
+                return;
+            }
+            endpoint.send(others, t, m, FastMeta.forMessage(t, m));
+        }
+
+        @Override
+        public void toClient(ClientAddress client, Message m) {
+            MessageType t = MessageType.of(m);
+            endpoint.send(((UdpClient) client).address(), t, m, FastMeta.forMessage(t, m));
+        }
+
+        @Override
+        public void setTimer(RaftTimer timer, long delayMicros) {
+            ScheduledFuture<?> old = timers[timer.ordinal()];
+            if (old != null) old.cancel(false);
+            if (closed) return;
+            timers[timer.ordinal()] = endpoint.eventLoop().schedule(() -> {
+                timers[timer.ordinal()] = null;
+                try {
+                    drainKernelLog();
+                    core.onTimer(timer);
+                } catch (RuntimeException e) {
+                    errors.report(ReplicaErrors.Kind.HANDLER_EXCEPTION, "timer " + timer + " threw", e);
+                }
+                endpoint.flush();
+            }, delayMicros, TimeUnit.MICROSECONDS);
+        }
+
+        @Override
+        public void controlChanged(boolean normal, long term, int leader, long verifiedIndex) {
+            offloads.controlChanged(new Offloads.Control(normal, term, leader, verifiedIndex));
+            fencedLeader = kernelLeader;
+            kernelLeader = normal && leader != index ? leader : -1;
+            if (offloads.fastAck()) endpoint.eventLoop().execute(RaftServer.this::updateDrainTimer);
+        }
+
+        @Override
+        public List<AppendEntries> stopFastAcks() {
+            if (!offloads.fastAck()) return List.of();
+            offloads.awaitQuiescent();
+            List<AppendEntries> acked = new ArrayList<>();
+            drainKernelLog(fencedLeader, acked::add); // what it acknowledged for the leader it followed
+            return acked;
+        }
+
+        @Override
+        public void verifiedAdvanced(long verifiedIndex) { offloads.logAdvanced(verifiedIndex); }
+    }
+}
