@@ -48,6 +48,15 @@ public final class KernelOffloads implements Offloads {
      */
     public static KernelOffloads attach(ClusterConfig config, int me, int batchSize, Set<Offload> enabled, String ifname,
                                         boolean deferredAcks) {
+        return attach(config, me, batchSize, enabled, ifname, deferredAcks, dev.electrode.wire.VrOffloadProtocol.MESSAGES);
+    }
+
+    /**
+     * As above, for {@code protocol}'s messages: the programs recognise its append, ack, kernel-built
+     * ack and broadcast types; {@code batchSize} bounds the entries of one append.
+     */
+    public static KernelOffloads attach(ClusterConfig config, int me, int batchSize, Set<Offload> enabled, String ifname,
+                                        boolean deferredAcks, dev.electrode.offload.OffloadProtocol protocol) {
         int port = config.replica(me).getPort();
         List<ReplicaAddress> addrs = new ArrayList<>();
         for (int i = 0; i < config.size(); i++) {
@@ -63,7 +72,7 @@ public final class KernelOffloads implements Offloads {
                         + " of the configuration (replica host:port mac)");
             addrs.add(new ReplicaAddress(v4, a.getPort(), mac));
         }
-        ElectrodeBpf bpf = ElectrodeBpf.load();
+        ElectrodeBpf bpf = ElectrodeBpf.load(protocol);
         try {
             bpf.configure(addrs, config.f() + 1, enabled, port);
             bpf.setDeferredAcks(deferredAcks);
