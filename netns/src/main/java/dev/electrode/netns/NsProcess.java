@@ -40,9 +40,37 @@ public final class NsProcess implements HostProcess {
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(stdout.toFile()))
                     .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()))
                     .start();
+            awaitEntered(p, ns);
             return new NsProcess(p, stdout, stderr, String.join(" ", command) + " in " + ns.name());
         } catch (IOException e) {
             throw new NetnsException("cannot start '" + String.join(" ", cmd) + "': " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Waits until {@code p} runs in {@code ns}: `ip netns exec` enters it only after it started,
+     * and whoever names the process's namespace by its pid must not see the one it came from.
+     */
+    private static void awaitEntered(Process p, NetNamespace ns) throws IOException {
+        Object target = Files.getAttribute(ns.path(), "unix:ino");
+        Path own = Path.of("/proc", Long.toString(p.pid()), "ns", "net");
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (p.isAlive() && System.nanoTime() < deadline) {
+            try {
+                if (target.equals(Files.getAttribute(own, "unix:ino"))) return;
+            } catch (IOException e) {
+                if (!p.isAlive()) return; // exited at once: its output says why
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (p.isAlive()) {
+            p.destroyForcibly();
+            throw new NetnsException("process " + p.pid() + " did not enter namespace " + ns.name() + " within 5 s");
         }
     }
 
