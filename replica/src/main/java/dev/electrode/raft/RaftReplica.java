@@ -379,43 +379,43 @@ public final class RaftReplica {
             return;
         }
         stats.ackSetsApplied++;
-        for (int i = 0; i < n; i++) {
-            if (i == me || (ackBits & (1 << i)) == 0 || r.getMatchIndex() <= matchIndex[i]) continue;
-            matchIndex[i] = r.getMatchIndex();
-            nextIndex[i] = Math.max(nextIndex[i], r.getMatchIndex() + 1);
-        }
+        for (int i = 0; i < n; i++) if (i != me && (ackBits & (1 << i)) != 0) holds(i, r.getMatchIndex());
         advanceCommit();
         if (nextIndex[from] <= log.size()) sendAppend(from); // more to send
     }
 
     private void onAppendEntriesResponse(int from, AppendEntriesResponse r) {
-        if (r.getFollower() != from) {
-            stats.messagesFromWrongSender++;
-            return;
-        }
-        if (r.getTerm() > currentTerm) {
-            stepDown(r.getTerm());
-            return;
-        }
-        if (role != RaftRole.LEADER || r.getTerm() != currentTerm || r.getMatchIndex() > log.size()) return;
-        if (r.getMatchIndex() > matchIndex[from]) {
-            matchIndex[from] = r.getMatchIndex();
-            nextIndex[from] = Math.max(nextIndex[from], r.getMatchIndex() + 1);
-            advanceCommit();
-        }
+        if (!replyToThisLeader(from, r.getFollower(), r.getTerm()) || r.getMatchIndex() > log.size()) return;
+        if (holds(from, r.getMatchIndex())) advanceCommit();
         if (nextIndex[from] <= log.size()) sendAppend(from); // more to send
     }
 
-    private void onAppendEntriesReject(int from, AppendEntriesReject r) {
-        if (r.getFollower() != from) {
+    /** Leader: follower {@code f} holds the log up to {@code index}; true if that is news. */
+    private boolean holds(int f, long index) {
+        if (index <= matchIndex[f]) return false;
+        matchIndex[f] = index;
+        nextIndex[f] = Math.max(nextIndex[f], index + 1);
+        return true;
+    }
+
+    /**
+     * True if a follower's reply ({@code claimed} its sender, of {@code term}) is for this
+     * replica as the leader of its term; a newer term makes it step down first.
+     */
+    private boolean replyToThisLeader(int from, int claimed, long term) {
+        if (claimed != from) {
             stats.messagesFromWrongSender++;
-            return;
+            return false;
         }
-        if (r.getTerm() > currentTerm) {
-            stepDown(r.getTerm());
-            return;
+        if (term > currentTerm) {
+            stepDown(term);
+            return false;
         }
-        if (role != RaftRole.LEADER || r.getTerm() != currentTerm) return;
+        return role == RaftRole.LEADER && term == currentTerm;
+    }
+
+    private void onAppendEntriesReject(int from, AppendEntriesReject r) {
+        if (!replyToThisLeader(from, r.getFollower(), r.getTerm())) return;
         nextIndex[from] = Math.max(matchIndex[from] + 1, Math.min(r.getHintIndex(), nextIndex[from] - 1));
         nextIndex[from] = Math.max(1, nextIndex[from]);
         sendAppend(from);
