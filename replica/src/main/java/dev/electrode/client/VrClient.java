@@ -21,9 +21,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Client of a VR cluster over one UDP socket, shared by any number of logical clients
+ * Client of a VR or Raft cluster over one UDP socket, shared by any number of logical clients
  * ({@link Session}s, each with its own client id and at most one request in flight). It
- * follows the leader from the views in replies, retransmits with exponential backoff to
+ * follows the leader (the replica that answered), retransmits with exponential backoff to
  * every replica, and fails a request with {@link RequestTimeoutException} at its deadline.
  * Futures complete on the client's event-loop thread.
  */
@@ -231,7 +231,9 @@ public final class VrClient implements AutoCloseable {
             Pending p = pendingByRequestId.remove(r.getClientreqid());
             if (p == null) return; // a duplicate or late reply
             if (p.retry != null) p.retry.cancel(false);
-            presumedLeader = (int) (r.getView() % config.size());
+            // The replica that answered leads (a VR leader is also view mod n; a Raft leader is whoever won its term).
+            int sender = config.indexOf(from);
+            presumedLeader = sender >= 0 ? sender : (int) (r.getView() % config.size());
             p.session.startNext();
             p.future.complete(r.getReply());
         }

@@ -79,6 +79,14 @@ public final class RaftReplica {
         else armElectionTimer();
     }
 
+    /**
+     * Starts an election now unless leading, as Raft's TimeoutNow does for a leadership
+     * transfer: benchmarks put the leader on the replica whose CPU placement expects it.
+     */
+    public void campaign() {
+        if (role != RaftRole.LEADER) startElection();
+    }
+
     public int index() { return me; }
     public long term() { return currentTerm; }
     public RaftRole role() { return role; }

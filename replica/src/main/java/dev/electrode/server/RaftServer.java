@@ -39,6 +39,8 @@ public final class RaftServer implements AutoCloseable {
     private final RaftReplica core;
     private final Offloads offloads;
     private final List<InetSocketAddress> others = new ArrayList<>();
+    // Each replica's IPv4 address as the kernel records a sender (host order), to check records without allocating.
+    private final int[] replicaIpv4;
     private final ScheduledFuture<?>[] timers = new ScheduledFuture<?>[RaftTimer.values().length];
     private final ReplicaErrors errors;
     private ScheduledFuture<?> drainTimer;
@@ -59,6 +61,11 @@ public final class RaftServer implements AutoCloseable {
         this.offloads = offloads == null ? Offloads.NONE : offloads;
         this.errors = new ReplicaErrors(index);
         for (int i = 0; i < config.size(); i++) if (i != index) others.add(config.replica(i));
+        this.replicaIpv4 = new int[config.size()];
+        for (int i = 0; i < config.size(); i++) {
+            byte[] ip = config.replica(i).getAddress().getAddress();
+            replicaIpv4[i] = ((ip[0] & 0xff) << 24) | ((ip[1] & 0xff) << 16) | ((ip[2] & 0xff) << 8) | (ip[3] & 0xff);
+        }
         ThreadLocalRandom seedSource = ThreadLocalRandom.current();
         long seed = seedSource.nextLong();
         java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
@@ -88,6 +95,20 @@ public final class RaftServer implements AutoCloseable {
 
     /** Kernel log records user space rejected (wrong sender, body disagreeing with what the kernel acknowledged). */
     public long kernelRecordsRejected() { return query(r -> kernelRecordsRejected); }
+
+    /** Starts an election on this replica now (see {@link RaftReplica#campaign()}). */
+    public void campaign() {
+        runOnLoop(() -> {
+            core.campaign();
+            endpoint.flush();
+            return null;
+        });
+    }
+
+    /** CPU time the replica's protocol thread has used, in nanoseconds. */
+    public long protocolThreadCpuNanos() {
+        return query(r -> java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime());
+    }
 
     /** Runs {@code query} against the core on its thread and returns the result. */
     public <T> T query(Function<RaftReplica, T> query) { return runOnLoop(() -> query.apply(core)); }
@@ -126,10 +147,7 @@ public final class RaftServer implements AutoCloseable {
     /** The AppendEntries in {@code rec} if it came from {@code leader}'s address and says what the kernel acknowledged, else null. */
     private AppendEntries check(KernelRecord rec, int leader) {
         if (leader < 0) return null;
-        InetSocketAddress l = config.replica(leader);
-        byte[] ip = l.getAddress().getAddress();
-        int ipv4 = ((ip[0] & 0xff) << 24) | ((ip[1] & 0xff) << 16) | ((ip[2] & 0xff) << 8) | (ip[3] & 0xff);
-        if (rec.senderIpv4() != ipv4 || rec.senderPort() != l.getPort()) return null;
+        if (rec.senderIpv4() != replicaIpv4[leader] || rec.senderPort() != config.replica(leader).getPort()) return null;
         try {
             AppendEntries a = AppendEntries.parseFrom(rec.body());
             boolean agrees = a.getTerm() == rec.epoch() && a.getPrevLogIndex() + 1 == rec.firstIndex()

@@ -56,6 +56,12 @@ final class FailureBundle {
                 } catch (RuntimeException e) {
                     out.add("replica " + i + ": cannot be queried: " + e);
                 }
+            } else if (r instanceof ReplicaNode.RaftInJvm raft) {
+                try {
+                    out.add("replica " + i + ": " + env.report(i));
+                } catch (RuntimeException e) {
+                    out.add("replica " + i + ": cannot be queried: " + e);
+                }
             } else if (r instanceof ReplicaNode.Process p) {
                 out.add("replica " + i + " (pid " + p.process().pid() + "): last status " + p.lastStatus()
                         + "; its stats lines and counters are in " + p.process().stdout());

@@ -159,6 +159,71 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         @Override public void close() { kill(); }
     }
 
+    /**
+     * A Raft replica running in this JVM. Its term, vote and log live in memory only, so a killed
+     * one cannot come back: a Raft replica that forgot its vote could elect a second leader.
+     */
+    public static final class RaftInJvm extends ReplicaNode {
+        private dev.electrode.server.RaftServer server;
+        private final KvStore store = new KvStore();
+
+        RaftInJvm(int index, NetNamespace ns, ClusterConfig config, dev.electrode.raft.RaftSettings settings,
+                  dev.electrode.offload.Offloads offloads) {
+            super(index, ns);
+            KvStore s = store;
+            server = ns.call(() -> dev.electrode.server.RaftServer.start(config, index, settings, s, offloads));
+        }
+
+        /** Runs {@code q} against the Raft core on its thread. */
+        public <T> T query(Function<dev.electrode.raft.RaftReplica, T> q) {
+            if (server == null) throw new IllegalStateException("replica " + index + " is not running");
+            return server.query(q);
+        }
+
+        /** The replica's KV store, read on the replica thread. */
+        public <T> T store(Function<KvStore, T> q) {
+            KvStore s = store;
+            return query(r -> q.apply(s));
+        }
+
+        /** Role, term, log, commit point, state digest and counters, read at one moment on the replica thread. */
+        public ReplicaReport report(java.util.Map<dev.electrode.bpf.Counter, Long> bpf) {
+            KvStore s = store;
+            return query(r -> new ReplicaReport(index, 0, statusOf(r), r.term(), r.leader(), r.lastIndex(), r.commitIndex(),
+                    s.digest(), bpf, r.stats().toString()));
+        }
+
+        /** A Raft role in VR's words: NORMAL while it leads or follows a known leader, else VIEW_CHANGE. */
+        private static String statusOf(dev.electrode.raft.RaftReplica r) {
+            boolean settled = r.role() == dev.electrode.raft.RaftRole.LEADER
+                    || (r.role() == dev.electrode.raft.RaftRole.FOLLOWER && r.leader() >= 0);
+            return (settled ? Status.NORMAL : Status.VIEW_CHANGE).name();
+        }
+
+        public dev.electrode.server.RaftServer server() { return server; }
+
+        @Override public void kill() {
+            if (server != null) server.close();
+            server = null;
+        }
+
+        @Override public void restart() {
+            throw new TestbedException("replica " + index + " runs Raft, whose term, vote and log live in memory only: "
+                    + "it cannot rejoin after a kill (durable Raft state is not implemented)");
+        }
+
+        @Override void applyPin(CpuSet cpus) {
+            server.query(core -> {
+                Affinity.pinCurrentThread(cpus);
+                return null;
+            });
+        }
+
+        @Override public boolean isRunning() { return server != null; }
+
+        @Override public void close() { kill(); }
+    }
+
     /** A replica running as its own JVM inside the namespace. */
     public static final class Process extends ReplicaNode {
         /** Starts a replica JVM on its host: the arguments after the java executable, and the files for its output. */

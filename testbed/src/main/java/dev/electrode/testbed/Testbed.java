@@ -75,5 +75,8 @@ public @interface Testbed {
     /** Hosts as network namespaces (default) or containers on a Docker network; see {@link Backend#PROPERTY}. */
     Backend backend() default Backend.NAMESPACES;
 
+    /** The replication protocol; Raft replicas run in this JVM with memory-only state. */
+    ReplicationProtocol protocol() default ReplicationProtocol.VR;
+
     enum Scope { PER_TEST, PER_CLASS }
 }

@@ -140,6 +140,10 @@ public final class TestbedEnv implements AutoCloseable {
     private String hostName(int i) { return i == replicaCount() ? "client" : "replica" + i; }
 
     private void startCluster() throws IOException {
+        if (spec.protocol() == ReplicationProtocol.RAFT) {
+            startRaftCluster();
+            return;
+        }
         int n = replicaCount();
         VrSettings settings = VrSettings.DEFAULT.withBatchSize(spec.batchSize())
                 .withTimers(scaled(spec.heartbeatMs()) * 1000, scaled(spec.resendMs()) * 1000, scaled(spec.viewChangeMs()) * 1000)
@@ -193,9 +197,51 @@ public final class TestbedEnv implements AutoCloseable {
                 replicas.add(new ReplicaNode.InJvm(i, topology.host(i).ns(), config, settings, off, journal, durability));
             }
         }
+        connectClient();
+    }
+
+    private void connectClient() {
         ClientOptions opts = new ClientOptions(Duration.ofMillis(scaled(spec.clientRetryMs())), Duration.ofMillis(8 * scaled(spec.clientRetryMs())),
                 Duration.ofSeconds(30), false);
         client = clientHost().ns().call(() -> VrClient.connect(config, opts));
+    }
+
+    /**
+     * A Raft cluster in this JVM, on the same offload programs loaded with Raft's message names;
+     * replica 0 campaigns at once, so that it leads like VR's replica 0 in view 0 (CPU placements
+     * and measurements expect the leader there).
+     */
+    private void startRaftCluster() {
+        int n = replicaCount();
+        if (spec.replicasAsProcesses())
+            throw new TestbedException("Raft replicas run in this JVM only (processes and containers run VR)");
+        if (!spec.durability().equals("memory"))
+            throw new TestbedException("Raft replicas keep their state in memory only; durability '" + spec.durability() + "' is VR's");
+        long election = scaled(spec.viewChangeMs()) * 1000;
+        dev.electrode.raft.RaftSettings settings = new dev.electrode.raft.RaftSettings(scaled(spec.heartbeatMs()) * 1000, election,
+                2 * election, spec.batchSize());
+        if (offloads.contains(dev.electrode.bpf.Offload.FAST_ACK)) {
+            // XDP_TX on a veth is delivered only if the peer end runs an XDP program too.
+            peerPass = dev.electrode.bpf.ElectrodeBpf.load(dev.electrode.wire.RaftOffloadProtocol.MESSAGES);
+            topology.switchNamespace().run(() -> {
+                for (int i = 0; i < n; i++) peerPass.attachXdpPass(topology.host(i).switchPort());
+            });
+        }
+        for (int i = 0; i < n; i++) {
+            dev.electrode.offload.Offloads off = dev.electrode.offload.Offloads.NONE;
+            if (!offloads.isEmpty()) {
+                int idx = i;
+                dev.electrode.bpf.KernelOffloads k = topology.host(i).ns().call(() -> dev.electrode.bpf.KernelOffloads.attach(config,
+                        idx, spec.batchSize(), offloads, topology.host(idx).ifname(), false, dev.electrode.wire.RaftOffloadProtocol.MESSAGES));
+                kernelOffloads.add(k);
+                off = k;
+            }
+            replicas.add(new ReplicaNode.RaftInJvm(i, topology.host(i).ns(), config, settings, off));
+        }
+        ((ReplicaNode.RaftInJvm) replicas.get(0)).server().campaign();
+        await().atMost(patience(Duration.ofSeconds(10))).pollInterval(Duration.ofMillis(10))
+                .until(() -> raft(0).query(r -> r.role() == dev.electrode.raft.RaftRole.LEADER));
+        connectClient();
     }
 
     /**
@@ -235,8 +281,25 @@ public final class TestbedEnv implements AutoCloseable {
 
     /** Replica {@code i} when the cluster runs in this JVM. */
     public ReplicaNode.InJvm inJvm(int i) {
-        if (!(replicas.get(i) instanceof ReplicaNode.InJvm r)) throw new IllegalStateException("replicas run as processes");
+        if (!(replicas.get(i) instanceof ReplicaNode.InJvm r))
+            throw new IllegalStateException(replicas.get(i) instanceof ReplicaNode.RaftInJvm ? "the replicas run Raft" : "replicas run as processes");
         return r;
+    }
+
+    /** Raft replica {@code i} (the testbed runs Raft). */
+    public ReplicaNode.RaftInJvm raft(int i) {
+        if (!(replicas.get(i) instanceof ReplicaNode.RaftInJvm r)) throw new IllegalStateException("the replicas run VR");
+        return r;
+    }
+
+    /** The protocol the replicas run. */
+    public ReplicationProtocol protocol() { return spec.protocol(); }
+
+    /** CPU time replica {@code i}'s protocol thread has used (in-JVM replicas), in nanoseconds. */
+    public long protocolThreadCpuNanos(int i) {
+        ReplicaNode r = replicas.get(i);
+        if (r instanceof ReplicaNode.RaftInJvm raft) return raft.server().protocolThreadCpuNanos();
+        return inJvm(i).server().protocolThreadCpuNanos();
     }
 
     public VrClient client() {
@@ -311,6 +374,8 @@ public final class TestbedEnv implements AutoCloseable {
                 boolean leads;
                 if (r instanceof ReplicaNode.InJvm j) {
                     leads = j.query(v -> v.isActiveLeader());
+                } else if (r instanceof ReplicaNode.RaftInJvm raft) {
+                    leads = raft.query(v -> v.role() == dev.electrode.raft.RaftRole.LEADER);
                 } else {
                     // A process replica says what it is on its standard output.
                     ReplicaNode.Process.StatusLine st = ((ReplicaNode.Process) r).lastStatus();
@@ -344,9 +409,9 @@ public final class TestbedEnv implements AutoCloseable {
     public ReplicaReport report(int i) {
         ReplicaNode r = replicas.get(i);
         if (r instanceof ReplicaNode.Process p) return p.report();
-        ReplicaNode.InJvm j = (ReplicaNode.InJvm) r;
         Map<dev.electrode.bpf.Counter, Long> bpf = kernelOffloads.isEmpty() ? Map.of() : kernelOffloads.get(i).bpf().counters();
-        return j.report(bpf);
+        if (r instanceof ReplicaNode.RaftInJvm raft) return raft.report(bpf);
+        return ((ReplicaNode.InJvm) r).report(bpf);
     }
 
     /**
@@ -375,8 +440,10 @@ public final class TestbedEnv implements AutoCloseable {
     public List<String> unexpectedErrors() {
         List<String> out = new ArrayList<>();
         for (ReplicaNode r : replicas) {
-            if (r instanceof ReplicaNode.InJvm j && j.server() != null) {
-                for (dev.electrode.server.ReplicaErrors.Error e : j.server().errors().recent())
+            dev.electrode.server.ReplicaErrors inJvmErrors = r instanceof ReplicaNode.InJvm j && j.server() != null ? j.server().errors()
+                    : r instanceof ReplicaNode.RaftInJvm raft && raft.server() != null ? raft.server().errors() : null;
+            if (inJvmErrors != null) {
+                for (dev.electrode.server.ReplicaErrors.Error e : inJvmErrors.recent())
                     if (!allowedErrors.contains(e.kind().name())) out.add("replica " + r.index() + ": " + e);
             } else if (r instanceof ReplicaNode.Process p) {
                 Path err = p.process() == null ? null : p.process().stderr();

@@ -9,18 +9,20 @@ import java.util.function.Consumer;
 public record TestbedSpec(int replicas, boolean processes, boolean cluster, boolean capture, boolean keepCaptures, int batchSize,
                           long heartbeatMs, long resendMs, long viewChangeMs, long clientRetryMs, List<Offload> offloadList,
                           boolean switchCaptures, CpuPlacement placement, int mtu, String captureFilter, String durability,
-                          long snapshotEvery, Backend backend) {
+                          long snapshotEvery, Backend backend, ReplicationProtocol protocol) {
     /** The spec an annotation describes; the system property {@value Backend#PROPERTY} may move every test onto containers. */
     public static TestbedSpec of(Testbed t) {
         return new TestbedSpec(t.replicas(), t.processes(), t.cluster(), t.capture(), t.keepCaptures(), t.batchSize(),
                 t.heartbeatMs(), t.resendMs(), t.viewChangeMs(), t.clientRetryMs(), List.of(t.offloads()), t.switchCaptures(), null, 0,
-                t.captureFilter(), t.durability(), t.snapshotEvery(), Backend.chosen(t.backend()));
+                t.captureFilter(), t.durability(), t.snapshotEvery(),
+                // Raft replicas run in this JVM, on namespaces only: the property moves VR tests alone.
+                t.protocol() == ReplicationProtocol.RAFT ? t.backend() : Backend.chosen(t.backend()), t.protocol());
     }
 
     /** The annotation's defaults for {@code replicas} replicas. */
     public static TestbedSpec defaults(int replicas) {
         return new TestbedSpec(replicas, false, true, true, false, 1, 20, 40, 300, 50, List.of(), false, null, 0, "", "memory",
-                dev.electrode.vr.VrSettings.DEFAULT.snapshotEveryOps(), Backend.NAMESPACES);
+                dev.electrode.vr.VrSettings.DEFAULT.snapshotEveryOps(), Backend.NAMESPACES, ReplicationProtocol.VR);
     }
 
     public Offload[] offloads() { return offloadList.toArray(new Offload[0]); }
@@ -52,6 +54,9 @@ public record TestbedSpec(int replicas, boolean processes, boolean cluster, bool
     /** Committed operations between the replicas' snapshots. */
     public TestbedSpec withSnapshotEvery(long ops) { return with(b -> b.snapshotEvery = ops); }
 
+    /** The protocol the replicas run (Raft: in this JVM, in memory only). */
+    public TestbedSpec withProtocol(ReplicationProtocol p) { return with(b -> b.protocol = p); }
+
     /** Hosts as network namespaces or as containers. */
     public TestbedSpec withBackend(Backend backend) { return with(b -> b.backend = backend); }
 
@@ -80,17 +85,19 @@ public record TestbedSpec(int replicas, boolean processes, boolean cluster, bool
         CpuPlacement placement;
         String captureFilter, durability;
         Backend backend;
+        ReplicationProtocol protocol;
 
         Copy(TestbedSpec s) {
             replicas = s.replicas; processes = s.processes; cluster = s.cluster; capture = s.capture; keepCaptures = s.keepCaptures;
             batchSize = s.batchSize; heartbeatMs = s.heartbeatMs; resendMs = s.resendMs; viewChangeMs = s.viewChangeMs;
             clientRetryMs = s.clientRetryMs; offloadList = s.offloadList; switchCaptures = s.switchCaptures; placement = s.placement;
             mtu = s.mtu; captureFilter = s.captureFilter; durability = s.durability; snapshotEvery = s.snapshotEvery; backend = s.backend;
+            protocol = s.protocol;
         }
 
         TestbedSpec build() {
             return new TestbedSpec(replicas, processes, cluster, capture, keepCaptures, batchSize, heartbeatMs, resendMs, viewChangeMs,
-                    clientRetryMs, offloadList, switchCaptures, placement, mtu, captureFilter, durability, snapshotEvery, backend);
+                    clientRetryMs, offloadList, switchCaptures, placement, mtu, captureFilter, durability, snapshotEvery, backend, protocol);
         }
     }
 }

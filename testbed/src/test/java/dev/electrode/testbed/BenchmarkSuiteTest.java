@@ -31,14 +31,14 @@ class BenchmarkSuiteTest {
         }
         List<String> csv = Files.readAllLines(dir.resolve("measurements.csv"));
         assertEquals(1 + 2 * 2 * 2, csv.size(), "header + 2 placements x 2 modes x 2 repetitions: " + csv);
-        assertTrue(csv.stream().skip(1).allMatch(l -> l.startsWith("3,pinned,64,2,") || l.startsWith("3,naive,64,2,")), csv.toString());
+        assertTrue(csv.stream().skip(1).allMatch(l -> l.startsWith("vr,3,pinned,64,2,") || l.startsWith("vr,3,naive,64,2,")), csv.toString());
         assertTrue(csv.stream().anyMatch(l -> l.contains(",all,") && l.contains("NATIVE")), "the offloads ran natively");
         List<String> header = List.of(csv.get(0).split(","));
         int rx = header.indexOf("follower_kernel_rx_us_per_op");
         for (String line : csv.subList(1, csv.size())) {
             String[] f = line.split(",", -1);
             // Kernel receive CPU is measured (NAPI threads) with the pinned placement only.
-            assertEquals(line.startsWith("3,pinned"), !f[rx].isEmpty(), line);
+            assertEquals(line.startsWith("vr,3,pinned"), !f[rx].isEmpty(), line);
         }
         String json = Files.readString(dir.resolve("summary.json"));
         assertTrue(json.contains("\"kernel\"") && json.contains("\"mode\": \"all\"") && json.contains("\"physical_limit_per_s\"")
@@ -47,6 +47,42 @@ class BenchmarkSuiteTest {
             byte[] png = Files.readAllBytes(dir.resolve(plot + ".png"));
             assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', plot + " is a PNG");
         }
+    }
+
+    /**
+     * Raft beside VR in one run, interleaved: a row per protocol and mode, and Raft's offloads at
+     * work in its figures (one socket send per operation to the followers, XDP answering them).
+     */
+    @Test
+    void measuresRaftBesideVrInOneRun(@TempDir Path out) throws Exception {
+        RootRequired.assumeRoot();
+        int exit = new CommandLine(new BenchmarkSuite()).execute("--protocol", "vr,raft", "--replicas", "3", "--modes", "plain,all",
+                "--clients", "2", "--placement", "pinned", "--repetitions", "1", "--duration", "1", "--warmup", "0", "--jvm-warmup", "1",
+                "--out", out.toString());
+        assertEquals(0, exit);
+        Path dir;
+        try (Stream<Path> s = Files.list(out)) {
+            dir = s.findFirst().orElseThrow();
+        }
+        List<String> csv = Files.readAllLines(dir.resolve("measurements.csv"));
+        assertEquals(1 + 2 * 2, csv.size(), "header + 2 protocols x 2 modes: " + csv);
+        List<String> header = List.of(csv.get(0).split(","));
+        java.util.Map<String, String[]> byMode = new java.util.HashMap<>();
+        for (String line : csv.subList(1, csv.size())) {
+            String[] f = line.split(",", -1);
+            byMode.put(f[header.indexOf("protocol")] + " " + f[header.indexOf("mode")], f);
+        }
+        assertEquals(java.util.Set.of("vr plain", "vr all", "raft plain", "raft all"), byMode.keySet());
+        String[] raftAll = byMode.get("raft all"), raftPlain = byMode.get("raft plain");
+        assertEquals("NATIVE", raftAll[header.indexOf("xdp_mode")]);
+        assertTrue(Double.parseDouble(raftAll[header.indexOf("ops_per_s")]) > 0 && Double.parseDouble(raftPlain[header.indexOf("ops_per_s")]) > 0);
+        // Per op, Raft's followers' XDP acknowledges and TC fans out; plain Raft's followers' sockets receive every append.
+        assertTrue(Double.parseDouble(raftAll[header.indexOf("fast_acks_per_op")]) > 0.9, String.join(",", raftAll));
+        assertTrue(Double.parseDouble(raftAll[header.indexOf("clones_per_op")]) > 1.5, String.join(",", raftAll));
+        assertEquals(0, Double.parseDouble(raftPlain[header.indexOf("clones_per_op")]));
+        assertTrue(Double.parseDouble(raftPlain[header.indexOf("follower_udp_in_per_op")]) > 0.9, String.join(",", raftPlain));
+        String json = Files.readString(dir.resolve("summary.json"));
+        assertTrue(json.contains("\"protocol\": \"raft\"") && json.contains("\"protocol\": \"vr\""), json);
     }
 
     /** Durability modes side by side in one run: a sweep each, the disk's fsync probe, the group-commit batch per cell. */

@@ -61,13 +61,13 @@ abstract class ElectrodeEvidenceScenario {
 
         // Quiet point: remember how much each capture and counter holds.
         int[] hostSkip = new int[n], switchSkip = new int[n];
-        List<Map<String, Long>> before = new ArrayList<>();
         awaitCaptured(env, WARMUP);
-        for (int i = 0; i < n; i++) {
-            hostSkip[i] = env.wire(i).count();
-            switchSkip[i] = env.switchWire(i).count();
-            before.add(NetStats.snmp(env.host(i).ns()));
-        }
+        List<Map<String, Long>> before = atQuietMoment(env, () -> {
+            for (int i = 0; i < n; i++) {
+                hostSkip[i] = env.wire(i).count();
+                switchSkip[i] = env.switchWire(i).count();
+            }
+        });
         // Kernel counters as each replica reports them (in this JVM, or from a process in a namespace or container).
         List<ReplicaReport> beforeReports = new ArrayList<>();
         for (int i = 0; i < n; i++) beforeReports.add(env.report(i));
@@ -79,9 +79,18 @@ abstract class ElectrodeEvidenceScenario {
         awaitCaptured(env, last);
 
         InetAddress leader = env.host(0).address();
-        List<WireFrame> leaderEth = after(env.wire(0), hostSkip[0]);
-        List<WireFrame> leaderSwitch = after(env.switchWire(0), switchSkip[0]);
-        Map<String, Long> leaderAfter = NetStats.snmp(env.host(0).ns());
+        List<List<WireFrame>> eths = new ArrayList<>(), switches = new ArrayList<>();
+        List<Map<String, Long>> afterAll = atQuietMoment(env, () -> {
+            eths.clear();
+            switches.clear();
+            for (int i = 0; i < n; i++) {
+                eths.add(after(env.wire(i), hostSkip[i]));
+                switches.add(after(env.switchWire(i), switchSkip[i]));
+            }
+        });
+        List<WireFrame> leaderEth = eths.get(0);
+        List<WireFrame> leaderSwitch = switches.get(0);
+        Map<String, Long> leaderAfter = afterAll.get(0);
         String table = "\ncaptures:\n" + env.captureDiagnostics() + "\nleader eth0:\n" + new WireLog(leaderEth, "leader eth0").table()
                 + "\nswitch side of the leader's veth:\n" + new WireLog(leaderSwitch, "p0").table();
 
@@ -118,9 +127,9 @@ abstract class ElectrodeEvidenceScenario {
 
         for (int i = 1; i < n; i++) {
             InetAddress me = env.host(i).address();
-            List<WireFrame> eth = after(env.wire(i), hostSkip[i]);
-            List<WireFrame> sw = after(env.switchWire(i), switchSkip[i]);
-            Map<String, Long> a = NetStats.snmp(env.host(i).ns());
+            List<WireFrame> eth = eths.get(i);
+            List<WireFrame> sw = switches.get(i);
+            Map<String, Long> a = afterAll.get(i);
             long in = a.get("Udp.InDatagrams") - before.get(i).get("Udp.InDatagrams");
             String t = "\nfollower " + i + " eth0:\n" + new WireLog(eth, "eth0").table() + "\nswitch side:\n" + new WireLog(sw, "p" + i).table();
             assertEquals(OPS, count(sw, f -> f.type() == MessageType.PREPARE && f.dst().equals(me)), "PREPAREs sent to follower " + i + t);
@@ -153,6 +162,33 @@ abstract class ElectrodeEvidenceScenario {
     }
 
     /**
+     * Runs {@code readCaptures} at a moment when no datagram moves: the namespaces' UDP counters are
+     * read, the captures are left to settle and are read, and the counters must not have changed
+     * meanwhile (else all again). Returns those counters, which then agree with what the captures
+     * hold: an idle heartbeat sent between reading one and the other would count in one only.
+     */
+    private static List<Map<String, Long>> atQuietMoment(TestbedEnv env, Runnable readCaptures) {
+        for (int attempt = 1; ; attempt++) {
+            List<Map<String, Long>> first = snmp(env);
+            awaitCapturesStable(env);
+            readCaptures.run();
+            List<Map<String, Long>> second = snmp(env);
+            if (udp(first).equals(udp(second))) return first;
+            if (attempt == 10) fail("datagrams kept moving while the captures were read, 10 times: " + udp(first) + " then " + udp(second));
+        }
+    }
+
+    private static List<Map<String, Long>> snmp(TestbedEnv env) {
+        List<Map<String, Long>> l = new ArrayList<>();
+        for (int i = 0; i < env.replicaCount(); i++) l.add(NetStats.snmp(env.host(i).ns()));
+        return l;
+    }
+
+    private static List<List<Long>> udp(List<Map<String, Long>> snmp) {
+        return snmp.stream().map(m -> List.of(m.get("Udp.InDatagrams"), m.get("Udp.OutDatagrams"))).toList();
+    }
+
+    /**
      * Waits until every capture holds the frames of operation {@code op} (the capture threads
      * can lag behind the traffic on a loaded machine), then until the captures stop growing.
      */
@@ -172,6 +208,12 @@ abstract class ElectrodeEvidenceScenario {
             }
             return true;
         });
+        awaitCapturesStable(env);
+    }
+
+    /** Waits until the captures stop growing (two readings 150 ms apart unchanged). */
+    private static void awaitCapturesStable(TestbedEnv env) {
+        int n = env.replicaCount();
         int[] lastSeen = {-1};
         int[] stableRounds = {0};
         await().atMost(TestbedEnv.patience(Duration.ofSeconds(10))).pollInterval(Duration.ofMillis(150)).until(() -> {

@@ -1,5 +1,6 @@
 package dev.electrode.testbed.bench;
 
+import dev.electrode.testbed.ReplicationProtocol;
 import dev.electrode.testbed.bench.ClusterMeasurement.Cell;
 import dev.electrode.testbed.bench.ClusterMeasurement.Figures;
 import org.HdrHistogram.Histogram;
@@ -20,8 +21,8 @@ import java.util.function.IntToDoubleFunction;
 import java.util.function.ToDoubleFunction;
 
 /**
- * PNG plots of a run (XChart): throughput and the gain over plain VR against cluster size per
- * mode, the latency CDF per mode, and CPU per operation per mode (the UDP-echo limit, an order
+ * PNG plots of a run (XChart): throughput and the gain over the same protocol without offloads
+ * against cluster size per protocol and mode, the latency CDF per mode, and CPU per operation per mode (the UDP-echo limit, an order
  * of magnitude above, is in the table and CSV, not on the plots). Plots use the largest client count and the first
  * request size; the CSV holds every cell.
  */
@@ -59,25 +60,27 @@ final class BenchPlots {
                 .title("Throughput, " + clients + " closed-loop clients, " + size + "-byte puts (" + place + " placement)")
                 .xAxisTitle("replicas").yAxisTitle("committed ops/s (median)").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS).setLegendLayout(Styler.LegendLayout.Horizontal);
-        for (String mode : r.settings().modes())
-            seriesOverReplicas(chart, mode, r.settings().replicas(),
-                    n -> r.median(new Cell(n, mode, place, clients, size), BenchReport::throughput));
+        for (ReplicationProtocol protocol : r.settings().protocols())
+            for (String mode : r.settings().modes())
+                seriesOverReplicas(chart, r.label(protocol, mode), r.settings().replicas(),
+                        n -> r.median(new Cell(protocol, n, mode, place, clients, size), BenchReport::throughput));
         return chart;
     }
 
-    /** Each mode's median throughput over plain VR's, against cluster size (1.0 = no gain). */
+    /** Each mode's median throughput over its protocol's plain mode, against cluster size (1.0 = no gain). */
     private static XYChart speedup(BenchReport r, String place, int clients, int size) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("Throughput over plain VR, " + clients + " clients, " + size + "-byte puts (" + place + " placement)")
-                .xAxisTitle("replicas").yAxisTitle("median ops/s / plain VR's median ops/s").build();
+                .title("Throughput over the same protocol without offloads, " + clients + " clients, " + size + "-byte puts (" + place + " placement)")
+                .xAxisTitle("replicas").yAxisTitle("median ops/s / plain mode's median ops/s").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS).setLegendLayout(Styler.LegendLayout.Horizontal);
-        for (String mode : r.settings().modes()) {
-            if (mode.equals("plain")) continue;
-            seriesOverReplicas(chart, mode, r.settings().replicas(),
-                    n -> r.median(new Cell(n, mode, place, clients, size), BenchReport::throughput)
-                            / r.median(new Cell(n, "plain", place, clients, size), BenchReport::throughput));
-        }
-        if (chart.getSeriesMap().isEmpty()) chart.addSeries("no plain VR cells to compare with", List.of(0.0), List.of(0.0))
+        for (ReplicationProtocol protocol : r.settings().protocols())
+            for (String mode : r.settings().modes()) {
+                if (mode.equals("plain")) continue;
+                seriesOverReplicas(chart, r.label(protocol, mode), r.settings().replicas(),
+                        n -> r.median(new Cell(protocol, n, mode, place, clients, size), BenchReport::throughput)
+                                / r.median(new Cell(protocol, n, "plain", place, clients, size), BenchReport::throughput));
+            }
+        if (chart.getSeriesMap().isEmpty()) chart.addSeries("no plain cells to compare with", List.of(0.0), List.of(0.0))
                 .setMarker(SeriesMarkers.NONE);
         return chart;
     }
@@ -101,19 +104,22 @@ final class BenchPlots {
                 .xAxisTitle("latency (us)").yAxisTitle("fraction of operations").build();
         chart.getStyler().setXAxisLogarithmic(true).setMarkerSize(0)
                 .setLegendPosition(Styler.LegendPosition.InsideSE);
-        for (String mode : r.settings().modes()) {
-            Histogram h = r.latencies(new Cell(n, mode, place, clients, size));
-            if (h.getTotalCount() == 0) continue;
-            List<Double> x = new ArrayList<>(), y = new ArrayList<>();
-            long seen = 0;
-            for (HistogramIterationValue v : h.recordedValues()) {
-                seen += v.getCountAtValueIteratedTo();
-                x.add(Math.max(1, v.getValueIteratedTo() / 1000.0));
-                y.add((double) seen / h.getTotalCount());
-            }
-            chart.addSeries(mode, x, y);
-        }
+        for (ReplicationProtocol protocol : r.settings().protocols())
+            for (String mode : r.settings().modes()) addCdf(chart, r.label(protocol, mode), r.latencies(new Cell(protocol, n, mode, place, clients, size)));
         return chart;
+    }
+
+    /** Adds the CDF of {@code h} as series {@code name}, unless it is empty. */
+    private static void addCdf(XYChart chart, String name, Histogram h) {
+        if (h.getTotalCount() == 0) return;
+        List<Double> x = new ArrayList<>(), y = new ArrayList<>();
+        long seen = 0;
+        for (HistogramIterationValue v : h.recordedValues()) {
+            seen += v.getCountAtValueIteratedTo();
+            x.add(Math.max(1, v.getValueIteratedTo() / 1000.0));
+            y.add((double) seen / h.getTotalCount());
+        }
+        chart.addSeries(name, x, y);
     }
 
     private static CategoryChart cpuPerOp(BenchReport r, int n, String place, int clients, int size) {
@@ -121,8 +127,12 @@ final class BenchPlots {
                 .title("CPU per operation, " + n + " replicas, " + clients + " clients (" + place + " placement)")
                 .xAxisTitle("mode").yAxisTitle("microseconds per committed op (median)").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS).setLegendLayout(Styler.LegendLayout.Horizontal);
-        List<String> modes = new ArrayList<>();
-        for (String m : r.settings().modes()) if (!r.of(new Cell(n, m, place, clients, size)).isEmpty()) modes.add(m);
+        List<Cell> modes = new ArrayList<>();
+        for (ReplicationProtocol protocol : r.settings().protocols())
+            for (String m : r.settings().modes()) {
+                Cell c = new Cell(protocol, n, m, place, clients, size);
+                if (!r.of(c).isEmpty()) modes.add(c);
+            }
         if (modes.isEmpty()) return chart;
         series(chart, r, n, place, clients, size, modes, "leader thread", Figures::leaderCpuUs);
         series(chart, r, n, place, clients, size, modes, "follower thread", Figures::followerCpuUs);
@@ -133,13 +143,15 @@ final class BenchPlots {
         return chart;
     }
 
-    private static void series(CategoryChart chart, BenchReport r, int n, String place, int clients, int size, List<String> modes,
+    private static void series(CategoryChart chart, BenchReport r, int n, String place, int clients, int size, List<Cell> modes,
                                String name, ToDoubleFunction<Figures> metric) {
         List<Double> y = new ArrayList<>();
-        for (String m : modes) {
-            double v = r.median(new Cell(n, m, place, clients, size), metric);
+        List<String> labels = new ArrayList<>();
+        for (Cell c : modes) {
+            double v = r.median(c, metric);
             y.add(Double.isNaN(v) ? 0 : v);
+            labels.add(r.label(c.protocol(), c.mode()));
         }
-        chart.addSeries(name, modes, y);
+        chart.addSeries(name, labels, y);
     }
 }

@@ -1,6 +1,7 @@
 package dev.electrode.testbed.bench;
 
 import dev.electrode.testbed.CpuPlacement;
+import dev.electrode.testbed.ReplicationProtocol;
 import dev.electrode.testbed.bench.ClusterMeasurement.Cell;
 import dev.electrode.testbed.bench.ClusterMeasurement.CpuShare;
 import dev.electrode.testbed.bench.ClusterMeasurement.Figures;
@@ -15,11 +16,11 @@ import java.util.function.ToDoubleFunction;
 /** The measurements of one benchmark run, grouped by cell: the console table, the CSV and the JSON summary. */
 final class BenchReport {
     /** What the run was asked to measure. */
-    record Settings(List<Integer> replicas, List<String> modes, List<String> placements, List<Integer> clients,
+    record Settings(List<ReplicationProtocol> protocols, List<Integer> replicas, List<String> modes, List<String> placements, List<Integer> clients,
                     List<Integer> valueSizes, int repetitions, int durationS, int warmupS, int batchSize, int mtu, CpuPlacement cpus) {
         @Override public String toString() {
-            return String.format("%d interleaved repetitions of %d s (after %d s warm-up), batch size %d, MTU %d; pinned placement: %s",
-                    repetitions, durationS, warmupS, batchSize, mtu, cpus);
+            return String.format("protocols %s; %d interleaved repetitions of %d s (after %d s warm-up), batch size %d, MTU %d; pinned placement: %s",
+                    protocols.stream().map(ReplicationProtocol::label).toList(), repetitions, durationS, warmupS, batchSize, mtu, cpus);
         }
     }
 
@@ -44,18 +45,24 @@ final class BenchReport {
 
     double limitOf(Cell cell) { return limits.getOrDefault(cell.limitKey(), Double.NaN); }
 
-    /** Cells in a stable order: size, placement, request size, clients, then mode as given. */
+    /** Cells in a stable order: size, placement, request size, clients, then protocol and mode as given. */
     List<Cell> cells() {
         List<Cell> l = new ArrayList<>();
         for (int n : settings.replicas())
             for (String p : settings.placements())
                 for (int v : settings.valueSizes())
                     for (int c : settings.clients())
-                        for (String m : settings.modes()) {
-                            Cell cell = new Cell(n, m, p, c, v);
-                            if (byCell.containsKey(cell.key())) l.add(cell);
-                        }
+                        for (ReplicationProtocol protocol : settings.protocols())
+                            for (String m : settings.modes()) {
+                                Cell cell = new Cell(protocol, n, m, p, c, v);
+                                if (byCell.containsKey(cell.key())) l.add(cell);
+                            }
         return l;
+    }
+
+    /** The name of a protocol's mode in tables and plots: the mode alone when the run measured VR only. */
+    String label(ReplicationProtocol protocol, String mode) {
+        return settings.protocols().equals(List.of(ReplicationProtocol.VR)) ? mode : protocol.word() + " " + mode;
     }
 
     List<Figures> of(Cell cell) { return byCell.getOrDefault(cell.key(), List.of()); }
@@ -93,16 +100,16 @@ final class BenchReport {
         System.out.printf("%n%s%nmedian [min-max] over repetitions; CPU figures in microseconds per committed operation; "
                 + "'rx' is the host's kernel receive work (NAPI threads, pinned placement only); cpu%d is the leader's CPU%n",
                 settings, leaderCpu());
-        System.out.println("| n | placement      | bytes | clients | mode         | ops/s [min-max]          | of limit | vs plain | p50 us | p99 us "
+        System.out.println("| n | placement      | bytes | clients | mode              | ops/s [min-max]          | of limit | vs plain | p50 us | p99 us "
                 + "| leader thread | leader rx | follower thread | follower rx | cpu" + leaderCpu() + " busy | cpu" + leaderCpu() + " softirq |");
-        System.out.println("|--:|----------------|------:|--------:|--------------|--------------------------|---------:|---------:|-------:|-------:"
+        System.out.println("|--:|----------------|------:|--------:|-------------------|--------------------------|---------:|---------:|-------:|-------:"
                 + "|--------------:|----------:|----------------:|------------:|---------:|------------:|");
         for (Cell c : cells()) {
             double med = median(c, BenchReport::throughput);
             double plain = median(c.inMode("plain"), BenchReport::throughput);
-            System.out.printf(Locale.ROOT, "| %d | %-14s | %5d | %7d | %-12s | %7.0f [%6.0f-%6.0f] | %7.0f%% | %8.2f | %6.0f | %6.0f "
+            System.out.printf(Locale.ROOT, "| %d | %-14s | %5d | %7d | %-17s | %7.0f [%6.0f-%6.0f] | %7.0f%% | %8.2f | %6.0f | %6.0f "
                             + "| %13.1f | %9.1f | %15.1f | %11.1f | %7.0f%% | %10.0f%% |%n",
-                    c.replicas(), c.placement(), c.valueSize(), c.clients(), c.mode(), med, min(c, BenchReport::throughput),
+                    c.replicas(), c.placement(), c.valueSize(), c.clients(), label(c.protocol(), c.mode()), med, min(c, BenchReport::throughput),
                     max(c, BenchReport::throughput), 100 * med / limitOf(c), med / plain,
                     median(c, f -> f.load().percentileMicros(50)), median(c, f -> f.load().percentileMicros(99)),
                     median(c, Figures::leaderCpuUs), median(c, Figures::leaderKernelRxUs), median(c, Figures::followerCpuUs),
@@ -112,7 +119,7 @@ final class BenchReport {
 
     void writeCsv(Path file) throws IOException {
         int cpus = byCell.values().stream().flatMap(List::stream).mapToInt(f -> f.cpus().size()).max().orElse(0);
-        StringBuilder sb = new StringBuilder("replicas,placement,value_size,clients,mode,ops,seconds,ops_per_s,p50_us,p90_us,p99_us,p999_us,"
+        StringBuilder sb = new StringBuilder("protocol,replicas,placement,value_size,clients,mode,ops,seconds,ops_per_s,p50_us,p90_us,p99_us,p999_us,"
                 + "timeouts,leader_cpu_us_per_op,follower_cpu_us_per_op,leader_kernel_rx_us_per_op,follower_kernel_rx_us_per_op,"
                 + "leader_udp_out_per_op,leader_udp_in_per_op,follower_udp_in_per_op,clones_per_op,fast_acks_per_op,acks_pruned_per_op,"
                 + "xdp_mode,physical_limit_per_s");
@@ -121,8 +128,8 @@ final class BenchReport {
         for (Cell c : cells()) {
             for (Figures f : of(c)) {
                 var l = f.load();
-                sb.append(String.format(Locale.ROOT, "%d,%s,%d,%d,%s,%d,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%s,%.1f",
-                        c.replicas(), c.placement(), c.valueSize(), c.clients(), c.mode(), l.ops(), l.seconds(), l.throughput(),
+                sb.append(String.format(Locale.ROOT, "%s,%d,%s,%d,%d,%s,%d,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%s,%.1f",
+                        c.protocol().word(), c.replicas(), c.placement(), c.valueSize(), c.clients(), c.mode(), l.ops(), l.seconds(), l.throughput(),
                         l.percentileMicros(50), l.percentileMicros(90), l.percentileMicros(99), l.percentileMicros(99.9), l.timeouts(),
                         f.leaderCpuUs(), f.followerCpuUs(), f.leaderKernelRxUs(), f.followerKernelRxUs(), f.leaderOut(), f.leaderIn(),
                         f.followerIn(), f.clones(), f.fastAcks(), f.pruned(), f.xdpMode(), limitOf(c)));
@@ -142,13 +149,13 @@ final class BenchReport {
         List<String> rows = new ArrayList<>();
         for (Cell c : cells()) {
             double med = median(c, BenchReport::throughput);
-            rows.add(String.format(Locale.ROOT, "    {\"replicas\": %d, \"placement\": \"%s\", \"value_size\": %d, \"clients\": %d, "
+            rows.add(String.format(Locale.ROOT, "    {\"protocol\": \"%s\", \"replicas\": %d, \"placement\": \"%s\", \"value_size\": %d, \"clients\": %d, "
                             + "\"mode\": \"%s\", \"repetitions\": %d, \"ops_per_s_median\": %.1f, \"ops_per_s_min\": %.1f, \"ops_per_s_max\": %.1f, "
                             + "\"vs_plain\": %.3f, \"fraction_of_limit\": %.3f, \"physical_limit_per_s\": %.1f, \"p50_us\": %.1f, "
                             + "\"p90_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f, \"leader_cpu_us_per_op\": %.3f, "
                             + "\"follower_cpu_us_per_op\": %.3f, \"leader_kernel_rx_us_per_op\": %.3f, \"follower_kernel_rx_us_per_op\": %.3f, "
                             + "\"leader_udp_out_per_op\": %.3f, \"follower_udp_in_per_op\": %.3f}",
-                    c.replicas(), c.placement(), c.valueSize(), c.clients(), c.mode(), of(c).size(), med,
+                    c.protocol().word(), c.replicas(), c.placement(), c.valueSize(), c.clients(), c.mode(), of(c).size(), med,
                     min(c, BenchReport::throughput), max(c, BenchReport::throughput), med / median(c.inMode("plain"), BenchReport::throughput),
                     med / limitOf(c), limitOf(c), median(c, f -> f.load().percentileMicros(50)),
                     median(c, f -> f.load().percentileMicros(90)), median(c, f -> f.load().percentileMicros(99)),

@@ -3,6 +3,7 @@ package dev.electrode.testbed.bench;
 import dev.electrode.bpf.Offload;
 import dev.electrode.netns.cpu.CpuSet;
 import dev.electrode.testbed.CpuPlacement;
+import dev.electrode.testbed.ReplicationProtocol;
 import dev.electrode.testbed.TestbedEnv;
 import dev.electrode.testbed.bench.ClusterMeasurement.Cell;
 import dev.electrode.testbed.bench.ClusterMeasurement.Figures;
@@ -19,9 +20,9 @@ import java.util.*;
 import java.util.concurrent.Callable;
 
 /**
- * Electrode against plain VR, per offload and together, for several cluster sizes, CPU
- * placements, request sizes and client counts. Repetitions are interleaved (every mode once
- * per round, in a rotated order) so that machine noise hits all modes alike; the physical
+ * Electrode against plain VR (and Raft, with {@code --protocol}), per offload and together, for
+ * several cluster sizes, CPU placements, request sizes and client counts. Repetitions are
+ * interleaved (every protocol and mode once per round, in a rotated order) so that machine noise hits all modes alike; the physical
  * limit (a UDP echo over the same stack and placement) is measured in the same run. Writes a
  * CSV of every measurement, a JSON summary with the machine description, and PNG plots. With
  * {@code --durability}, the whole sweep runs once per durability mode (a report each, in one
@@ -29,13 +30,19 @@ import java.util.concurrent.Callable;
  * group-commit batch (operations per force) for every durable cell.
  */
 @Command(name = "electrode-bench", mixinStandardHelpOptions = true,
-        description = "Benchmark plain VR and the Electrode offloads on a namespace cluster.")
+        description = "Benchmark plain VR or Raft and the Electrode offloads on a namespace cluster.")
 public final class BenchmarkSuite implements Callable<Integer> {
     /** The modes: which offloads a cluster runs with. */
     static final Map<String, List<Offload>> MODES = dev.electrode.testbed.OffloadModes.MODES;
 
     /** Placements: "naive" leaves threads and kernel receive work where the scheduler puts them. */
     static final List<String> PLACEMENTS = List.of("pinned", "pinned-softirq", "naive");
+
+    @Option(names = "--protocol", split = ",", defaultValue = "vr",
+            description = "replication protocols, each measured in every mode, interleaved: vr, raft (default: ${DEFAULT-VALUE})")
+    List<String> protocolNames;
+
+    private List<ReplicationProtocol> protocols;
 
     @Option(names = "--replicas", split = ",", defaultValue = "3,5,7", description = "cluster sizes (default: ${DEFAULT-VALUE})")
     List<Integer> replicas;
@@ -118,7 +125,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
         }
         List<List<Offload>> configurations = new ArrayList<>();
         for (String m : modes) configurations.add(MODES.get(m));
-        JvmWarmup.run(Collections.min(replicas), configurations, Collections.max(clients), batchSize, mtu, valueSizes.get(0),
+        JvmWarmup.run(protocols, Collections.min(replicas), configurations, Collections.max(clients), batchSize, mtu, valueSizes.get(0),
                 Duration.ofSeconds(jvmWarmup));
         List<BenchReport> reports = new ArrayList<>();
         for (String d : durabilities) reports.add(sweep(d, durabilities.size() == 1 ? root : root.resolve(d), placement));
@@ -139,10 +146,11 @@ public final class BenchmarkSuite implements Callable<Integer> {
             for (String place : placements)
                 for (int size : valueSizes)
                     for (int rep = 0; rep < repetitions; rep++) {
-                        List<String> order = new ArrayList<>(modes);
-                        Collections.rotate(order, -rep); // a different mode goes first in every round
-                        for (String mode : order)
-                            runTestbed(n, mode, place, size, rep, placementFor(place, placement), durability, report);
+                        List<Map.Entry<ReplicationProtocol, String>> order = new ArrayList<>();
+                        for (ReplicationProtocol protocol : protocols) for (String mode : modes) order.add(Map.entry(protocol, mode));
+                        Collections.rotate(order, -rep); // a different protocol and mode go first in every round
+                        for (Map.Entry<ReplicationProtocol, String> pm : order)
+                            runTestbed(pm.getKey(), n, pm.getValue(), place, size, rep, placementFor(place, placement), durability, report);
                     }
         report.writeCsv(dir.resolve("measurements.csv"));
         report.writeJson(dir.resolve("summary.json"));
@@ -155,6 +163,13 @@ public final class BenchmarkSuite implements Callable<Integer> {
         CommandLine cl = spec.commandLine();
         String badMode = dev.electrode.testbed.OffloadModes.unknown(modes);
         if (badMode != null) throw new CommandLine.ParameterException(cl, badMode);
+        try {
+            protocols = protocolNames.stream().map(ReplicationProtocol::parse).distinct().toList();
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cl, "--protocol: " + e.getMessage());
+        }
+        if (protocols.contains(ReplicationProtocol.RAFT) && durabilities.stream().anyMatch(d -> !d.equals("memory")))
+            throw new CommandLine.ParameterException(cl, "--protocol raft keeps its state in memory only: use --durability memory");
         for (String p : placements) if (!PLACEMENTS.contains(p)) throw new CommandLine.ParameterException(cl,
                 "unknown placement '" + p + "' (" + String.join(", ", PLACEMENTS) + ")");
         for (int n : replicas) if (n < 1 || n % 2 == 0 || n > 15) throw new CommandLine.ParameterException(cl,
@@ -185,7 +200,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
     }
 
     private BenchReport.Settings settings(CpuPlacement placement) {
-        return new BenchReport.Settings(List.copyOf(replicas), List.copyOf(modes), List.copyOf(placements), List.copyOf(clients),
+        return new BenchReport.Settings(protocols, List.copyOf(replicas), List.copyOf(modes), List.copyOf(placements), List.copyOf(clients),
                 List.copyOf(valueSizes), repetitions, duration, warmup, batchSize, mtu, placement);
     }
 
@@ -198,13 +213,13 @@ public final class BenchmarkSuite implements Callable<Integer> {
         };
     }
 
-    /** One testbed for one (size, mode, placement, request size), swept over the client counts. */
-    private void runTestbed(int n, String mode, String place, int size, int rep, CpuPlacement placement, String durability,
+    /** One testbed for one (protocol, size, mode, placement, request size), swept over the client counts. */
+    private void runTestbed(ReplicationProtocol protocol, int n, String mode, String place, int size, int rep, CpuPlacement placement, String durability,
                             BenchReport report) throws Exception {
         List<Offload> offloads = MODES.get(mode);
         Path runDir = Path.of("target", "bench-run", durability);
         // A fresh data directory per testbed: TestbedEnv empties its directory when it starts.
-        TestbedEnv env = new TestbedEnv(ClusterMeasurement.testbed(n, offloads, batchSize, mtu).withPlacement(placement)
+        TestbedEnv env = new TestbedEnv(ClusterMeasurement.testbed(protocol, n, offloads, batchSize, mtu).withPlacement(placement)
                 .withDurability(durability), runDir);
         try {
             for (int c : clients) {
@@ -214,7 +229,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
                     ops0 = env.inJvm(0).server().query(v -> v.commitNum());
                     forces0 = env.inJvm(0).server().journalForces();
                 }
-                Figures f = ClusterMeasurement.measure(env, new Cell(n, mode, place, c, size), !offloads.isEmpty(),
+                Figures f = ClusterMeasurement.measure(env, new Cell(protocol, n, mode, place, c, size), !offloads.isEmpty(),
                         Duration.ofSeconds(warmup), Duration.ofSeconds(duration));
                 String batch = "";
                 if (durable) { // group commit: operations the leader committed per force of its journal
@@ -222,16 +237,17 @@ public final class BenchmarkSuite implements Callable<Integer> {
                     long forces = env.inJvm(0).server().journalForces() - forces0;
                     batch = String.format("; durability %s, %.2f ops per leader force", durability, (double) ops / Math.max(1, forces));
                 }
-                System.out.printf("n=%d %-14s %5d B %-12s round %d: %s%s%n", n, place, size, mode, rep + 1, f.load().summary(), batch);
+                System.out.printf("n=%d %-14s %5d B %-17s round %d: %s%s%n", n, place, size, report.label(protocol, mode), rep + 1,
+                        f.load().summary(), batch);
                 report.add(f);
             }
-            if (rep == 0 && mode.equals(modes.get(0))) {
+            if (rep == 0 && mode.equals(modes.get(0)) && protocol == protocols.get(0)) {
                 // The ceiling through the leader's host on this topology and placement, measured once in the same run.
                 for (int c : clients) {
                     double echo = UdpEcho.measure(env.host(0).ns(), new InetSocketAddress(env.host(0).address(), 9000),
                             placement == null ? null : placement.leader(), env.clientHost().ns(),
                             placement == null ? null : placement.client(), c, Duration.ofSeconds(1), Duration.ofSeconds(duration), size);
-                    report.limit(new Cell(n, mode, place, c, size), echo);
+                    report.limit(new Cell(protocol, n, mode, place, c, size), echo);
                     System.out.printf("n=%d %-14s %5d B physical limit (UDP echo, %d outstanding): %.0f round trips/s%n",
                             n, place, size, c, echo);
                 }

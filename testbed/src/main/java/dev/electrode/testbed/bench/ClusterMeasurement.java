@@ -5,7 +5,7 @@ import dev.electrode.bpf.Offload;
 import dev.electrode.client.LoadGenerator;
 import dev.electrode.netns.NetStats;
 import dev.electrode.netns.cpu.CpuTime;
-import dev.electrode.testbed.ReplicaNode;
+import dev.electrode.testbed.ReplicationProtocol;
 import dev.electrode.testbed.TestbedEnv;
 import dev.electrode.testbed.TestbedSpec;
 
@@ -21,14 +21,14 @@ import java.util.Map;
  * each CPU was.
  */
 final class ClusterMeasurement {
-    /** Where a cell ran: cluster size, mode, CPU placement, clients, request size. */
-    record Cell(int replicas, String mode, String placement, int clients, int valueSize) {
-        String key() { return replicas + "/" + mode + "/" + placement + "/" + clients + "/" + valueSize; }
+    /** Where a cell ran: protocol, cluster size, mode, CPU placement, clients, request size. */
+    record Cell(ReplicationProtocol protocol, int replicas, String mode, String placement, int clients, int valueSize) {
+        String key() { return protocol.word() + "/" + replicas + "/" + mode + "/" + placement + "/" + clients + "/" + valueSize; }
 
-        /** The same cell in another mode. */
-        Cell inMode(String m) { return new Cell(replicas, m, placement, clients, valueSize); }
+        /** The same cell in another mode (of the same protocol). */
+        Cell inMode(String m) { return new Cell(protocol, replicas, m, placement, clients, valueSize); }
 
-        /** The key of the physical limit measured for this cell's topology, placement, clients and size. */
+        /** The key of the physical limit measured for this cell's topology, placement, clients and size (any protocol). */
         String limitKey() { return replicas + "/" + placement + "/" + clients + "/" + valueSize; }
     }
 
@@ -49,9 +49,9 @@ final class ClusterMeasurement {
      * The testbed a measurement runs on: no captures, timers well above the latencies under
      * load, links at {@code mtu}.
      */
-    static TestbedSpec testbed(int replicas, List<Offload> offloads, int batchSize, int mtu) {
+    static TestbedSpec testbed(ReplicationProtocol protocol, int replicas, List<Offload> offloads, int batchSize, int mtu) {
         return TestbedSpec.defaults(replicas).withCapture(false).withBatchSize(batchSize).withOffloads(offloads)
-                .withTimers(50, 100, 1000, 200).withMtu(mtu == DEFAULT_MTU ? 0 : mtu);
+                .withTimers(50, 100, 1000, 200).withMtu(mtu == DEFAULT_MTU ? 0 : mtu).withProtocol(protocol);
     }
 
     /** Warms up, then measures {@code clients} closed-loop clients for {@code duration}. */
@@ -69,7 +69,7 @@ final class ClusterMeasurement {
         Map<Counter, Long> leader1 = counters(env, 0, offloads), follower1 = counters(env, Math.min(1, n - 1), offloads);
         double ops = Math.max(1, r.ops());
         if (offloads) {
-            System.out.println("  " + cell.mode() + " n=" + n + ", decisions per op: leader XDP/TC " + perOp(leader0, leader1, ops)
+            System.out.println("  " + cell.protocol().label() + " " + cell.mode() + " n=" + n + ", decisions per op: leader XDP/TC " + perOp(leader0, leader1, ops)
                     + "; follower " + Math.min(1, n - 1) + " XDP " + perOp(follower0, follower1, ops));
         }
         double followerCpu = 0, followerIn = 0, followerNapi = 0;
@@ -99,7 +99,7 @@ final class ClusterMeasurement {
 
     private static long[] cpu(TestbedEnv env) {
         long[] c = new long[env.replicaCount()];
-        for (int i = 0; i < c.length; i++) c[i] = ((ReplicaNode.InJvm) env.replica(i)).server().protocolThreadCpuNanos();
+        for (int i = 0; i < c.length; i++) c[i] = env.protocolThreadCpuNanos(i);
         return c;
     }
 

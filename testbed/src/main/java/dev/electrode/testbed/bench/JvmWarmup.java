@@ -2,6 +2,7 @@ package dev.electrode.testbed.bench;
 
 import dev.electrode.bpf.Offload;
 import dev.electrode.client.LoadGenerator;
+import dev.electrode.testbed.ReplicationProtocol;
 import dev.electrode.testbed.TestbedEnv;
 
 import java.nio.file.Path;
@@ -18,18 +19,25 @@ import java.util.List;
 final class JvmWarmup {
     private JvmWarmup() {}
 
-    /** Runs {@code clients} closed-loop clients for {@code each} through an {@code n}-replica cluster per distinct configuration. */
-    static void run(int n, Collection<List<Offload>> configurations, int clients, int batchSize, int mtu, int valueSize,
-                    Duration each) throws InterruptedException {
+    /**
+     * Runs {@code clients} closed-loop clients for {@code each} through an {@code n}-replica cluster
+     * per protocol and distinct configuration.
+     */
+    static void run(Collection<ReplicationProtocol> protocols, int n, Collection<List<Offload>> configurations, int clients, int batchSize,
+                    int mtu, int valueSize, Duration each) throws InterruptedException {
         if (each.isZero()) return;
-        for (List<Offload> offloads : new LinkedHashSet<>(configurations)) {
-            TestbedEnv env = new TestbedEnv(ClusterMeasurement.testbed(n, offloads, batchSize, mtu), Path.of("target", "bench-run"));
-            try {
-                System.out.printf("JVM warm-up: offloads %s, %d s (not recorded)%n", offloads, each.toSeconds());
-                LoadGenerator.run(env.client(), clients, Duration.ZERO, each, valueSize, 1000);
-            } finally {
-                env.close(false);
-            }
+        for (ReplicationProtocol protocol : protocols)
+            for (List<Offload> offloads : new LinkedHashSet<>(configurations)) run(protocol, n, offloads, clients, batchSize, mtu, valueSize, each);
+    }
+
+    private static void run(ReplicationProtocol protocol, int n, List<Offload> offloads, int clients, int batchSize, int mtu, int valueSize,
+                            Duration each) throws InterruptedException {
+        TestbedEnv env = new TestbedEnv(ClusterMeasurement.testbed(protocol, n, offloads, batchSize, mtu), Path.of("target", "bench-run"));
+        try {
+            System.out.printf("JVM warm-up: %s, offloads %s, %d s (not recorded)%n", protocol.label(), offloads, each.toSeconds());
+            LoadGenerator.run(env.client(), clients, Duration.ZERO, each, valueSize, 1000);
+        } finally {
+            env.close(false);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.electrode.testbed.bench;
 
 import dev.electrode.bpf.Offload;
 import dev.electrode.testbed.CpuPlacement;
+import dev.electrode.testbed.ReplicationProtocol;
 import dev.electrode.testbed.TestbedEnv;
 import dev.electrode.testbed.TestbedSpec;
 import picocli.CommandLine;
@@ -17,12 +18,17 @@ import dev.electrode.testbed.bench.ClusterMeasurement.Figures;
 
 /**
  * The project's main job: a replica cluster in network namespaces, the same closed-loop
- * workload with plain VR and with Electrode (all offloads), figures side by side.
+ * workload with plain VR and with Electrode (all offloads), figures side by side; with
+ * {@code --protocol vr,raft} also Raft, plain and on the same offloads.
  * Everything it creates is removed at the end, also on Ctrl-C.
  */
 @Command(name = "electrode-main-job", mixinStandardHelpOptions = true,
-        description = "Run plain VR and Electrode on a namespace cluster and compare them.")
+        description = "Run plain VR (or Raft) and Electrode on a namespace cluster and compare them.")
 public final class MainJob implements Callable<Integer> {
+    @Option(names = "--protocol", split = ",", defaultValue = "vr",
+            description = "replication protocols, each run plain and with every offload: vr, raft (default: ${DEFAULT-VALUE})")
+    List<String> protocolNames;
+
     @Option(names = "--replicas", defaultValue = "3", description = "replicas, odd, up to 7 (default: ${DEFAULT-VALUE})")
     int replicas;
 
@@ -68,12 +74,15 @@ public final class MainJob implements Callable<Integer> {
             throw new IllegalArgumentException("--duration and --clients must be at least 1, --warmup and --jvm-warmup at least 0");
         if (!BenchmarkSuite.PLACEMENTS.contains(placement))
             throw new IllegalArgumentException("--placement must be one of " + BenchmarkSuite.PLACEMENTS + ", got '" + placement + "'");
-        System.out.printf("Electrode main job: %d replicas in network namespaces, %d closed-loop clients, %d-byte puts, batch size %d, "
-                + "%s placement%n", replicas, clients, valueSize, batchSize, placement);
-        List<Offload> all = List.of(Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE);
-        JvmWarmup.run(replicas, List.of(List.of(), all), clients, batchSize, ClusterMeasurement.DEFAULT_MTU, valueSize,
-                Duration.ofSeconds(jvmWarmup));
+        List<ReplicationProtocol> protocols = protocolNames.stream().map(ReplicationProtocol::parse).distinct().toList();
         for (String d : durabilities) dev.electrode.server.Durability.parse(d); // fail before any measurement
+        if (protocols.contains(ReplicationProtocol.RAFT) && durabilities.stream().anyMatch(d -> !d.strip().equalsIgnoreCase("memory")))
+            throw new IllegalArgumentException("--protocol raft keeps its state in memory only: use --durability memory");
+        System.out.printf("Electrode main job: %s, %d replicas in network namespaces, %d closed-loop clients, %d-byte puts, batch size %d, "
+                + "%s placement%n", protocols.stream().map(ReplicationProtocol::label).toList(), replicas, clients, valueSize, batchSize, placement);
+        List<Offload> all = List.of(Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE);
+        JvmWarmup.run(protocols, replicas, List.of(List.of(), all), clients, batchSize, ClusterMeasurement.DEFAULT_MTU, valueSize,
+                Duration.ofSeconds(jvmWarmup));
         if (durabilities.stream().anyMatch(d -> !d.equalsIgnoreCase("memory"))) {
             // The physical limit of sync: one small append and force at a time, on the disk the journals use.
             System.out.println("disk: " + FsyncProbe.measure(Path.of("target", "main-job"), 2000).summary());
@@ -81,29 +90,32 @@ public final class MainJob implements Callable<Integer> {
         for (String d : durabilities) {
             String durability = d.strip().toLowerCase(java.util.Locale.ROOT);
             List<Figures> out = new ArrayList<>();
-            out.add(run("plain VR", List.of(), durability));
-            out.add(run("Electrode", all, durability));
+            for (ReplicationProtocol protocol : protocols) {
+                out.add(run(protocol, "plain", List.of(), durability));
+                out.add(run(protocol, "Electrode", all, durability));
+            }
             print(out, durability);
         }
         return 0;
     }
 
-    private Figures run(String mode, List<Offload> offloads, String durability) throws Exception {
-        TestbedSpec spec = ClusterMeasurement.testbed(replicas, offloads, batchSize, ClusterMeasurement.DEFAULT_MTU)
+    private Figures run(ReplicationProtocol protocol, String mode, List<Offload> offloads, String durability) throws Exception {
+        TestbedSpec spec = ClusterMeasurement.testbed(protocol, replicas, offloads, batchSize, ClusterMeasurement.DEFAULT_MTU)
                 .withPlacement(BenchmarkSuite.placementFor(placement, CpuPlacement.defaults())).withDurability(durability);
-        System.out.printf("%n[%s] building the topology and starting the replicas...%n", mode);
-        Path dir = Path.of("target", "main-job", mode.replace(' ', '-') + "-" + durability);
+        String name = column(protocol, mode);
+        System.out.printf("%n[%s] building the topology and starting the replicas...%n", name);
+        Path dir = Path.of("target", "main-job", protocol.word() + "-" + mode + "-" + durability);
         TestbedEnv env = new TestbedEnv(spec, dir);
         try {
-            System.out.printf("[%s, durability %s] measuring for %d s...%n", mode, durability, duration);
-            Figures f = ClusterMeasurement.measure(env, new ClusterMeasurement.Cell(replicas, mode, placement, clients, valueSize),
+            System.out.printf("[%s, durability %s] measuring for %d s...%n", name, durability, duration);
+            Figures f = ClusterMeasurement.measure(env, new ClusterMeasurement.Cell(protocol, replicas, mode, placement, clients, valueSize),
                     !offloads.isEmpty(), Duration.ofSeconds(warmup), Duration.ofSeconds(duration));
-            System.out.printf("[%s, durability %s] %s%n", mode, durability, f.load().summary());
+            System.out.printf("[%s, durability %s] %s%n", name, durability, f.load().summary());
             if (!durability.equals("memory")) {
                 // Group commit: operations the leader committed per force of its journal (warm-up included).
                 dev.electrode.server.ReplicaServer leader = env.inJvm(0).server();
                 long ops = leader.query(v -> v.commitNum());
-                System.out.printf("[%s, durability %s] leader journal: %s; %.2f ops per force%n", mode, durability,
+                System.out.printf("[%s, durability %s] leader journal: %s; %.2f ops per force%n", name, durability,
                         leader.journalStats(), (double) ops / Math.max(1, leader.journalForces()));
             }
             return f;
@@ -113,28 +125,46 @@ public final class MainJob implements Callable<Integer> {
         }
     }
 
+    /** A column's name: "plain VR", "Electrode" (VR), "plain Raft", "Raft + Electrode". */
+    private static String column(ReplicationProtocol protocol, String mode) {
+        if (mode.equals("plain")) return "plain " + protocol.label();
+        return protocol == ReplicationProtocol.VR ? "Electrode" : protocol.label() + " + Electrode";
+    }
+
+    /** The table: a column per measurement, in pairs (plain, Electrode) per protocol. */
     private void print(List<Figures> f, String durability) {
-        Figures p = f.get(0), e = f.get(1);
         System.out.printf("%n%d replicas, %d clients, %d s measured per mode, durability %s%n", replicas, clients, duration, durability);
-        System.out.println("| metric                                    |     plain VR |    Electrode |");
-        System.out.println("|-------------------------------------------|-------------:|-------------:|");
-        row("throughput (ops/s)", p.load().throughput(), e.load().throughput(), "%.0f");
-        row("latency p50 (us)", p.load().percentileMicros(50), e.load().percentileMicros(50), "%.0f");
-        row("latency p99 (us)", p.load().percentileMicros(99), e.load().percentileMicros(99), "%.0f");
-        row("leader protocol-thread CPU per op (us)", p.leaderCpuUs(), e.leaderCpuUs(), "%.2f");
-        row("follower protocol-thread CPU per op (us)", p.followerCpuUs(), e.followerCpuUs(), "%.2f");
-        row("leader socket sends per op (UDP Out)", p.leaderOut(), e.leaderOut(), "%.2f");
-        row("leader socket receives per op (UDP In)", p.leaderIn(), e.leaderIn(), "%.2f");
-        row("follower socket receives per op (UDP In)", p.followerIn(), e.followerIn(), "%.2f");
-        row("TC clones sent per op (leader)", p.clones(), e.clones(), "%.2f");
-        row("XDP fast acks per op (follower 1)", p.fastAcks(), e.fastAcks(), "%.2f");
-        row("XDP ACKs pruned per op (leader)", p.pruned(), e.pruned(), "%.2f");
-        System.out.printf("| %-41s | %12s | %12s |%n", "XDP attach mode", p.xdpMode(), e.xdpMode());
-        System.out.printf("%nthroughput Electrode / plain: %.2f%n", e.load().throughput() / p.load().throughput());
+        StringBuilder head = new StringBuilder("| metric                                    |");
+        StringBuilder rule = new StringBuilder("|-------------------------------------------|");
+        for (Figures x : f) {
+            head.append(String.format(" %16s |", column(x.cell().protocol(), x.cell().mode())));
+            rule.append("-----------------:|");
+        }
+        System.out.println(head);
+        System.out.println(rule);
+        row("throughput (ops/s)", f, x -> x.load().throughput(), "%.0f");
+        row("latency p50 (us)", f, x -> x.load().percentileMicros(50), "%.0f");
+        row("latency p99 (us)", f, x -> x.load().percentileMicros(99), "%.0f");
+        row("leader protocol-thread CPU per op (us)", f, Figures::leaderCpuUs, "%.2f");
+        row("follower protocol-thread CPU per op (us)", f, Figures::followerCpuUs, "%.2f");
+        row("leader socket sends per op (UDP Out)", f, Figures::leaderOut, "%.2f");
+        row("leader socket receives per op (UDP In)", f, Figures::leaderIn, "%.2f");
+        row("follower socket receives per op (UDP In)", f, Figures::followerIn, "%.2f");
+        row("TC clones sent per op (leader)", f, Figures::clones, "%.2f");
+        row("XDP fast acks per op (follower 1)", f, Figures::fastAcks, "%.2f");
+        row("XDP ACKs pruned per op (leader)", f, Figures::pruned, "%.2f");
+        StringBuilder mode = new StringBuilder(String.format("| %-41s |", "XDP attach mode"));
+        for (Figures x : f) mode.append(String.format(" %16s |", x.xdpMode()));
+        System.out.println(mode);
+        System.out.println();
+        for (int i = 0; i + 1 < f.size(); i += 2)
+            System.out.printf("throughput %s / %s: %.2f%n", column(f.get(i + 1).cell().protocol(), "Electrode"),
+                    column(f.get(i).cell().protocol(), "plain"), f.get(i + 1).load().throughput() / f.get(i).load().throughput());
     }
 
-    private static void row(String name, double a, double b, String fmt) {
-        System.out.printf("| %-41s | %12s | %12s |%n", name, String.format(fmt, a), String.format(fmt, b));
+    private static void row(String name, List<Figures> f, java.util.function.ToDoubleFunction<Figures> metric, String fmt) {
+        StringBuilder sb = new StringBuilder(String.format("| %-41s |", name));
+        for (Figures x : f) sb.append(String.format(" %16s |", String.format(fmt, metric.applyAsDouble(x))));
+        System.out.println(sb);
     }
-
 }
