@@ -241,9 +241,9 @@ static __always_inline int reply_my_prepare_ok(struct xdp_md *ctx, struct electr
 	for (__u32 i = 0; i < ELECTRODE_FAST_ACK_NAME_LEN; i++)
 		p[FRAME_TYPE_OFF + i] = fast_ack->name[i];
 	__u8 *meta = p + FRAME_TYPE_OFF + ELECTRODE_FAST_ACK_NAME_LEN;
-	store_le32(meta, (__u32)view);
-	store_le32(meta + 4, (__u32)opnum);
-	store_le32(meta + 8, ctl->my_idx);
+	meta_store(meta, meta_slot_off(proto->ack.epoch), (__u32)view);
+	meta_store(meta, meta_slot_off(proto->ack.index), (__u32)opnum);
+	meta_store(meta, meta_slot_off(proto->ack.third), ctl->my_idx);
 	store_le64(meta + 12, ELECTRODE_MY_PREPARE_OK_BODY);
 	store_le64(meta + 20, view);
 	store_le64(meta + 28, opnum);
@@ -298,9 +298,9 @@ static __always_inline int handle_prepare(struct xdp_md *ctx, struct frame *f, s
 		return XDP_PASS;
 	}
 
-	__u32 meta_view = load_le32(f->meta) & ~ELECTRODE_BROADCAST_BIT;
-	__u32 meta_op = load_le32(f->meta + 4);
-	__u32 meta_start = load_le32(f->meta + 8);
+	__u32 meta_view = f->epoch & ~ELECTRODE_BROADCAST_BIT;
+	__u32 meta_op = f->index;
+	__u32 meta_start = f->third;
 	__u64 view = ctl->view;
 	/* The fast meta must describe one batch: batchStart <= opnum, at most batch_size requests,
 	 * each taking at least 2 body bytes (a field tag and a length). */
@@ -388,15 +388,15 @@ static __always_inline int handle_prepare(struct xdp_md *ctx, struct frame *f, s
  * Leader, PrepareOK or MyPrepareOK: set the sender's bit in the (view, opnum)-tagged entry;
  * pass exactly the ACK that brings the count to f (with the leader, a quorum), drop the
  * rest, except repeats after completion (answers to a retransmission). A passed ACK carries
- * the bitset in fast meta word c so user space sees who acknowledged. A tag mismatch passes,
+ * the bitset in its sender word so user space sees who acknowledged. A tag mismatch passes,
  * so a stale entry can only delay a commit.
  */
 static __always_inline int handle_ack(struct xdp_md *ctx, struct frame *f, struct electrode_config *cfg,
 				      struct electrode_control *ctl)
 {
-	__u32 view = load_le32(f->meta);
-	__u32 opnum = load_le32(f->meta + 4);
-	__u32 idx = load_le32(f->meta + 8);
+	__u32 view = f->epoch;
+	__u32 opnum = f->index;
+	__u32 idx = f->third;
 	if (idx >= ELECTRODE_MAX_REPLICAS || idx >= cfg->replica_count || idx == ctl->my_idx) {
 		count(ELECTRODE_CTR_MALFORMED);
 		return XDP_PASS;
@@ -413,8 +413,8 @@ static __always_inline int handle_ack(struct xdp_md *ctx, struct frame *f, struc
 		count(ELECTRODE_CTR_ACK_BAD_CSUM);
 		return XDP_PASS;
 	}
-	/* Meta word c sits 8 bytes into the meta; its offset in the datagram decides the delta's byte order. */
-	int odd = ((void *)f->meta + 8 - (void *)f->udp) & 1;
+	/* The sender word's offset in the datagram decides the checksum delta's byte order. */
+	int odd = ((void *)f->meta - (void *)f->udp + f->third_off) & 1;
 	__u32 slot = opnum % ELECTRODE_QUORUM_SLOTS;
 	struct electrode_quorum_entry *e = bpf_map_lookup_elem(&quorum, &slot);
 	if (!e || e->view != view || e->opnum != opnum) {
@@ -431,7 +431,7 @@ static __always_inline int handle_ack(struct xdp_md *ctx, struct frame *f, struc
 		}
 		/* A re-ACK after the quorum completed answers a retransmission: the ACK that completed
 		 * it may have been lost above us, so pass this one, with the whole set. */
-		store_le32(f->meta + 8, ELECTRODE_QUORUM_FLAG | old);
+		meta_store(f->meta, f->third_off, ELECTRODE_QUORUM_FLAG | old);
 		udp_csum_apply(&f->udp->check, csum_delta32(idx, ELECTRODE_QUORUM_FLAG | old, odd));
 		count(ELECTRODE_CTR_ACK_REPASSED);
 		return XDP_PASS;
@@ -441,7 +441,7 @@ static __always_inline int handle_ack(struct xdp_md *ctx, struct frame *f, struc
 		count(ELECTRODE_CTR_ACK_PRUNED);
 		return XDP_DROP;
 	}
-	store_le32(f->meta + 8, ELECTRODE_QUORUM_FLAG | acks);
+	meta_store(f->meta, f->third_off, ELECTRODE_QUORUM_FLAG | acks);
 	udp_csum_apply(&f->udp->check, csum_delta32(idx, ELECTRODE_QUORUM_FLAG | acks, odd)); /* the payload changed */
 	count(ELECTRODE_CTR_ACK_PASSED);
 	return XDP_PASS;
@@ -584,9 +584,9 @@ int electrode_tc_egress(struct __sk_buff *skb)
 	if (r != PARSE_OK || (f.kind != MSG_PREPARE && f.kind != MSG_COMMIT))
 		return TC_ACT_OK;
 
-	__u32 meta_a = load_le32(f.meta);
+	__u32 meta_a = f.epoch; /* the word with the broadcast bit */
 	if (f.kind == MSG_PREPARE && (cfg->enable_mask & ELECTRODE_OFFLOAD_QUORUM_PRUNE)) {
-		__u32 opnum = load_le32(f.meta + 4);
+		__u32 opnum = f.index;
 		__u32 slot = opnum % ELECTRODE_QUORUM_SLOTS;
 		struct electrode_quorum_entry *e = bpf_map_lookup_elem(&quorum, &slot);
 		__u32 view = meta_a & ~ELECTRODE_BROADCAST_BIT;
@@ -600,7 +600,7 @@ int electrode_tc_egress(struct __sk_buff *skb)
 		}
 	}
 	if ((meta_a & ELECTRODE_BROADCAST_BIT) && (cfg->enable_mask & ELECTRODE_OFFLOAD_BROADCAST)) {
-		__u32 meta_off = (void *)f.meta - data;
+		__u32 meta_off = (void *)f.meta - data + f.epoch_off;
 		return fan_out(skb, cfg, ctl, f.ip_len, meta_off, meta_a);
 	}
 	return TC_ACT_OK;

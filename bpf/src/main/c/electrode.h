@@ -25,16 +25,17 @@
 /* Wire format (SPEC section 2). */
 #define ELECTRODE_NONFRAG_MAGIC 0x20050318
 #define ELECTRODE_BROADCAST_BIT 0x80000000u
-/* Set in fast meta word c of an ACK that the leader's XDP passed as quorum-completing;
- * the low bits then hold the bitset of replicas that acknowledged. */
+/* Set in the sender word of an ACK's fast meta that the leader's XDP passed as
+ * quorum-completing; the low bits then hold the bitset of replicas that acknowledged. */
 #define ELECTRODE_QUORUM_FLAG 0x40000000u
 #define ELECTRODE_MY_PREPARE_OK_BODY 20
 
 /*
  * The message kinds the programs act on. The protocol names the wire type of each at load
- * time (map "protocol"); nothing about a particular protocol is compiled in. Fast meta words,
- * by convention of the layer: an APPEND carries {epoch | broadcast bit, last index, first
- * index}, an ACK and a FAST_ACK {epoch, index, sender}, a BROADCAST {broadcast bit, 0, 0}.
+ * time (map "protocol"), and where in the three fast meta words each field sits; nothing about
+ * a particular protocol is compiled in. An APPEND carries its epoch (whose top bit is the
+ * broadcast bit), last index and first index; a BROADCAST the broadcast bit in the APPEND's
+ * epoch word; an ACK and a FAST_ACK their epoch, acknowledged index and sender.
  */
 enum electrode_kind {
 	ELECTRODE_KIND_APPEND = 0,    /* leader to followers, fanned out, fast-acknowledged in order (VR: Prepare) */
@@ -54,9 +55,23 @@ struct electrode_type_name {
 	__u8 name[ELECTRODE_TYPE_NAME_MAX];
 };
 
-/* The protocol's message types (map "protocol", one entry), indexed by enum electrode_kind. */
+/*
+ * Which fast meta word (0..2, a permutation) holds each field of a kind. APPEND (and
+ * BROADCAST): epoch, last index, first index. ACK and FAST_ACK: epoch, index, sender; the
+ * leader's XDP rewrites a passed ACK's sender word to ELECTRODE_QUORUM_FLAG | the ack set.
+ */
+struct electrode_meta_slots {
+	__u8 epoch;
+	__u8 index;
+	__u8 third;   /* APPEND: first index; ACK: sender */
+	__u8 pad;
+};
+
+/* The protocol (map "protocol", one entry): type names indexed by enum electrode_kind, and meta positions. */
 struct electrode_protocol {
 	struct electrode_type_name kinds[ELECTRODE_KINDS];
+	struct electrode_meta_slots append;  /* APPEND and BROADCAST */
+	struct electrode_meta_slots ack;     /* ACK and FAST_ACK */
 };
 
 /* Per-offload switches in electrode_config.enable_mask. */

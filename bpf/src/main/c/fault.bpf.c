@@ -165,8 +165,8 @@ int fault_ingress(struct __sk_buff *skb)
 		default: m.msg = FAULT_MSG_ANY; break;
 		}
 		if (f.kind != MSG_OTHER) {
-			m.view = load_le32(f.meta) & ~ELECTRODE_BROADCAST_BIT;
-			m.opnum = load_le32(f.meta + 4);
+			m.view = f.epoch & ~ELECTRODE_BROADCAST_BIT;
+			m.opnum = f.index;
 		}
 	}
 

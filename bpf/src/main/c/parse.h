@@ -50,6 +50,10 @@ struct frame {
 	struct udphdr *udp;
 	__u8 *payload;      /* the framing starts here */
 	__u8 *meta;         /* fast meta: three little-endian __u32 */
+	/* The meta's fields as the protocol places them (struct electrode_meta_slots), and the
+	 * byte offset (0, 4 or 8) of each one's word in the meta. */
+	__u32 epoch, index, third;
+	__u32 epoch_off, index_off, third_off;
 	__u8 *body;
 	__u32 ip_len;       /* IPv4 header bytes (IHL * 4) */
 	__u32 type_len;
@@ -75,6 +79,32 @@ static __always_inline void store_le32(__u8 *p, __u32 v) { __builtin_memcpy(p, &
 
 static __always_inline void store_le64(__u8 *p, __u64 v) { __builtin_memcpy(p, &v, sizeof(v)); }
 
+/* Byte offset in the meta of word slot (0..2; user space writes nothing else, and anything else reads word 0). */
+static __always_inline __u32 meta_slot_off(__u8 slot)
+{
+	return slot == 1 ? 4 : slot == 2 ? 8 : 0;
+}
+
+/* The meta word at byte offset off (0, 4 or 8): constant offsets only, so every verifier sees the bounds. */
+static __always_inline __u32 meta_load(const __u8 *meta, __u32 off)
+{
+	if (off == 4)
+		return load_le32(meta + 4);
+	if (off == 8)
+		return load_le32(meta + 8);
+	return load_le32(meta);
+}
+
+static __always_inline void meta_store(__u8 *meta, __u32 off, __u32 v)
+{
+	if (off == 4)
+		store_le32(meta + 4, v);
+	else if (off == 8)
+		store_le32(meta + 8, v);
+	else
+		store_le32(meta, v);
+}
+
 /* True if the len (1..ELECTRODE_TYPE_NAME_MAX) bytes at p equal name. */
 static __always_inline int name_equal(const __u8 *p, const void *end, const __u8 *name, __u32 len)
 {
@@ -90,12 +120,9 @@ static __always_inline int name_equal(const __u8 *p, const void *end, const __u8
 }
 
 /* Classifies the frame by its type name against the protocol's names; sets type_len on a match. */
-static __always_inline enum msg_kind classify(struct frame *f, __u64 type_len, const void *end)
+static __always_inline enum msg_kind classify(struct frame *f, const struct electrode_protocol *proto, __u64 type_len,
+					      const void *end)
 {
-	__u32 zero = 0;
-	const struct electrode_protocol *proto = bpf_map_lookup_elem(&protocol, &zero);
-	if (!proto)
-		return MSG_OTHER;
 	const __u8 *name = f->payload + FRAME_TYPE_OFF;
 #pragma unroll
 	for (__u32 k = 0; k < ELECTRODE_KINDS; k++) {
@@ -113,8 +140,8 @@ static __always_inline enum msg_kind classify(struct frame *f, __u64 type_len, c
 /*
  * Parses data..end as a frame to (to_port) or from (!to_port) the replica UDP port
  * (or any UDP port if port is 0).
- * On PARSE_OK with kind != MSG_OTHER, meta and body are valid and body + data_len == end
- * of the UDP payload.
+ * On PARSE_OK with kind != MSG_OTHER, meta and body are valid, body + data_len == end
+ * of the UDP payload, and epoch, index and third hold the meta's fields.
  */
 static __always_inline enum parse_result parse_frame(void *data, void *end, __u16 port, int to_port, struct frame *f)
 {
@@ -159,7 +186,13 @@ static __always_inline enum parse_result parse_frame(void *data, void *end, __u1
 		f->kind = MSG_OTHER; /* application-level fragments are never accelerated */
 		return PARSE_OK;
 	}
-	f->kind = classify(f, load_le64(f->payload + 4), end);
+	__u32 zero = 0;
+	const struct electrode_protocol *proto = bpf_map_lookup_elem(&protocol, &zero);
+	if (!proto) {
+		f->kind = MSG_OTHER;
+		return PARSE_OK;
+	}
+	f->kind = classify(f, proto, load_le64(f->payload + 4), end);
 	if (f->kind == MSG_OTHER)
 		return PARSE_OK;
 
@@ -172,6 +205,14 @@ static __always_inline enum parse_result parse_frame(void *data, void *end, __u1
 		return PARSE_MALFORMED;
 	f->data_len = data_len;
 	f->body = f->meta + 20;
+	const struct electrode_meta_slots *slots =
+		f->kind == MSG_PREPARE_OK || f->kind == MSG_MY_PREPARE_OK ? &proto->ack : &proto->append;
+	f->epoch_off = meta_slot_off(slots->epoch);
+	f->index_off = meta_slot_off(slots->index);
+	f->third_off = meta_slot_off(slots->third);
+	f->epoch = meta_load(f->meta, f->epoch_off);
+	f->index = meta_load(f->meta, f->index_off);
+	f->third = meta_load(f->meta, f->third_off);
 	return PARSE_OK;
 }
 

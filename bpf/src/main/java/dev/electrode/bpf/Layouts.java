@@ -73,10 +73,20 @@ public final class Layouts {
         public static final int NAME_MAX = 64;
     }
 
-    /** struct electrode_protocol: one TypeName per kind (enum electrode_kind) */
+    /** struct electrode_meta_slots: the fast meta word (0..2) of each field */
+    public static final class MetaSlots {
+        public static final int SIZE = 4;
+        public static final int EPOCH = 0;
+        public static final int INDEX = 1;
+        public static final int THIRD = 2;
+    }
+
+    /** struct electrode_protocol: one TypeName per kind (enum electrode_kind), then the appends' and the acks' meta slots */
     public static final class Protocol {
         public static final int KINDS = 4;
-        public static final int SIZE = KINDS * TypeName.SIZE;
         public static final int NAMES = 0;
+        public static final int APPEND_SLOTS = KINDS * TypeName.SIZE;
+        public static final int ACK_SLOTS = APPEND_SLOTS + MetaSlots.SIZE;
+        public static final int SIZE = ACK_SLOTS + MetaSlots.SIZE;
     }
 }

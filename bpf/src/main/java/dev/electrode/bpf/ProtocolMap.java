@@ -6,7 +6,7 @@ import jnr.ffi.Pointer;
 
 import java.nio.charset.StandardCharsets;
 
-/** Writes a protocol's message type names into an object's "protocol" map (struct electrode_protocol). */
+/** Writes a protocol's message type names and fast meta slots into an object's "protocol" map (struct electrode_protocol). */
 public final class ProtocolMap {
     private ProtocolMap() {}
 
@@ -22,7 +22,15 @@ public final class ProtocolMap {
             value.putInt(at + Layouts.TypeName.LEN, name.length);
             value.put(at + Layouts.TypeName.NAME, name, 0, name.length);
         }
+        writeSlots(value, Layouts.Protocol.APPEND_SLOTS, protocol.appendSlots());
+        writeSlots(value, Layouts.Protocol.ACK_SLOTS, protocol.ackSlots());
         key.putInt(0, 0);
         BpfException.check(lib.bpf_map_update_elem(fd, key, value, 0), "update protocol");
+    }
+
+    private static void writeSlots(Pointer value, int at, OffloadProtocol.MetaSlots slots) {
+        value.putByte(at + Layouts.MetaSlots.EPOCH, (byte) slots.epoch());
+        value.putByte(at + Layouts.MetaSlots.INDEX, (byte) slots.index());
+        value.putByte(at + Layouts.MetaSlots.THIRD, (byte) slots.third());
     }
 }

@@ -50,8 +50,12 @@ class BtfLayoutTest {
                     new Field("src_port", Layouts.PrepareRecord.SRC_PORT, 2));
             assertStruct(btf, "electrode_type_name", Layouts.TypeName.SIZE,
                     new Field("len", Layouts.TypeName.LEN, 4), new Field("name", Layouts.TypeName.NAME, Layouts.TypeName.NAME_MAX));
+            assertStruct(btf, "electrode_meta_slots", Layouts.MetaSlots.SIZE, new Field("epoch", Layouts.MetaSlots.EPOCH, 1),
+                    new Field("index", Layouts.MetaSlots.INDEX, 1), new Field("third", Layouts.MetaSlots.THIRD, 1), new Field("pad", 3, 1));
             assertStruct(btf, "electrode_protocol", Layouts.Protocol.SIZE,
-                    new Field("kinds", Layouts.Protocol.NAMES, Layouts.Protocol.SIZE));
+                    new Field("kinds", Layouts.Protocol.NAMES, Layouts.Protocol.APPEND_SLOTS),
+                    new Field("append", Layouts.Protocol.APPEND_SLOTS, Layouts.MetaSlots.SIZE),
+                    new Field("ack", Layouts.Protocol.ACK_SLOTS, Layouts.MetaSlots.SIZE));
         }
     }
 

@@ -76,6 +76,52 @@ class ProtocolMapTest {
         }
     }
 
+    /**
+     * The meta positions come from the map too: with the append's fields declared as {first,
+     * last, epoch} and the ack's as {sender, epoch, index}, a Prepare whose meta is laid out so
+     * is acknowledged, the kernel-built ack places its fields so, and the leader's XDP reads a
+     * response so and writes the ack set into its sender word (word a).
+     */
+    @Test
+    void theConfiguredMetaPositionsAreReadAndWritten() {
+        OffloadProtocol permuted = new OffloadProtocol(MessageType.PREPARE.typeName(), MessageType.PREPARE_OK.typeName(),
+                MessageType.MY_PREPARE_OK.typeName(), MessageType.COMMIT.typeName(), new OffloadProtocol.MetaSlots(2, 1, 0),
+                new OffloadProtocol.MetaSlots(1, 2, 0));
+        PrepareMessage p = Frames.prepare(5, 11, 11, 20);
+        dev.electrode.wire.FastMeta inVrOrder = dev.electrode.wire.FastMeta.forMessage(MessageType.PREPARE, p);
+        dev.electrode.wire.FastMeta declared = new dev.electrode.wire.FastMeta(11, 11, 5); // {first, last, view}
+        try (BpfFixture fx = new BpfFixture(3, EnumSet.allOf(Offload.class), permuted).as(1, 5, 10)) {
+            assertEquals(XDP_PASS, fx.xdp(Frames.frame(2, 1, Frames.payload(MessageType.PREPARE, p, inVrOrder))).retval(),
+                    "VR's order read with the declared positions is view 11 of op 5: not acknowledged");
+            assertEquals(0, fx.bpf.counter(Counter.FAST_ACKED));
+            TestRun.Result r = fx.xdp(Frames.frame(2, 1, Frames.payload(MessageType.PREPARE, p, declared)));
+            assertEquals(XDP_TX, r.retval());
+            assertEquals(1, QuorumPruneTest.metaWord(r.frame(), 0), "sender in word a");
+            assertEquals(5, QuorumPruneTest.metaWord(r.frame(), 1), "view in word b");
+            assertEquals(11, QuorumPruneTest.metaWord(r.frame(), 2), "opnum in word c");
+        }
+        try (BpfFixture fx = new BpfFixture(3, EnumSet.allOf(Offload.class), permuted).as(2, 5, 10)) { // view 5's leader is 2
+            dev.electrode.wire.FastMeta broadcast = new dev.electrode.wire.FastMeta(11, 11, 5 | dev.electrode.wire.WireFormat.BROADCAST_BIT);
+            assertEquals(TC_ACT_OK, fx.tc(Frames.frame(2, 0, Frames.payload(MessageType.PREPARE, p, broadcast))).retval());
+            assertEquals(new QuorumEntry(5, 11, 0), fx.bpf.readQuorum(11), "TC read view and opnum from the declared words");
+            assertEquals(2, fx.bpf.counter(Counter.CLONES_SENT), "the broadcast bit in the view's word fanned it out");
+            dev.electrode.wire.proto.PrepareOKMessage ok = dev.electrode.wire.proto.PrepareOKMessage.newBuilder().setView(5).setOpnum(11)
+                    .setReplicaIdx(1).build();
+            TestRun.Result r = fx.xdp(Frames.frame(1, 2, Frames.payload(MessageType.PREPARE_OK, ok, new dev.electrode.wire.FastMeta(1, 5, 11))));
+            assertEquals(XDP_PASS, r.retval(), "with the leader, one ack completes a quorum of 3");
+            assertEquals(1, fx.bpf.counter(Counter.ACK_PASSED), "passed as quorum-completing: " + fx.bpf.counters());
+            assertEquals(Layouts.QUORUM_FLAG | 0b10, QuorumPruneTest.metaWord(r.frame(), 0), "the ack set replaced the sender in word a");
+            assertEquals(Frames.udpChecksum(r.frame()), Frames.storedUdpChecksum(r.frame()), "the checksum covers the rewritten word");
+        }
+    }
+
+    @Test
+    void metaPositionsMustPlaceEachFieldInItsOwnWord() {
+        assertThrows(IllegalArgumentException.class, () -> new OffloadProtocol.MetaSlots(0, 0, 1));
+        assertThrows(IllegalArgumentException.class, () -> new OffloadProtocol.MetaSlots(0, 1, 3));
+        assertThrows(IllegalArgumentException.class, () -> new OffloadProtocol.MetaSlots(-1, 1, 2));
+    }
+
     @Test
     void namesTheProgramsCannotTakeAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> new OffloadProtocol("a", "b", "too.short", "c"));

@@ -22,11 +22,14 @@ class QuorumPruneTest {
         assertEquals(new QuorumEntry((int) view, (int) opnum, 0), e);
     }
 
-    static int metaC(byte[] frame) {
+    static int metaC(byte[] frame) { return metaWord(frame, 2); }
+
+    /** Fast meta word {@code word} (0..2) of an Ethernet frame carrying one datagram. */
+    static int metaWord(byte[] frame, int word) {
         int ipLen = (frame[Frames.ETH] & 0x0f) * 4;
         int payload = Frames.ETH + ipLen + Frames.UDP;
         int typeLen = (int) ByteBuffer.wrap(frame, payload + 4, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
-        return ByteBuffer.wrap(frame, payload + 12 + typeLen + 8, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+        return ByteBuffer.wrap(frame, payload + 12 + typeLen + 4 * word, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
     }
 
     @ParameterizedTest(name = "n={0}")

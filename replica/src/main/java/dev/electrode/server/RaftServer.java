@@ -18,6 +18,7 @@ import dev.electrode.vr.ClientAddress;
 import dev.electrode.wire.FastMeta;
 import dev.electrode.wire.Frame;
 import dev.electrode.wire.MessageType;
+import dev.electrode.wire.RaftOffloadProtocol;
 import dev.electrode.wire.WireFormat;
 
 import java.net.InetSocketAddress;
@@ -208,14 +209,17 @@ public final class RaftServer implements AutoCloseable {
             int replica = config.indexOf(from);
             if (replica < 0) {
                 core.onClientMessage(new UdpClient(from), frame.body());
-            } else if (frame.body() instanceof AppendEntriesResponse r && (frame.meta().c() & WireFormat.QUORUM_FLAG) != 0
+            } else if (frame.body() instanceof AppendEntriesResponse r && (ackSenderWord(frame) & WireFormat.QUORUM_FLAG) != 0
                     && offloads.quorumPrune()) {
-                core.onAckSet(replica, r, frame.meta().c() & ~WireFormat.QUORUM_FLAG);
+                core.onAckSet(replica, r, ackSenderWord(frame) & ~WireFormat.QUORUM_FLAG);
             } else {
                 core.onReplicaMessage(replica, frame.body());
             }
         }
     }
+
+    /** The ack's sender word, which the leader's XDP rewrites to the quorum flag and the ack set. */
+    private static int ackSenderWord(Frame frame) { return frame.meta().word(RaftOffloadProtocol.ACK_SLOTS.third()); }
 
     private final class SocketOutbox implements RaftOutbox {
         @Override
@@ -229,7 +233,7 @@ public final class RaftServer implements AutoCloseable {
             MessageType t = MessageType.of(m);
             if (offloads.broadcast() && t == MessageType.APPEND_ENTRIES && !others.isEmpty()) {
                 // One datagram with the broadcast bit, to the first other replica; TC egress clones it.
-                endpoint.send(others.get(0), t, m, FastMeta.forMessage(t, m).withBroadcastBit());
+                endpoint.send(others.get(0), t, m, FastMeta.forMessage(t, m).withBroadcastBit(RaftOffloadProtocol.APPEND_SLOTS.epoch()));
                 return;
             }
             endpoint.send(others, t, m, FastMeta.forMessage(t, m));

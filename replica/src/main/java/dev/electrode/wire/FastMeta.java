@@ -27,23 +27,43 @@ public record FastMeta(int a, int b, int c) {
                 return new FastMeta((int) ok.getView(), (int) ok.getOpnum(), ok.getReplicaIdx());
             }
             case APPEND_ENTRIES: {
-                // The offload layer's append: {term, last index, first index}; a heartbeat's first index is above its last.
+                // The offload layer's append: term, last index, first index, where Raft's protocol places them;
+                // a heartbeat's first index is above its last.
                 dev.electrode.raft.proto.AppendEntries ae = (dev.electrode.raft.proto.AppendEntries) body;
-                return new FastMeta((int) ae.getTerm(), (int) (ae.getPrevLogIndex() + ae.getEntriesCount()), (int) (ae.getPrevLogIndex() + 1));
+                return of(RaftOffloadProtocol.APPEND_SLOTS.words((int) ae.getTerm(), (int) (ae.getPrevLogIndex() + ae.getEntriesCount()),
+                        (int) (ae.getPrevLogIndex() + 1)));
             }
             case APPEND_ENTRIES_RESPONSE:
             case RAFT_FAST_ACK: {
                 dev.electrode.raft.proto.AppendEntriesResponse ok = (dev.electrode.raft.proto.AppendEntriesResponse) body;
-                return new FastMeta((int) ok.getTerm(), (int) ok.getMatchIndex(), ok.getFollower());
+                return of(RaftOffloadProtocol.ACK_SLOTS.words((int) ok.getTerm(), (int) ok.getMatchIndex(), ok.getFollower()));
             }
             default:
                 return ZERO;
         }
     }
 
-    /** This meta with the broadcast bit set in word a. */
-    public FastMeta withBroadcastBit() {
-        return new FastMeta(a | WireFormat.BROADCAST_BIT, b, c);
+    /** The meta of three words a, b, c. */
+    public static FastMeta of(int[] words) { return new FastMeta(words[0], words[1], words[2]); }
+
+    /** Word {@code i} (0: a, 1: b, 2: c). */
+    public int word(int i) {
+        return switch (i) {
+            case 0 -> a;
+            case 1 -> b;
+            case 2 -> c;
+            default -> throw new IndexOutOfBoundsException("fast meta has words 0..2, not " + i);
+        };
+    }
+
+    /** This meta with the broadcast bit set in word a (VR's epoch word). */
+    public FastMeta withBroadcastBit() { return withBroadcastBit(0); }
+
+    /** This meta with the broadcast bit set in word {@code epochWord}, where the protocol keeps the append's epoch. */
+    public FastMeta withBroadcastBit(int epochWord) {
+        int[] w = {a, b, c};
+        w[epochWord] |= WireFormat.BROADCAST_BIT;
+        return of(w);
     }
 
     /** True if word a carries the broadcast bit. */

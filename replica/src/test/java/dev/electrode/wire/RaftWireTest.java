@@ -40,12 +40,15 @@ class RaftWireTest {
     }
 
     @Test
-    void fastMetaFollowsTheOffloadLayersConvention() {
-        assertEquals(new FastMeta(7, 13, 11), roundTrip(append(10, 3)).meta(), "{term, last index, first index}");
+    void fastMetaPlacesTheFieldsWhereRaftsProtocolSays() {
+        assertEquals(new FastMeta(11, 13, 7), roundTrip(append(10, 3)).meta(), "{first index, last index, term}");
         FastMeta heartbeat = roundTrip(append(10, 0)).meta();
-        assertTrue(heartbeat.c() > heartbeat.b(), "a heartbeat's first index is above its last: never fast-acknowledged");
-        assertEquals(new FastMeta(7, 13, 2),
-                roundTrip(AppendEntriesResponse.newBuilder().setTerm(7).setFollower(2).setMatchIndex(13).build()).meta(), "{term, index, sender}");
+        assertTrue(heartbeat.a() > heartbeat.b(), "a heartbeat's first index is above its last: never fast-acknowledged");
+        assertEquals(new FastMeta(2, 7, 13),
+                roundTrip(AppendEntriesResponse.newBuilder().setTerm(7).setFollower(2).setMatchIndex(13).build()).meta(), "{sender, term, index}");
+        assertEquals(new FastMeta(11, 13, 7 | WireFormat.BROADCAST_BIT),
+                FastMeta.forMessage(MessageType.APPEND_ENTRIES, append(10, 3)).withBroadcastBit(RaftOffloadProtocol.APPEND_SLOTS.epoch()),
+                "the broadcast bit rides in the term's word");
         assertEquals(FastMeta.ZERO, roundTrip(AppendEntriesReject.newBuilder().setTerm(7).setFollower(2).setHintIndex(4).build()).meta(),
                 "a reject looks like no acknowledgement");
     }
