@@ -21,9 +21,10 @@ import java.util.function.LongSupplier;
  * One Raft replica (leader election, log replication, commit; Ongaro and Ousterhout, 2014) as a
  * deterministic, single-threaded state machine like {@code VrReplica}: messages and timer events
  * in through the {@code on*} methods, messages and timer requests out through the
- * {@link RaftOutbox}. Its term, vote and log live in memory: a replica that lost them must not
- * rejoin (it could vote a candidate without committed entries into office); durable state and
- * snapshots come with the durable log.
+ * {@link RaftOutbox}. Every {@code snapshotEvery} committed entries it snapshots its executed
+ * state and compacts its log; a follower behind the compacted log gets the snapshot
+ * (InstallSnapshot). Its term, vote and log live in memory: a replica that lost them must not
+ * rejoin (it could vote a candidate without committed entries into office).
  */
 public final class RaftReplica {
     private final int n;
@@ -37,7 +38,11 @@ public final class RaftReplica {
     private int votedFor = -1;
     private RaftRole role = RaftRole.FOLLOWER;
     private int leader = -1;
-    private final List<Entry> log = new ArrayList<>(); // index i at position i - 1
+    private final List<Entry> log = new ArrayList<>(); // index i at position i - snapshotIndex - 1
+    // The log's snapshot: the executed state up to snapshotIndex (of snapshotTerm), serialized (empty: none).
+    private long snapshotIndex;
+    private long snapshotTerm;
+    private ByteString snapshot = ByteString.EMPTY;
     private long commitIndex;
     private boolean heardFromLeader;
     /** Follower: the end of its log verified against the current leader in this term; the fast path acknowledges only above it. */
@@ -52,6 +57,8 @@ public final class RaftReplica {
     // Leader.
     private final long[] nextIndex;
     private final long[] matchIndex;
+    // Heartbeats to wait before sending follower f the snapshot again (0: send when needed).
+    private final int[] snapshotBackoff;
     private final Map<Long, Long> inFlight = new HashMap<>();                 // clientId -> appended request id
     private final Map<Long, ClientAddress> clientAddresses = new HashMap<>(); // clientId -> where to reply
 
@@ -70,6 +77,7 @@ public final class RaftReplica {
         this.votes = new boolean[n];
         this.nextIndex = new long[n];
         this.matchIndex = new long[n];
+        this.snapshotBackoff = new int[n];
     }
 
     /** Arms the election timer (a single replica elects itself at once). */
@@ -92,13 +100,19 @@ public final class RaftReplica {
     public RaftRole role() { return role; }
     /** The leader of the current term as far as this replica knows, or -1. */
     public int leader() { return leader; }
-    public long lastIndex() { return log.size(); }
+    public long lastIndex() { return snapshotIndex + log.size(); }
+    /** The last entry the log's snapshot covers (0: none taken or installed). */
+    public long snapshotIndex() { return snapshotIndex; }
     public long commitIndex() { return commitIndex; }
     public RaftStats stats() { return stats; }
     /** Follower: the end of its log verified against the current leader in this term. */
     public long verifiedIndex() { return verifiedIndex; }
     /** The entry at {@code index} (1-based). */
-    public Entry entry(long index) { return log.get((int) index - 1); }
+    public Entry entry(long index) {
+        if (index <= snapshotIndex || index > lastIndex())
+            throw new IndexOutOfBoundsException("entry " + index + " is not in the log (" + (snapshotIndex + 1) + ".." + lastIndex() + ")");
+        return log.get((int) (index - snapshotIndex - 1));
+    }
 
     // ------------------------------------------------------------------ inputs
 
@@ -122,11 +136,11 @@ public final class RaftReplica {
         Long pending = inFlight.get(req.getClientid());
         if (pending != null && req.getClientreqid() <= pending) return; // answered when it commits
         inFlight.put(req.getClientid(), req.getClientreqid());
-        log.add(Entry.newBuilder().setTerm(currentTerm).setIndex(log.size() + 1).setRequest(req).build());
+        log.add(Entry.newBuilder().setTerm(currentTerm).setIndex(lastIndex() + 1).setRequest(req).build());
         stats.requestsAppended++;
         if (n == 1) advanceCommit();
-        if (allFollowersAt(log.size())) broadcastAppend(); // one message for all: the broadcast offload's case
-        else for (int f = 0; f < n; f++) if (f != me && nextIndex[f] == log.size()) sendAppend(f); // those caught up
+        if (allFollowersAt(lastIndex())) broadcastAppend(); // one message for all: the broadcast offload's case
+        else for (int f = 0; f < n; f++) if (f != me && nextIndex[f] == lastIndex()) sendAppend(f); // those caught up
     }
 
     private boolean allFollowersAt(long next) {
@@ -137,6 +151,10 @@ public final class RaftReplica {
     /** Leader: the same AppendEntries from the followers' common next index, to all of them at once. */
     private void broadcastAppend() {
         int any = me == 0 ? 1 : 0;
+        if (nextIndex[any] <= snapshotIndex) { // all behind the compacted log: each gets the snapshot
+            for (int f = 0; f < n; f++) if (f != me) sendAppend(f);
+            return;
+        }
         AppendEntries a = appendFrom(nextIndex[any]);
         for (int f = 0; f < n; f++) if (f != me) nextIndex[f] = a.getPrevLogIndex() + a.getEntriesCount() + 1;
         out.toAllReplicas(a, n, me);
@@ -153,6 +171,7 @@ public final class RaftReplica {
         else if (m instanceof AppendEntriesReject r) onAppendEntriesReject(from, r);
         else if (m instanceof RequestVote v) onRequestVote(from, v);
         else if (m instanceof RequestVoteResponse v) onRequestVoteResponse(from, v);
+        else if (m instanceof InstallSnapshot is) onInstallSnapshot(from, is);
         else stats.messagesIgnored++;
     }
 
@@ -165,6 +184,7 @@ public final class RaftReplica {
             }
             case HEARTBEAT -> {
                 if (role != RaftRole.LEADER) return;
+                for (int f = 0; f < n; f++) if (snapshotBackoff[f] > 0) snapshotBackoff[f]--;
                 int any = me == 0 ? 1 : 0;
                 if (allFollowersAt(nextIndex[any])) broadcastAppend();
                 else for (int f = 0; f < n; f++) if (f != me) sendAppend(f);
@@ -200,8 +220,8 @@ public final class RaftReplica {
         stats.electionsStarted++;
         notifyRole();
         armElectionTimer();
-        RequestVote rv = RequestVote.newBuilder().setTerm(currentTerm).setCandidate(me).setLastLogIndex(log.size())
-                .setLastLogTerm(termAt(log.size())).build();
+        RequestVote rv = RequestVote.newBuilder().setTerm(currentTerm).setCandidate(me).setLastLogIndex(lastIndex())
+                .setLastLogTerm(termAt(lastIndex())).build();
         for (int i = 0; i < n; i++) if (i != me) out.toReplica(i, rv);
         maybeBecomeLeader();
     }
@@ -212,8 +232,8 @@ public final class RaftReplica {
             return;
         }
         if (v.getTerm() > currentTerm) stepDown(v.getTerm());
-        boolean upToDate = v.getLastLogTerm() > termAt(log.size())
-                || (v.getLastLogTerm() == termAt(log.size()) && v.getLastLogIndex() >= log.size());
+        boolean upToDate = v.getLastLogTerm() > termAt(lastIndex())
+                || (v.getLastLogTerm() == termAt(lastIndex()) && v.getLastLogIndex() >= lastIndex());
         // A follower of a leader of this term does not vote (its log may grow in the kernel meanwhile).
         boolean grant = v.getTerm() == currentTerm && (votedFor == -1 || votedFor == from) && upToDate
                 && !(role == RaftRole.FOLLOWER && leader >= 0);
@@ -245,15 +265,15 @@ public final class RaftReplica {
         role = RaftRole.LEADER;
         leader = me;
         stats.termsLed++;
-        Arrays.fill(nextIndex, log.size() + 1);
+        Arrays.fill(nextIndex, lastIndex() + 1);
         Arrays.fill(matchIndex, 0);
-        matchIndex[me] = log.size();
+        matchIndex[me] = lastIndex();
         inFlight.clear();
         notifyRole();
         // An entry of its own term lets the leader commit what earlier terms left (Raft section 5.4.2).
-        log.add(Entry.newBuilder().setTerm(currentTerm).setIndex(log.size() + 1)
+        log.add(Entry.newBuilder().setTerm(currentTerm).setIndex(lastIndex() + 1)
                 .setRequest(Request.newBuilder().setOp(ByteString.EMPTY).setClientid(0).setClientreqid(currentTerm)).build());
-        matchIndex[me] = log.size();
+        matchIndex[me] = lastIndex();
         if (n == 1) advanceCommit();
         for (int f = 0; f < n; f++) if (f != me) sendAppend(f);
         out.setTimer(RaftTimer.HEARTBEAT, settings.heartbeatMicros());
@@ -263,18 +283,42 @@ public final class RaftReplica {
 
     /** Leader: sends follower {@code f} the entries from its next index (none: a heartbeat), then expects the rest. */
     private void sendAppend(int f) {
+        if (nextIndex[f] <= snapshotIndex) {
+            sendSnapshot(f);
+            return;
+        }
         AppendEntries a = appendFrom(nextIndex[f]);
         out.toReplica(f, a);
         nextIndex[f] = a.getPrevLogIndex() + a.getEntriesCount() + 1; // pipelined: a reject moves it back
     }
 
+    /** Snapshot transfers to one follower are this many heartbeats apart at most once (a large one takes a while). */
+    private static final int SNAPSHOT_RESEND_HEARTBEATS = 10;
+
+    /**
+     * Leader: follower {@code f} needs entries the log no longer holds, so it gets the snapshot;
+     * while one is on its way, only a heartbeat (which it rejects, keeping it a follower).
+     */
+    private void sendSnapshot(int f) {
+        if (snapshotBackoff[f] > 0) {
+            out.toReplica(f, AppendEntries.newBuilder().setTerm(currentTerm).setLeader(me).setPrevLogIndex(snapshotIndex)
+                    .setPrevLogTerm(snapshotTerm).setLeaderCommit(commitIndex).build());
+            return;
+        }
+        out.toReplica(f, InstallSnapshot.newBuilder().setTerm(currentTerm).setLeader(me).setLastIncludedIndex(snapshotIndex)
+                .setLastIncludedTerm(snapshotTerm).setSnapshot(snapshot).build());
+        snapshotBackoff[f] = SNAPSHOT_RESEND_HEARTBEATS;
+        nextIndex[f] = snapshotIndex + 1; // pipelined: a reject moves it back
+        stats.snapshotsSent++;
+    }
+
     /** The AppendEntries of the entries from {@code next} on (at most maxEntries; none: a heartbeat). */
     private AppendEntries appendFrom(long next) {
         long prev = next - 1;
-        long last = Math.min(log.size(), prev + settings.maxEntries());
+        long last = Math.min(lastIndex(), prev + settings.maxEntries());
         AppendEntries.Builder b = AppendEntries.newBuilder().setTerm(currentTerm).setLeader(me).setPrevLogIndex(prev)
                 .setPrevLogTerm(termAt(prev)).setLeaderCommit(commitIndex);
-        for (long i = prev + 1; i <= last; i++) b.addEntries(log.get((int) i - 1));
+        for (long i = prev + 1; i <= last; i++) b.addEntries(entry(i));
         return b.build();
     }
 
@@ -284,7 +328,7 @@ public final class RaftReplica {
             return;
         }
         if (a.getTerm() < currentTerm) {
-            out.toReplica(from, AppendEntriesReject.newBuilder().setTerm(currentTerm).setFollower(me).setHintIndex(log.size() + 1).build());
+            out.toReplica(from, AppendEntriesReject.newBuilder().setTerm(currentTerm).setFollower(me).setHintIndex(lastIndex() + 1).build());
             return;
         }
         if (a.getTerm() > currentTerm || role != RaftRole.FOLLOWER) stepDown(a.getTerm());
@@ -294,10 +338,11 @@ public final class RaftReplica {
             notifyRole();
         }
         heardFromLeader = true;
+        a = beyondSnapshot(a);
         long prev = a.getPrevLogIndex();
-        if (prev > log.size() || termAt(prev) != a.getPrevLogTerm()) {
+        if (prev > lastIndex() || termAt(prev) != a.getPrevLogTerm()) {
             // Missing or conflicting at prev: the leader backs off (to our end, or before this entry).
-            long hint = prev > log.size() ? log.size() + 1 : Math.max(1, prev);
+            long hint = prev > lastIndex() ? lastIndex() + 1 : Math.max(1, prev);
             stats.appendsRejected++;
             out.toReplica(from, AppendEntriesReject.newBuilder().setTerm(currentTerm).setFollower(me).setHintIndex(hint).build());
             return;
@@ -326,8 +371,8 @@ public final class RaftReplica {
                 stats.messagesIgnored++;
                 return -1;
             }
-            if (index <= log.size()) {
-                if (log.get((int) index - 1).getTerm() == e.getTerm()) continue;
+            if (index <= lastIndex()) {
+                if (entry(index).getTerm() == e.getTerm()) continue;
                 if (index <= commitIndex) { // a committed entry never changes: the sender is wrong
                     stats.messagesIgnored++;
                     return -1;
@@ -338,6 +383,72 @@ public final class RaftReplica {
             stats.entriesAppended++;
         }
         return index;
+    }
+
+    /**
+     * {@code a} without the entries this replica's snapshot covers: those are committed, so the
+     * leader's equal ours, and the rest follows the snapshot's last entry. An append that ends
+     * inside the snapshot becomes an empty one after it.
+     */
+    private AppendEntries beyondSnapshot(AppendEntries a) {
+        if (a.getPrevLogIndex() >= snapshotIndex) return a;
+        AppendEntries.Builder b = a.toBuilder().clearEntries().setPrevLogIndex(snapshotIndex).setPrevLogTerm(snapshotTerm);
+        for (Entry e : a.getEntriesList()) if (e.getIndex() > snapshotIndex) b.addEntries(e);
+        return b.build();
+    }
+
+    /**
+     * Follower: the leader's snapshot, because this replica is behind its compacted log. It
+     * replaces the state and the log up to the snapshot's last entry (a suffix that agrees with
+     * it stays) and counts as verified against this leader.
+     */
+    private void onInstallSnapshot(int from, InstallSnapshot is) {
+        if (is.getLeader() != from) {
+            stats.messagesFromWrongSender++;
+            return;
+        }
+        if (is.getTerm() < currentTerm) {
+            out.toReplica(from, AppendEntriesReject.newBuilder().setTerm(currentTerm).setFollower(me).setHintIndex(lastIndex() + 1).build());
+            return;
+        }
+        if (is.getTerm() > currentTerm || role != RaftRole.FOLLOWER) stepDown(is.getTerm());
+        if (leader != from) {
+            leader = from;
+            verifiedIndex = 0;
+            notifyRole();
+        }
+        heardFromLeader = true;
+        long index = is.getLastIncludedIndex();
+        if (index > commitIndex && !install(is)) return;
+        if (index > verifiedIndex) {
+            verifiedIndex = index;
+            out.verifiedAdvanced(verifiedIndex);
+        }
+        out.toReplica(from, AppendEntriesResponse.newBuilder().setTerm(currentTerm).setFollower(me).setMatchIndex(index).build());
+    }
+
+    /** Installs the snapshot of {@code is}; false (counted) if it is unreadable or does not say what its header says. */
+    private boolean install(InstallSnapshot is) {
+        long index = is.getLastIncludedIndex();
+        dev.electrode.vr.proto.Snapshot snap;
+        try {
+            snap = dev.electrode.vr.proto.Snapshot.parseFrom(is.getSnapshot());
+            if (snap.getOpnum() != index) throw new IllegalArgumentException("it covers up to " + snap.getOpnum() + ", not " + index);
+            new ClientTable().restore(snap.getClientsList()); // validates, changing nothing
+            app.restore(snap.getAppState());
+        } catch (com.google.protobuf.InvalidProtocolBufferException | IllegalArgumentException e) {
+            stats.snapshotsRefused++;
+            return false;
+        }
+        clientTable.restore(snap.getClientsList());
+        if (index <= lastIndex() && termAt(index) == is.getLastIncludedTerm()) log.subList(0, (int) (index - snapshotIndex)).clear();
+        else log.clear();
+        snapshotIndex = index;
+        snapshotTerm = is.getLastIncludedTerm();
+        snapshot = is.getSnapshot();
+        commitIndex = index;
+        stats.snapshotsInstalled++;
+        return true;
     }
 
     /**
@@ -358,8 +469,9 @@ public final class RaftReplica {
 
     /** Appends what the kernel acknowledged; it extends the verified log (the kernel checked contiguity and term). */
     private long applyKernelAcked(AppendEntries a) {
+        a = beyondSnapshot(a);
         long prev = a.getPrevLogIndex();
-        if (prev > log.size() || termAt(prev) != a.getPrevLogTerm()) {
+        if (prev > lastIndex() || termAt(prev) != a.getPrevLogTerm()) {
             stats.kernelAcksUnusable++; // acknowledged, yet not held: counted and reported
             return -1;
         }
@@ -382,26 +494,27 @@ public final class RaftReplica {
             onReplicaMessage(from, r); // not a consistent set: count the sender alone
             return;
         }
-        if (role != RaftRole.LEADER || r.getTerm() != currentTerm || r.getMatchIndex() > log.size()) {
+        if (role != RaftRole.LEADER || r.getTerm() != currentTerm || r.getMatchIndex() > lastIndex()) {
             stats.messagesIgnored++;
             return;
         }
         stats.ackSetsApplied++;
         for (int i = 0; i < n; i++) if (i != me && (ackBits & (1 << i)) != 0) holds(i, r.getMatchIndex());
         advanceCommit();
-        if (nextIndex[from] <= log.size()) sendAppend(from); // more to send
+        if (nextIndex[from] <= lastIndex()) sendAppend(from); // more to send
     }
 
     private void onAppendEntriesResponse(int from, AppendEntriesResponse r) {
-        if (!replyToThisLeader(from, r.getFollower(), r.getTerm()) || r.getMatchIndex() > log.size()) return;
+        if (!replyToThisLeader(from, r.getFollower(), r.getTerm()) || r.getMatchIndex() > lastIndex()) return;
         if (holds(from, r.getMatchIndex())) advanceCommit();
-        if (nextIndex[from] <= log.size()) sendAppend(from); // more to send
+        if (nextIndex[from] <= lastIndex()) sendAppend(from); // more to send
     }
 
     /** Leader: follower {@code f} holds the log up to {@code index}; true if that is news. */
     private boolean holds(int f, long index) {
         if (index <= matchIndex[f]) return false;
         matchIndex[f] = index;
+        if (index >= snapshotIndex) snapshotBackoff[f] = 0;
         nextIndex[f] = Math.max(nextIndex[f], index + 1);
         return true;
     }
@@ -426,13 +539,14 @@ public final class RaftReplica {
         if (!replyToThisLeader(from, r.getFollower(), r.getTerm())) return;
         nextIndex[from] = Math.max(matchIndex[from] + 1, Math.min(r.getHintIndex(), nextIndex[from] - 1));
         nextIndex[from] = Math.max(1, nextIndex[from]);
-        sendAppend(from);
+        // Behind the compacted log with a snapshot on its way: the heartbeat timer sends again, not each reject.
+        if (nextIndex[from] > snapshotIndex || snapshotBackoff[from] == 0) sendAppend(from);
     }
 
     /** Leader: commits up to the highest index of its own term that a majority holds. */
     private void advanceCommit() {
         long[] sorted = matchIndex.clone();
-        sorted[me] = log.size();
+        sorted[me] = lastIndex();
         Arrays.sort(sorted);
         long majority = sorted[n / 2]; // held by n - n/2 replicas, a majority
         if (majority > commitIndex && termAt(majority) == currentTerm) commitUpTo(majority);
@@ -441,8 +555,20 @@ public final class RaftReplica {
     private void commitUpTo(long index) {
         while (commitIndex < index) {
             commitIndex++;
-            execute(log.get((int) commitIndex - 1));
+            execute(entry(commitIndex));
         }
+        if (settings.snapshotEvery() > 0 && commitIndex - snapshotIndex >= settings.snapshotEvery()) takeSnapshot();
+    }
+
+    /** Snapshots the executed state at the commit point and drops the log up to it. */
+    private void takeSnapshot() {
+        long term = termAt(commitIndex);
+        snapshot = dev.electrode.vr.proto.Snapshot.newBuilder().setOpnum(commitIndex).setAppState(app.snapshot())
+                .addAllClients(clientTable.records()).build().toByteString();
+        log.subList(0, (int) (commitIndex - snapshotIndex)).clear();
+        snapshotIndex = commitIndex;
+        snapshotTerm = term;
+        stats.snapshotsTaken++;
     }
 
     private void execute(Entry e) {
@@ -470,10 +596,14 @@ public final class RaftReplica {
     }
 
     private void truncateFrom(long index) {
-        while (log.size() >= index) log.remove(log.size() - 1);
+        while (lastIndex() >= index) log.remove(log.size() - 1);
     }
 
-    private long termAt(long index) { return index == 0 ? 0 : log.get((int) index - 1).getTerm(); }
+    /** The term of the entry at {@code index}: the snapshot's at its last entry, -1 below it (compacted, unknown). */
+    private long termAt(long index) {
+        if (index == snapshotIndex) return snapshotTerm;
+        return index < snapshotIndex ? -1 : entry(index).getTerm();
+    }
 
     private void armElectionTimer() {
         long span = settings.electionMaxMicros() - settings.electionMinMicros();
@@ -494,7 +624,7 @@ public final class RaftReplica {
         controlNormal = normal;
         controlTerm = currentTerm;
         controlLeader = leader;
-        out.controlChanged(normal, currentTerm, leader, role == RaftRole.LEADER ? log.size() : verifiedIndex);
+        out.controlChanged(normal, currentTerm, leader, role == RaftRole.LEADER ? lastIndex() : verifiedIndex);
         if (wasFollowing && (!normal || currentTerm != oldTerm || leader != oldLeader)) {
             for (AppendEntries a : out.stopFastAcks()) {
                 if (a.getTerm() != oldTerm || a.getLeader() != oldLeader) {

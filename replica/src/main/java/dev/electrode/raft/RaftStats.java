@@ -23,12 +23,21 @@ public final class RaftStats {
     public volatile long ackSetsApplied;
     /** A message whose claimed replica index is not the one its source address belongs to. */
     public volatile long messagesFromWrongSender;
+    /** Snapshots this replica took of its executed state (its log compacted up to them). */
+    public volatile long snapshotsTaken;
+    /** InstallSnapshot messages the leader sent to followers behind its compacted log. */
+    public volatile long snapshotsSent;
+    /** Leader snapshots this follower installed. */
+    public volatile long snapshotsInstalled;
+    /** InstallSnapshot messages refused: unreadable, or inconsistent with their own header. */
+    public volatile long snapshotsRefused;
 
     @Override
     public String toString() {
         return "appended=" + requestsAppended + " notLeader=" + requestsIgnoredNotLeader + " entries=" + entriesAppended
                 + " rejected=" + appendsRejected + " executed=" + opsExecuted + " dupExec=" + duplicateExecutionsSkipped
                 + " fastApplied=" + fastAppendsApplied + " fastIgnored=" + fastAppendsIgnored + " fastAtFence=" + fastAppendsAtFence
-                + " kernelAckUnusable=" + kernelAcksUnusable + " ackSets=" + ackSetsApplied + " elections=" + electionsStarted + " led=" + termsLed + " ignored=" + messagesIgnored + " wrongSender=" + messagesFromWrongSender;
+                + " kernelAckUnusable=" + kernelAcksUnusable + " ackSets=" + ackSetsApplied + " elections=" + electionsStarted + " led=" + termsLed + " ignored=" + messagesIgnored + " wrongSender=" + messagesFromWrongSender + " snapshots=" + snapshotsTaken
+                + " snapshotsSent=" + snapshotsSent + " snapshotsInstalled=" + snapshotsInstalled + " snapshotsRefused=" + snapshotsRefused;
     }
 }

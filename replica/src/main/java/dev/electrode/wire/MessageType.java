@@ -42,7 +42,9 @@ public enum MessageType {
     /** Raft: a follower's log does not match. */
     APPEND_ENTRIES_REJECT("electrode.raft.AppendEntriesReject", AppendEntriesReject.parser(), AppendEntriesReject.class),
     REQUEST_VOTE("electrode.raft.RequestVote", RequestVote.parser(), RequestVote.class),
-    REQUEST_VOTE_RESPONSE("electrode.raft.RequestVoteResponse", RequestVoteResponse.parser(), RequestVoteResponse.class);
+    REQUEST_VOTE_RESPONSE("electrode.raft.RequestVoteResponse", RequestVoteResponse.parser(), RequestVoteResponse.class),
+    /** Raft: the leader's snapshot, for a follower behind its compacted log. */
+    INSTALL_SNAPSHOT("electrode.raft.InstallSnapshot", InstallSnapshot.parser(), InstallSnapshot.class);
 
     private final String typeName;
     private final byte[] typeNameBytes;

@@ -245,8 +245,18 @@ final class RaftSim {
                     return kv.execute(op);
                 }
                 @Override public ByteString executeUnlogged(ByteString op) { return kv.executeUnlogged(op); }
-                @Override public ByteString snapshot() { return kv.snapshot(); }
-                @Override public void restore(ByteString state) { kv.restore(state); }
+                // The state carries how many operations produced it, so the order check resumes after an install.
+                @Override public ByteString snapshot() {
+                    return ByteString.copyFrom(ByteBuffer.allocate(4).putInt(executed).array()).concat(kv.snapshot());
+                }
+                @Override public void restore(ByteString state) {
+                    if (state.size() < 4) throw new IllegalArgumentException("no operation count");
+                    int count = state.substring(0, 4).asReadOnlyByteBuffer().getInt();
+                    kv.restore(state.substring(4));
+                    executed = count;
+                    if (executed > canonical.size()) violations.add("seed " + seed + ": replica " + idx + " installed a state of " + count
+                            + " operations, beyond the " + canonical.size() + " executed anywhere");
+                }
             }, this, rnd::nextLong);
         }
 

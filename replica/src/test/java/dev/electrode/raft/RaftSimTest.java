@@ -59,12 +59,43 @@ class RaftSimTest {
         assertEquals(List.of(), sim.checkConverged(), sim.describe());
     }
 
+    /**
+     * A follower cut off while the others commit and compact their logs cannot be sent the
+     * entries it misses: it gets the leader's snapshot, installs it, and then follows the log.
+     */
+    @ParameterizedTest(name = "n={0} offloads={1}")
+    @CsvSource({"3,false", "5,false", "3,true", "5,true"})
+    void aFollowerBehindTheCompactedLogInstallsTheLeadersSnapshot(int n, boolean offloads) {
+        RaftSim sim = new RaftSim(3, n, SIM.withSnapshotEvery(20), offloads);
+        RaftSim.Client first = sim.addClient(30);
+        assertTrue(sim.runUntil(first::done, 10 * SECOND), sim.describe());
+        int leader = sim.leader();
+        int lagging = (leader + 1) % n;
+        sim.partition(java.util.Set.of(lagging));
+        RaftSim.Client second = sim.addClient(150);
+        assertTrue(sim.runUntil(second::done, 30 * SECOND), sim.describe());
+        assertEquals(leader, sim.leader(), "the majority kept its leader");
+        assertTrue(sim.nodes[leader].raft.snapshotIndex() > sim.nodes[lagging].raft.lastIndex() + 1,
+                "the leader compacted past what the lagging follower holds: " + sim.describe());
+        sim.heal();
+        RaftSim.Client third = sim.addClient(30);
+        assertTrue(sim.runUntil(third::done, 30 * SECOND), sim.describe());
+        sim.runUntil(() -> sim.checkConverged().isEmpty(), 5 * SECOND);
+        assertEquals(List.of(), sim.checkConverged(), sim.describe());
+        assertTrue(sim.nodes[lagging].raft.stats().snapshotsInstalled >= 1, sim.describe());
+        assertTrue(sim.nodes[leader].raft.stats().snapshotsSent >= 1, sim.describe());
+        assertTrue(sim.nodes[lagging].raft.stats().snapshotsTaken >= 1, "it compacts its own log afterwards: " + sim.describe());
+        assertEquals(sim.nodes[leader].raft.lastIndex(), sim.nodes[lagging].raft.lastIndex(), sim.describe());
+        assertEquals(0, sim.nodes[lagging].raft.stats().snapshotsRefused);
+    }
+
+    /** Half the seeds compact every 25 entries, so snapshots are installed under loss, partitions and crashes too. */
     @ParameterizedTest(name = "n={0} offloads={1}")
     @CsvSource({"3,false", "5,false", "3,true", "5,true"})
     void randomFaultsOverManySeeds(int n, boolean offloads) {
         int f = (n - 1) / 2;
         for (long seed = 0; seed < 200; seed++) {
-            RaftSim sim = new RaftSim(seed, n, SIM, offloads);
+            RaftSim sim = new RaftSim(seed, n, SIM.withSnapshotEvery(seed % 2 == 0 ? 0 : 25), offloads);
             Random plan = new Random(seed * 31);
             for (int i = 0; i < 3; i++) sim.addClient(60);
             sim.loss = 0.05;
