@@ -64,6 +64,34 @@ public final class RaftReplica {
 
     private final ClientTable clientTable = new ClientTable();
     private final RaftStats stats = new RaftStats();
+    private LogListener logListener = LogListener.NONE;
+
+    /**
+     * Where a durable replica records its log and snapshots as they change (its term and vote
+     * are read at the end of each turn, before anything the turn sent leaves).
+     */
+    public interface LogListener {
+        LogListener NONE = new LogListener() {
+            @Override public void appended(Entry e) {}
+            @Override public void truncatedFrom(long index) {}
+            @Override public void reset(long base) {}
+            @Override public void snapshot(long index, ByteString bytes) {}
+        };
+
+        void appended(Entry e);
+
+        /** Every entry from {@code index} on was dropped. */
+        void truncatedFrom(long index);
+
+        /** Every entry was dropped: the log continues after {@code base}, which an installed snapshot covers. */
+        void reset(long base);
+
+        /** A snapshot at {@code index}, taken or installed: the serialized Snapshot after executing every entry up to it. */
+        void snapshot(long index, ByteString bytes);
+    }
+
+    /** What a durable replica restarts from: its term and vote, the commit point it knew, its snapshot and its log. */
+    public record Restored(long term, int votedFor, long commitHint, ByteString snapshot, List<Entry> entries) {}
 
     public RaftReplica(int n, int me, RaftSettings settings, Application app, RaftOutbox out, LongSupplier random) {
         if (n < 1 || n % 2 == 0) throw new IllegalArgumentException("replica count must be odd and positive, got " + n);
@@ -79,6 +107,45 @@ public final class RaftReplica {
         this.matchIndex = new long[n];
         this.snapshotBackoff = new int[n];
     }
+
+    /** Records every later change of the log and snapshot with {@code l}. */
+    public void setLogListener(LogListener l) { this.logListener = l == null ? LogListener.NONE : l; }
+
+    /**
+     * Before {@link #start()}: takes up the state a durable replica kept. Its snapshot becomes
+     * the executed state, its entries follow it, and what it knew committed is executed again.
+     *
+     * @throws IllegalArgumentException if the snapshot is unreadable or the entries do not follow it one by one
+     */
+    public void restore(Restored r) {
+        if (r.snapshot() != null) {
+            dev.electrode.vr.proto.Snapshot snap;
+            try {
+                snap = dev.electrode.vr.proto.Snapshot.parseFrom(r.snapshot());
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new IllegalArgumentException("the snapshot is unreadable: " + e.getMessage(), e);
+            }
+            new ClientTable().restore(snap.getClientsList());
+            app.restore(snap.getAppState());
+            clientTable.restore(snap.getClientsList());
+            snapshotIndex = snap.getOpnum();
+            snapshotTerm = snap.getTerm();
+            snapshot = r.snapshot();
+            commitIndex = snapshotIndex;
+        }
+        for (Entry e : r.entries()) {
+            if (e.getIndex() <= snapshotIndex) continue; // covered by the snapshot
+            if (e.getIndex() != lastIndex() + 1)
+                throw new IllegalArgumentException("entry " + e.getIndex() + " does not follow " + lastIndex() + " in the restored log");
+            log.add(e);
+        }
+        currentTerm = r.term();
+        votedFor = r.votedFor();
+        commitUpTo(Math.min(r.commitHint(), lastIndex()));
+    }
+
+    /** The candidate this replica voted for in its current term, or -1. */
+    public int votedFor() { return votedFor; }
 
     /** Arms the election timer (a single replica elects itself at once). */
     public void start() {
@@ -136,7 +203,7 @@ public final class RaftReplica {
         Long pending = inFlight.get(req.getClientid());
         if (pending != null && req.getClientreqid() <= pending) return; // answered when it commits
         inFlight.put(req.getClientid(), req.getClientreqid());
-        log.add(Entry.newBuilder().setTerm(currentTerm).setIndex(lastIndex() + 1).setRequest(req).build());
+        appendEntry(Entry.newBuilder().setTerm(currentTerm).setIndex(lastIndex() + 1).setRequest(req).build());
         stats.requestsAppended++;
         if (n == 1) advanceCommit();
         if (allFollowersAt(lastIndex())) broadcastAppend(); // one message for all: the broadcast offload's case
@@ -271,7 +338,7 @@ public final class RaftReplica {
         inFlight.clear();
         notifyRole();
         // An entry of its own term lets the leader commit what earlier terms left (Raft section 5.4.2).
-        log.add(Entry.newBuilder().setTerm(currentTerm).setIndex(lastIndex() + 1)
+        appendEntry(Entry.newBuilder().setTerm(currentTerm).setIndex(lastIndex() + 1)
                 .setRequest(Request.newBuilder().setOp(ByteString.EMPTY).setClientid(0).setClientreqid(currentTerm)).build());
         matchIndex[me] = lastIndex();
         if (n == 1) advanceCommit();
@@ -379,7 +446,7 @@ public final class RaftReplica {
                 }
                 truncateFrom(index);
             }
-            log.add(e);
+            appendEntry(e);
             stats.entriesAppended++;
         }
         return index;
@@ -433,7 +500,9 @@ public final class RaftReplica {
         dev.electrode.vr.proto.Snapshot snap;
         try {
             snap = dev.electrode.vr.proto.Snapshot.parseFrom(is.getSnapshot());
-            if (snap.getOpnum() != index) throw new IllegalArgumentException("it covers up to " + snap.getOpnum() + ", not " + index);
+            if (snap.getOpnum() != index || snap.getTerm() != is.getLastIncludedTerm())
+                throw new IllegalArgumentException("it covers up to " + snap.getOpnum() + " of term " + snap.getTerm() + ", not " + index
+                        + " of term " + is.getLastIncludedTerm());
             new ClientTable().restore(snap.getClientsList()); // validates, changing nothing
             app.restore(snap.getAppState());
         } catch (com.google.protobuf.InvalidProtocolBufferException | IllegalArgumentException e) {
@@ -441,13 +510,16 @@ public final class RaftReplica {
             return false;
         }
         clientTable.restore(snap.getClientsList());
-        if (index <= lastIndex() && termAt(index) == is.getLastIncludedTerm()) log.subList(0, (int) (index - snapshotIndex)).clear();
+        boolean keepSuffix = index <= lastIndex() && termAt(index) == is.getLastIncludedTerm();
+        if (keepSuffix) log.subList(0, (int) (index - snapshotIndex)).clear();
         else log.clear();
         snapshotIndex = index;
         snapshotTerm = is.getLastIncludedTerm();
         snapshot = is.getSnapshot();
         commitIndex = index;
         stats.snapshotsInstalled++;
+        logListener.snapshot(index, snapshot);
+        if (!keepSuffix) logListener.reset(index);
         return true;
     }
 
@@ -563,12 +635,13 @@ public final class RaftReplica {
     /** Snapshots the executed state at the commit point and drops the log up to it. */
     private void takeSnapshot() {
         long term = termAt(commitIndex);
-        snapshot = dev.electrode.vr.proto.Snapshot.newBuilder().setOpnum(commitIndex).setAppState(app.snapshot())
+        snapshot = dev.electrode.vr.proto.Snapshot.newBuilder().setOpnum(commitIndex).setTerm(term).setAppState(app.snapshot())
                 .addAllClients(clientTable.records()).build().toByteString();
         log.subList(0, (int) (commitIndex - snapshotIndex)).clear();
         snapshotIndex = commitIndex;
         snapshotTerm = term;
         stats.snapshotsTaken++;
+        logListener.snapshot(snapshotIndex, snapshot);
     }
 
     private void execute(Entry e) {
@@ -597,6 +670,12 @@ public final class RaftReplica {
 
     private void truncateFrom(long index) {
         while (lastIndex() >= index) log.remove(log.size() - 1);
+        logListener.truncatedFrom(index);
+    }
+
+    private void appendEntry(Entry e) {
+        log.add(e);
+        logListener.appended(e);
     }
 
     /** The term of the entry at {@code index}: the snapshot's at its last entry, -1 below it (compacted, unknown). */

@@ -43,11 +43,20 @@ final class RaftSim {
 
     /** Model the fast-ack and quorum-pruning programs in front of every replica. */
     final boolean offloads;
+    /**
+     * The fast path only logs and user space acknowledges once the entries are on disk, as a
+     * server with SYNC durability runs it. Without it a restarted replica may lack entries its
+     * kernel acknowledged (memory-only replicas must not restart).
+     */
+    final boolean deferredAcks;
 
     RaftSim(long seed, int n, RaftSettings settings) { this(seed, n, settings, false); }
 
-    RaftSim(long seed, int n, RaftSettings settings, boolean offloads) {
+    RaftSim(long seed, int n, RaftSettings settings, boolean offloads) { this(seed, n, settings, offloads, false); }
+
+    RaftSim(long seed, int n, RaftSettings settings, boolean offloads, boolean deferredAcks) {
         this.offloads = offloads;
+        this.deferredAcks = deferredAcks;
         this.seed = seed;
         this.rnd = new Random(seed);
         this.n = n;
@@ -151,6 +160,7 @@ final class RaftSim {
                 if (a.getTerm() > term) return false;
                 long first = a.getPrevLogIndex() + 1, last = a.getPrevLogIndex() + a.getEntriesCount();
                 if (last <= lastIndex) {
+                    if (deferredAcks) return false; // only user space knows whether it is durable: it answers
                     fastAck(last); // already held: acknowledged again, not logged
                     return true;
                 }
@@ -158,7 +168,7 @@ final class RaftSim {
                 long late = rnd.nextInt(4) == 0 ? rnd.nextInt(3_000) : 0;
                 ring.add(new Logged(a, now + late));
                 lastIndex = last;
-                fastAck(last);
+                if (!deferredAcks) fastAck(last);
                 scheduleDrain(late);
                 return true;
             }
@@ -207,7 +217,7 @@ final class RaftSim {
 
         /** User space polls the kernel log before each input. */
         void drain() {
-            while (!ring.isEmpty() && ring.get(0).visibleAt() <= now) node.raft.onFastAckedAppend(ring.remove(0).append(), false);
+            while (!ring.isEmpty() && ring.get(0).visibleAt() <= now) node.raft.onFastAckedAppend(ring.remove(0).append(), deferredAcks);
         }
 
         void control(boolean normal, long term, int leader, long verified) {
@@ -222,19 +232,74 @@ final class RaftSim {
         }
     }
 
-    /** One replica: its core, its store and its timers. */
+    /**
+     * A replica's disk, as its journal and snapshot file would hold it: built from the core's
+     * log and snapshot events, with its term and vote as of the end of its last turn (SYNC: a
+     * turn's messages leave after its state is forced, and a crash comes between turns).
+     */
+    static final class Disk implements RaftReplica.LogListener {
+        final List<dev.electrode.raft.proto.Entry> entries = new ArrayList<>();
+        ByteString snapshot;
+        long term, commit;
+        int vote = -1;
+
+        @Override public void appended(dev.electrode.raft.proto.Entry e) { entries.add(e); }
+
+        @Override public void truncatedFrom(long index) { entries.removeIf(e -> e.getIndex() >= index); }
+
+        @Override public void reset(long base) { entries.clear(); }
+
+        @Override public void snapshot(long index, ByteString bytes) {
+            snapshot = bytes;
+            entries.removeIf(e -> e.getIndex() <= index); // segments the snapshot covers are deleted
+        }
+
+        RaftReplica.Restored image() { return new RaftReplica.Restored(term, vote, commit, snapshot, List.copyOf(entries)); }
+    }
+
+    /** One replica: its core, its store, its disk and its timers. */
     final class Node implements RaftOutbox {
         final int idx;
-        final RaftReplica raft;
-        final KvStore kv = new KvStore();
+        RaftReplica raft;
+        KvStore kv = new KvStore();
         int executed;
         boolean up = true;
-        final Kernel kernel = new Kernel(this);
+        int restarts;
+        Kernel kernel = new Kernel(this);
+        final Disk disk = new Disk();
         private final long[] timerGeneration = new long[RaftTimer.values().length];
 
         Node(int idx) {
             this.idx = idx;
-            this.raft = new RaftReplica(n, idx, settings, new Application() {
+            this.raft = newCore();
+            raft.setLogListener(disk);
+        }
+
+        /** Crashes the replica; what its disk holds survives. */
+        void crash() {
+            up = false;
+            disk.term = raft.term();
+            disk.vote = raft.votedFor();
+            disk.commit = raft.commitIndex();
+        }
+
+        /** Starts a crashed replica again from its disk, with a fresh store, kernel and timers. */
+        void restart() {
+            if (up) throw new IllegalStateException("replica " + idx + " is up");
+            for (int t = 0; t < timerGeneration.length; t++) timerGeneration[t]++;
+            kv = new KvStore();
+            executed = 0;
+            kernel = new Kernel(this);
+            raft = newCore();
+            raft.restore(disk.image());
+            raft.setLogListener(disk);
+            up = true;
+            restarts++;
+            raft.start();
+        }
+
+        private RaftReplica newCore() {
+            return new RaftReplica(n, idx, settings, new Application() {
                 @Override public ByteString execute(ByteString op) {
                     if (executed < canonical.size()) {
                         if (!canonical.get(executed).equals(op)) violations.add("seed " + seed + ": replica " + idx + " executed a different op at " + executed);
@@ -259,8 +324,6 @@ final class RaftSim {
                 }
             }, this, rnd::nextLong);
         }
-
-        void crash() { up = false; }
 
         @Override public void toReplica(int to, Message m) {
             if (offloads) kernel.egress(m);
