@@ -36,6 +36,18 @@ final class DurableState {
     /** True if the directory holds a state to restart from. */
     boolean hasState() { return !data.recovered().isEmpty(); }
 
+    /** What opening the directory found (until {@link #forgetRecovered}). */
+    DataDirectory.Recovered recovered() { return data.recovered(); }
+
+    /** Lets the memory of what was found go, once the core holds it. */
+    void forgetRecovered() { data.forgetRecovered(); }
+
+    /** The journal the core's log changes go to. */
+    Journal journal() { return journal; }
+
+    /** Where the directory is, for messages. */
+    String describe() { return data.describe(); }
+
     /**
      * Says what opening the directory noticed, restores {@code core} from it if {@code restore},
      * and records every later change of the core's log.
@@ -77,12 +89,16 @@ final class DurableState {
      * (one for the entry, one when it commits).
      */
     void persist(VrReplica core) throws IOException {
+        persist(new Journal.Meta(core.view(), core.lastNormalView(), core.commitNum(), core.status().code()), core.log().base());
+    }
+
+    /** As above for any protocol: its {@code meta} record, and the log's base, up to which segments may go after a snapshot. */
+    void persist(Journal.Meta meta, long logBase) throws IOException {
         boolean snapshot = pendingSnapshot != null;
         if (snapshot) {
             data.saveSnapshot(pendingSnapshotOp, pendingSnapshot);
             pendingSnapshot = null;
         }
-        Journal.Meta meta = new Journal.Meta(core.view(), core.lastNormalView(), core.commitNum(), core.status().code());
         journal.meta(meta);
         if (journal.hasPending()) {
             boolean mustForce = journal.hasLogRecordsPending() || !meta.sameBesidesCommit(forcedMeta);
@@ -94,7 +110,7 @@ final class DurableState {
                 commitOnlyWrites++;
             }
         }
-        if (snapshot) segmentsDeleted += data.compact(core.log().base()); // the log's own compaction point, at most the snapshot
+        if (snapshot) segmentsDeleted += data.compact(logBase); // the log's own compaction point, at most the snapshot
     }
 
     /** ASYNC's periodic force. */

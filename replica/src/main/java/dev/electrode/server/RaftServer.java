@@ -54,7 +54,12 @@ public final class RaftServer implements AutoCloseable {
     /** How often the kernel log is polled when no datagram wakes the replica up. */
     private static final long DRAIN_PERIOD_MICROS = 500;
 
-    private RaftServer(ClusterConfig config, int index, RaftSettings settings, Application app, Offloads offloads) throws InterruptedException {
+    private final DurableState durable; // null: memory only
+    private volatile java.io.IOException journalFailure;
+    private ScheduledFuture<?> asyncForce;
+
+    private RaftServer(ClusterConfig config, int index, RaftSettings settings, Application app, Offloads offloads,
+                       dev.electrode.storage.DataDirectory journal, Durability durability) throws InterruptedException {
         if (index < 0 || index >= config.size())
             throw new IllegalArgumentException("replica index " + index + " not in the configuration (0.." + (config.size() - 1) + ")");
         this.config = config;
@@ -71,19 +76,98 @@ public final class RaftServer implements AutoCloseable {
         long seed = seedSource.nextLong();
         java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
         this.core = new RaftReplica(config.size(), index, settings, app, new SocketOutbox(), random::nextLong);
+        if (journal == null && durability != Durability.MEMORY)
+            throw new IllegalArgumentException("durability " + durability + " needs a journal (a data directory)");
+        if (durability == Durability.SYNC && this.offloads.fastAck() && this.offloads.kernelAcks())
+            throw new IllegalArgumentException("with SYNC durability the fast path must defer its acks until the entries are durable"
+                    + " (attach the offloads with deferred acks)");
+        this.durable = journal == null ? null : new DurableState(journal, durability, index);
+        if (durable != null) restoreFromDisk();
         this.endpoint = UdpEndpoint.bind(config.replica(index), "raft-replica-" + index, new Inbound());
         runOnLoop(() -> {
             core.start();
             started = true;
-            endpoint.flush();
+            flushDurably();
+            if (durable != null && durable.async())
+                asyncForce = endpoint.eventLoop().scheduleAtFixedRate(this::forceJournal, ReplicaServer.ASYNC_FORCE_MILLIS,
+                        ReplicaServer.ASYNC_FORCE_MILLIS, TimeUnit.MILLISECONDS);
             return null;
         });
+    }
+
+    /** Takes up what the data directory holds (if anything) and records every later log change there. */
+    private void restoreFromDisk() {
+        dev.electrode.storage.DataDirectory.Recovered r = durable.recovered();
+        for (String note : r.notes()) System.out.println("raft replica " + index + ": " + note);
+        if (durable.hasState()) {
+            core.restore(RaftDurability.restored(r, config.size()));
+            System.out.println("raft replica " + index + ": restored from " + durable.describe() + ": term " + core.term() + ", "
+                    + (r.snapshot() == null ? "no snapshot" : "snapshot at " + r.snapshotOp()) + ", log up to " + core.lastIndex()
+                    + ", committed up to " + core.commitIndex());
+        }
+        durable.forgetRecovered();
+        core.setLogListener(RaftDurability.listener(durable));
+    }
+
+    /**
+     * Makes the turn's state durable (SYNC: forced; ASYNC: written), then sends what the turn
+     * queued: no vote, response or append leaves before the term, vote and entries it rests on.
+     * A journal that cannot be written stops the replica.
+     */
+    private void flushDurably() {
+        if (durable != null) {
+            if (journalFailure != null) return;
+            try {
+                durable.persist(RaftDurability.meta(core), core.snapshotIndex());
+            } catch (java.io.IOException e) {
+                failJournal(e);
+                return;
+            }
+        }
+        endpoint.flush();
+    }
+
+    private void forceJournal() {
+        if (journalFailure != null) return;
+        try {
+            durable.force();
+        } catch (java.io.IOException e) {
+            failJournal(e);
+        }
+    }
+
+    private void failJournal(java.io.IOException e) {
+        journalFailure = e;
+        errors.report(ReplicaErrors.Kind.JOURNAL, "cannot make its state durable (" + e.getMessage()
+                + "): it stops here; nothing it queued since its last durable write is sent", null);
+        closed = true;
+        for (ScheduledFuture<?> t : timers) if (t != null) t.cancel(false);
+        if (drainTimer != null) drainTimer.cancel(false);
+        if (asyncForce != null) asyncForce.cancel(false);
+        offloads.controlChanged(new Offloads.Control(false, core.term(), core.leader(), 0));
+        endpoint.closeAsync(); // queued, unflushed datagrams are discarded with the channel
+    }
+
+    /** Why the replica stopped on its own (its journal could not be written), or null. */
+    public java.io.IOException failure() { return journalFailure; }
+
+    /** The journal's figures in one phrase ("none" without one). */
+    public String journalStats() { return durable == null ? "none" : query(r -> durable.stats()); }
+
+    /**
+     * Starts replica {@code index} with its state in {@code journal} (restarting from what it
+     * holds), made durable per {@code durability}; with SYNC and the fast-ack offload, the
+     * offloads must defer their acks.
+     */
+    public static RaftServer start(ClusterConfig config, int index, RaftSettings settings, Application app, Offloads offloads,
+                                   dev.electrode.storage.DataDirectory journal, Durability durability) throws InterruptedException {
+        return new RaftServer(config, index, settings, app, offloads, journal, durability);
     }
 
     /** Starts replica {@code index} of {@code config} at its configured address; {@code offloads} may be {@link Offloads#NONE}. */
     public static RaftServer start(ClusterConfig config, int index, RaftSettings settings, Application app, Offloads offloads)
             throws InterruptedException {
-        return new RaftServer(config, index, settings, app, offloads);
+        return new RaftServer(config, index, settings, app, offloads, null, Durability.MEMORY);
     }
 
     public int index() { return index; }
@@ -101,7 +185,7 @@ public final class RaftServer implements AutoCloseable {
     public void campaign() {
         runOnLoop(() -> {
             core.campaign();
-            endpoint.flush();
+            flushDurably();
             return null;
         });
     }
@@ -166,7 +250,7 @@ public final class RaftServer implements AutoCloseable {
         if (wanted && drainTimer == null) {
             drainTimer = endpoint.eventLoop().scheduleAtFixedRate(() -> {
                 drainKernelLog();
-                endpoint.flush();
+                flushDurably();
             }, DRAIN_PERIOD_MICROS, DRAIN_PERIOD_MICROS, TimeUnit.MICROSECONDS);
         } else if (!wanted && drainTimer != null) {
             drainTimer.cancel(false);
@@ -182,6 +266,14 @@ public final class RaftServer implements AutoCloseable {
             endpoint.eventLoop().submit(() -> {
                 for (ScheduledFuture<?> t : timers) if (t != null) t.cancel(false);
                 if (drainTimer != null) drainTimer.cancel(false);
+                if (asyncForce != null) asyncForce.cancel(false);
+                if (durable != null && journalFailure == null) {
+                    try {
+                        durable.syncAtStop();
+                    } catch (java.io.IOException e) {
+                        System.err.println("raft replica " + index + ": ERROR: cannot force its journal at stop: " + e.getMessage());
+                    }
+                }
                 // A stopped replica must not go on acknowledging in the kernel.
                 offloads.controlChanged(new Offloads.Control(false, core.term(), core.leader(), 0));
             }).await(5, TimeUnit.SECONDS);
@@ -199,7 +291,7 @@ public final class RaftServer implements AutoCloseable {
 
         @Override
         public void onReadComplete() {
-            if (started) endpoint.flush();
+            if (started) flushDurably();
         }
 
         @Override
@@ -258,7 +350,7 @@ public final class RaftServer implements AutoCloseable {
                 } catch (RuntimeException e) {
                     errors.report(ReplicaErrors.Kind.HANDLER_EXCEPTION, "timer " + timer + " threw", e);
                 }
-                endpoint.flush();
+                flushDurably();
             }, delayMicros, TimeUnit.MICROSECONDS);
         }
 
