@@ -48,9 +48,6 @@ public final class RaftServer implements AutoCloseable {
     private volatile boolean closed;
     private boolean started;
     private long kernelRecordsRejected;
-    // The leader the kernel acknowledges for (-1: none), and the one it did before the last control change.
-    private int kernelLeader = -1;
-    private int fencedLeader = -1;
     /** How often the kernel log is polled when no datagram wakes the replica up. */
     private static final long DRAIN_PERIOD_MICROS = 500;
 
@@ -213,12 +210,16 @@ public final class RaftServer implements AutoCloseable {
     private void drainKernelLog() {
         if (!offloads.fastAck()) return;
         boolean userAcks = !offloads.kernelAcks();
-        drainKernelLog(kernelLeader, a -> core.onFastAckedAppend(a, userAcks));
+        drainKernelLog(a -> core.onFastAckedAppend(a, userAcks));
     }
 
-    private void drainKernelLog(int leader, Consumer<AppendEntries> sink) {
+    /**
+     * Hands every authentic record of the kernel log to {@code sink}, in ring order; the core
+     * ignores those of a term or leader it no longer follows (a stopped incarnation's, say).
+     */
+    private void drainKernelLog(Consumer<AppendEntries> sink) {
         offloads.poll(rec -> {
-            AppendEntries a = check(rec, leader);
+            AppendEntries a = check(rec);
             if (a == null) {
                 kernelRecordsRejected++;
                 errors.report(ReplicaErrors.Kind.KERNEL_RECORD_UNUSABLE, "the kernel acknowledged AppendEntries term " + rec.epoch()
@@ -229,18 +230,23 @@ public final class RaftServer implements AutoCloseable {
         });
     }
 
-    /** The AppendEntries in {@code rec} if it came from {@code leader}'s address and says what the kernel acknowledged, else null. */
-    private AppendEntries check(KernelRecord rec, int leader) {
-        if (leader < 0) return null;
-        if (rec.senderIpv4() != replicaIpv4[leader] || rec.senderPort() != config.replica(leader).getPort()) return null;
+    /**
+     * The AppendEntries in {@code rec} if it says what the kernel acknowledged and came from the
+     * address of the leader it names, else null.
+     */
+    private AppendEntries check(KernelRecord rec) {
+        AppendEntries a;
         try {
-            AppendEntries a = AppendEntries.parseFrom(rec.body());
-            boolean agrees = a.getTerm() == rec.epoch() && a.getPrevLogIndex() + 1 == rec.firstIndex()
-                    && a.getPrevLogIndex() + a.getEntriesCount() == rec.lastIndex() && a.getLeader() == leader;
-            return agrees ? a : null;
+            a = AppendEntries.parseFrom(rec.body());
         } catch (InvalidProtocolBufferException e) {
             return null;
         }
+        int leader = a.getLeader();
+        if (leader < 0 || leader >= config.size() || leader == index) return null;
+        if (rec.senderIpv4() != replicaIpv4[leader] || rec.senderPort() != config.replica(leader).getPort()) return null;
+        boolean agrees = a.getTerm() == rec.epoch() && a.getPrevLogIndex() + 1 == rec.firstIndex()
+                && a.getPrevLogIndex() + a.getEntriesCount() == rec.lastIndex();
+        return agrees ? a : null;
     }
 
     /** The periodic poll runs while the kernel may fast-ack for this replica: while it follows. */
@@ -357,8 +363,6 @@ public final class RaftServer implements AutoCloseable {
         @Override
         public void controlChanged(boolean normal, long term, int leader, long verifiedIndex) {
             offloads.controlChanged(new Offloads.Control(normal, term, leader, verifiedIndex));
-            fencedLeader = kernelLeader;
-            kernelLeader = normal && leader != index ? leader : -1;
             if (offloads.fastAck()) endpoint.eventLoop().execute(RaftServer.this::updateDrainTimer);
         }
 
@@ -367,7 +371,7 @@ public final class RaftServer implements AutoCloseable {
             if (!offloads.fastAck()) return List.of();
             offloads.awaitQuiescent();
             List<AppendEntries> acked = new ArrayList<>();
-            drainKernelLog(fencedLeader, acked::add); // what it acknowledged for the leader it followed
+            drainKernelLog(acked::add); // what it acknowledged for the leader it followed (the core checks which)
             return acked;
         }
 

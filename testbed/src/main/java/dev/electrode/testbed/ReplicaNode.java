@@ -160,18 +160,41 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
     }
 
     /**
-     * A Raft replica running in this JVM. Its term, vote and log live in memory only, so a killed
-     * one cannot come back: a Raft replica that forgot its vote could elect a second leader.
+     * A Raft replica running in this JVM. With a data directory it restarts from there (term,
+     * vote, log, snapshot); without one its state lives in memory only, so a killed one cannot
+     * come back: a Raft replica that forgot its vote could elect a second leader.
      */
     public static final class RaftInJvm extends ReplicaNode {
+        private final ClusterConfig config;
+        private final dev.electrode.raft.RaftSettings settings;
+        private final dev.electrode.offload.Offloads offloads;
+        private final JournalOpener journalOpener; // null: memory only
+        private final dev.electrode.server.Durability durability;
+        private dev.electrode.storage.DataDirectory journal;
         private dev.electrode.server.RaftServer server;
-        private final KvStore store = new KvStore();
+        private KvStore store;
 
         RaftInJvm(int index, NetNamespace ns, ClusterConfig config, dev.electrode.raft.RaftSettings settings,
-                  dev.electrode.offload.Offloads offloads) {
+                  dev.electrode.offload.Offloads offloads, JournalOpener journalOpener, dev.electrode.server.Durability durability) {
             super(index, ns);
+            this.config = config;
+            this.settings = settings;
+            this.offloads = offloads;
+            this.journalOpener = journalOpener;
+            this.durability = durability;
+            start();
+        }
+
+        private void start() {
+            store = new KvStore();
             KvStore s = store;
-            server = ns.call(() -> dev.electrode.server.RaftServer.start(config, index, settings, s, offloads));
+            try {
+                journal = journalOpener == null ? null : journalOpener.open();
+            } catch (java.io.IOException e) {
+                throw new TestbedException("replica " + index + ": cannot open its data directory: " + e.getMessage(), e);
+            }
+            dev.electrode.storage.DataDirectory j = journal;
+            server = ns.call(() -> dev.electrode.server.RaftServer.start(config, index, settings, s, offloads, j, durability));
         }
 
         /** Runs {@code q} against the Raft core on its thread. */
@@ -205,11 +228,23 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         @Override public void kill() {
             if (server != null) server.close();
             server = null;
+            if (journal != null) {
+                try {
+                    journal.close();
+                } catch (java.io.IOException e) {
+                    throw new TestbedException("replica " + index + ": closing its data directory: " + e.getMessage(), e);
+                }
+                journal = null;
+            }
         }
 
-        @Override public void restart() {
-            throw new TestbedException("replica " + index + " runs Raft, whose term, vote and log live in memory only: "
-                    + "it cannot rejoin after a kill (durable Raft state is not implemented)");
+        @Override public void restart() throws InterruptedException {
+            if (server != null) throw new IllegalStateException("replica " + index + " is running");
+            if (journalOpener == null)
+                throw new TestbedException("replica " + index + " runs Raft in memory only: it cannot rejoin after a kill (its term, vote"
+                        + " and log are gone; give the testbed a durability other than memory)");
+            start();
+            repin();
         }
 
         @Override void applyPin(CpuSet cpus) {

@@ -207,7 +207,8 @@ public final class TestbedEnv implements AutoCloseable {
     }
 
     /**
-     * A Raft cluster in this JVM, on the same offload programs loaded with Raft's message names;
+     * A Raft cluster in this JVM (with data directories unless the durability is memory), on the
+     * same offload programs loaded with Raft's message names;
      * replica 0 campaigns at once, so that it leads like VR's replica 0 in view 0 (CPU placements
      * and measurements expect the leader there).
      */
@@ -215,11 +216,10 @@ public final class TestbedEnv implements AutoCloseable {
         int n = replicaCount();
         if (spec.replicasAsProcesses())
             throw new TestbedException("Raft replicas run in this JVM only (processes and containers run VR)");
-        if (!spec.durability().equals("memory"))
-            throw new TestbedException("Raft replicas keep their state in memory only; durability '" + spec.durability() + "' is VR's");
+        dev.electrode.server.Durability durability = dev.electrode.server.Durability.parse(spec.durability());
         long election = scaled(spec.viewChangeMs()) * 1000;
         dev.electrode.raft.RaftSettings settings = new dev.electrode.raft.RaftSettings(scaled(spec.heartbeatMs()) * 1000, election,
-                2 * election, spec.batchSize());
+                2 * election, spec.batchSize(), spec.snapshotEvery());
         if (offloads.contains(dev.electrode.bpf.Offload.FAST_ACK)) {
             // XDP_TX on a veth is delivered only if the peer end runs an XDP program too.
             peerPass = dev.electrode.bpf.ElectrodeBpf.load(dev.electrode.wire.RaftOffloadProtocol.MESSAGES);
@@ -228,15 +228,20 @@ public final class TestbedEnv implements AutoCloseable {
             });
         }
         for (int i = 0; i < n; i++) {
+            int idx = i;
             dev.electrode.offload.Offloads off = dev.electrode.offload.Offloads.NONE;
             if (!offloads.isEmpty()) {
-                int idx = i;
+                boolean deferred = durability == dev.electrode.server.Durability.SYNC; // acks only once durable
                 dev.electrode.bpf.KernelOffloads k = topology.host(i).ns().call(() -> dev.electrode.bpf.KernelOffloads.attach(config,
-                        idx, spec.batchSize(), offloads, topology.host(idx).ifname(), false, dev.electrode.wire.RaftOffloadProtocol.MESSAGES));
+                        idx, spec.batchSize(), offloads, topology.host(idx).ifname(), deferred, dev.electrode.wire.RaftOffloadProtocol.MESSAGES));
                 kernelOffloads.add(k);
                 off = k;
             }
-            replicas.add(new ReplicaNode.RaftInJvm(i, topology.host(i).ns(), config, settings, off));
+            Path data = dir.resolve("data-" + i);
+            ReplicaNode.JournalOpener journal = durability == dev.electrode.server.Durability.MEMORY ? null
+                    : () -> dev.electrode.storage.DataDirectory.open(new dev.electrode.storage.FileJournalDirectory(data),
+                            new dev.electrode.storage.Journal.Identity(config.id(), idx), dev.electrode.storage.Journal.DEFAULT_SEGMENT_BYTES);
+            replicas.add(new ReplicaNode.RaftInJvm(i, topology.host(i).ns(), config, settings, off, journal, durability));
         }
         ((ReplicaNode.RaftInJvm) replicas.get(0)).server().campaign();
         await().atMost(patience(Duration.ofSeconds(10))).pollInterval(Duration.ofMillis(10))

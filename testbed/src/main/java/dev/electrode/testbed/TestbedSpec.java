@@ -54,7 +54,7 @@ public record TestbedSpec(int replicas, boolean processes, boolean cluster, bool
     /** Committed operations between the replicas' snapshots. */
     public TestbedSpec withSnapshotEvery(long ops) { return with(b -> b.snapshotEvery = ops); }
 
-    /** The protocol the replicas run (Raft: in this JVM, in memory only). */
+    /** The protocol the replicas run (Raft: in this JVM). */
     public TestbedSpec withProtocol(ReplicationProtocol p) { return with(b -> b.protocol = p); }
 
     /** Hosts as network namespaces or as containers. */

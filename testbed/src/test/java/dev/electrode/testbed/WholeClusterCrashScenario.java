@@ -105,6 +105,9 @@ final class WholeClusterCrashScenario {
                 String out = java.nio.file.Files.readString(env.dir().resolve("replica-" + i + ".out"));
                 assertTrue(out.matches("(?s).*restored from \\S+: view \\d+, status \\w+, snapshot at \\d+.*"),
                         "replica " + i + " restarted from a snapshot at least once:\n" + out);
+            } else if (env.replica(i) instanceof ReplicaNode.RaftInJvm raft) {
+                long snapshot = raft.query(r -> r.snapshotIndex());
+                assertTrue(snapshot > 0, "raft replica " + i + " took or restored a snapshot");
             } else {
                 long snapshot = env.inJvm(i).query(v -> v.snapshotOp());
                 assertTrue(snapshot > 0, "replica " + i + " took or restored a snapshot");

@@ -169,7 +169,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
             throw new CommandLine.ParameterException(cl, "--protocol: " + e.getMessage());
         }
         if (protocols.contains(ReplicationProtocol.RAFT) && durabilities.stream().anyMatch(d -> !d.equals("memory")))
-            throw new CommandLine.ParameterException(cl, "--protocol raft keeps its state in memory only: use --durability memory");
+            throw new CommandLine.ParameterException(cl, "--durability sync/async is measured with VR only (its group-commit figures): use --protocol vr, or --durability memory");
         for (String p : placements) if (!PLACEMENTS.contains(p)) throw new CommandLine.ParameterException(cl,
                 "unknown placement '" + p + "' (" + String.join(", ", PLACEMENTS) + ")");
         for (int n : replicas) if (n < 1 || n % 2 == 0 || n > 15) throw new CommandLine.ParameterException(cl,

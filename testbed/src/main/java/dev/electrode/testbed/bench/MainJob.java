@@ -77,7 +77,7 @@ public final class MainJob implements Callable<Integer> {
         List<ReplicationProtocol> protocols = protocolNames.stream().map(ReplicationProtocol::parse).distinct().toList();
         for (String d : durabilities) dev.electrode.server.Durability.parse(d); // fail before any measurement
         if (protocols.contains(ReplicationProtocol.RAFT) && durabilities.stream().anyMatch(d -> !d.strip().equalsIgnoreCase("memory")))
-            throw new IllegalArgumentException("--protocol raft keeps its state in memory only: use --durability memory");
+            throw new IllegalArgumentException("--durability sync/async is measured with VR only (its group-commit figures): use --protocol vr, or --durability memory");
         System.out.printf("Electrode main job: %s, %d replicas in network namespaces, %d closed-loop clients, %d-byte puts, batch size %d, "
                 + "%s placement%n", protocols.stream().map(ReplicationProtocol::label).toList(), replicas, clients, valueSize, batchSize, placement);
         List<Offload> all = List.of(Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE);
