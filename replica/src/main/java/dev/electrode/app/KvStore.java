@@ -6,7 +6,7 @@ import dev.electrode.app.proto.KvOp;
 import dev.electrode.app.proto.KvPair;
 import dev.electrode.app.proto.KvSnapshot;
 import dev.electrode.app.proto.KvResult;
-import dev.electrode.vr.Application;
+import dev.electrode.app.Application;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

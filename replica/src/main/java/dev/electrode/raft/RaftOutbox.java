@@ -2,7 +2,7 @@ package dev.electrode.raft;
 
 import com.google.protobuf.Message;
 import dev.electrode.raft.proto.AppendEntries;
-import dev.electrode.vr.ClientAddress;
+import dev.electrode.app.ClientAddress;
 
 import java.util.List;
 

@@ -6,6 +6,8 @@ import dev.electrode.offload.Offloads;
 import dev.electrode.storage.DataDirectory;
 import dev.electrode.transport.UdpEndpoint;
 import dev.electrode.vr.*;
+import dev.electrode.app.Application;
+import dev.electrode.app.ClientAddress;
 import dev.electrode.wire.FastMeta;
 import dev.electrode.wire.Frame;
 import dev.electrode.wire.MessageType;

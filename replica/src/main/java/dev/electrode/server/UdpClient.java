@@ -1,6 +1,6 @@
 package dev.electrode.server;
 
-import dev.electrode.vr.ClientAddress;
+import dev.electrode.app.ClientAddress;
 
 import java.net.InetSocketAddress;
 

@@ -1,5 +1,6 @@
 package dev.electrode.vr;
 
+import dev.electrode.app.ClientAddress;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.electrode.vr;
 
+import dev.electrode.app.ClientAddress;
 import com.google.protobuf.Message;
 /**
  * Everything the VR core does to the outside world. The runtime (a socket transport, or

@@ -1,5 +1,8 @@
 package dev.electrode.vr;
 
+import dev.electrode.app.Application;
+import dev.electrode.app.ClientAddress;
+import dev.electrode.app.ClientTable;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.electrode.vr.proto.Snapshot;

@@ -4,7 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.electrode.app.KvStore;
 import dev.electrode.raft.proto.*;
-import dev.electrode.vr.ClientAddress;
+import dev.electrode.app.ClientAddress;
 import dev.electrode.wire.proto.Request;
 import org.junit.jupiter.api.Test;
 

@@ -4,6 +4,8 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.electrode.app.KvStore;
 import dev.electrode.vr.*;
+import dev.electrode.app.Application;
+import dev.electrode.app.ClientAddress;
 import dev.electrode.wire.*;
 
 import java.nio.ByteBuffer;

@@ -1,5 +1,6 @@
 package dev.electrode.vr;
 
+import dev.electrode.app.ClientAddress;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.electrode.app.KvStore;

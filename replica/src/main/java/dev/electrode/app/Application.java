@@ -1,4 +1,4 @@
-package dev.electrode.vr;
+package dev.electrode.app;
 
 import com.google.protobuf.ByteString;
 

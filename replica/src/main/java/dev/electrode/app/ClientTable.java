@@ -1,4 +1,4 @@
-package dev.electrode.vr;
+package dev.electrode.app;
 
 import dev.electrode.vr.proto.ClientRecord;
 import dev.electrode.wire.proto.ReplyMessage;
@@ -56,7 +56,7 @@ public final class ClientTable {
     }
 
     /** Replaces this table's contents with {@code other}'s. */
-    void takeFrom(ClientTable other) {
+    public void takeFrom(ClientTable other) {
         entries.clear();
         entries.putAll(other.entries);
     }

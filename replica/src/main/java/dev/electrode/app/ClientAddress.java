@@ -1,4 +1,4 @@
-package dev.electrode.vr;
+package dev.electrode.app;
 
 /**
  * Where a client's replies go. The core only keeps it and hands it back through
