@@ -3,7 +3,13 @@ package dev.electrode.cli;
 import dev.electrode.app.KvStore;
 import dev.electrode.config.ClusterConfig;
 import dev.electrode.launch.ReplicaProcess;
+import dev.electrode.offload.Offloads;
+import dev.electrode.raft.RaftRole;
+import dev.electrode.raft.RaftSettings;
+import dev.electrode.server.Durability;
+import dev.electrode.server.RaftServer;
 import dev.electrode.server.ReplicaServer;
+import dev.electrode.storage.DataDirectory;
 import dev.electrode.transport.UdpEndpoint;
 import dev.electrode.vr.VrSettings;
 
@@ -15,14 +21,33 @@ import java.util.function.Supplier;
 /**
  * Runs one replica of the KV store as a process would: prints its status changes and a ready
  * line, answers SIGHUP with a report line, and stops cleanly on SIGTERM or SIGINT (exit code 0,
- * counters printed).
+ * counters printed). VR and Raft replicas print the same lines (a Raft replica's term in the
+ * view field; NORMAL while it leads or follows a known leader, VIEW_CHANGE otherwise, leader -1
+ * while it knows none).
  */
 public final class ReplicaRunner {
     /** A report line: index, number, status, view, leader, lastOp, commit, digest, then the counters. */
     public static final java.util.regex.Pattern REPORT_PATTERN = java.util.regex.Pattern.compile(
-            "replica (\\d+) report (\\d+): status (\\w+) view (\\d+) leader (\\d+) lastOp (\\d+) commit (\\d+) digest (\\w+); (.*)");
+            "replica (\\d+) report (\\d+): status (\\w+) view (\\d+) leader (-?\\d+) lastOp (\\d+) commit (\\d+) digest (\\w+); (.*)");
 
     private ReplicaRunner() {}
+
+    /** What the runner asks of a running replica, VR or Raft. */
+    private interface Running {
+        /** "status S view V leader L" now. */
+        String status();
+
+        /** The status, then "lastOp O commit C digest D". */
+        String state();
+
+        String countersLine();
+
+        String localAddress();
+
+        java.io.IOException failure();
+
+        void close();
+    }
 
     /**
      * Runs until signalled (exit code 0) or until the replica stops on its own because it cannot
@@ -36,35 +61,79 @@ public final class ReplicaRunner {
      */
     public static int run(ClusterConfig cfg, int index, VrSettings settings, boolean recovering, ReplicaServer.Options options,
                           String readySuffix, Supplier<String> extraStats, int statsEverySeconds) throws InterruptedException {
-        ReplicaServer.StatusListener printer = (status, view, leader) -> {
-            System.out.println("replica " + index + ": status " + status + " view " + view + " leader " + leader);
-            System.out.flush();
-        };
+        ReplicaServer.StatusListener printer = (status, view, leader) -> printStatus(index, status.name(), view, leader);
         KvStore store = new KvStore();
         ReplicaServer server = ReplicaServer.start(cfg, index, settings, store, recovering,
                 new ReplicaServer.Options(printer, options.offloads(), options.journal(), options.durability()));
+        Running running = new Running() {
+            @Override public String status() {
+                return server.query(v -> "status " + v.status() + " view " + v.view() + " leader " + v.leaderOf(v.view()));
+            }
+            @Override public String state() {
+                return server.query(v -> "status " + v.status() + " view " + v.view() + " leader " + v.leaderOf(v.view())
+                        + " lastOp " + v.lastOp() + " commit " + v.commitNum() + " digest " + store.digest());
+            }
+            @Override public String countersLine() { return server.countersLine(); }
+            @Override public String localAddress() { return String.valueOf(server.endpoint().localAddress()); }
+            @Override public java.io.IOException failure() { return server.failure(); }
+            @Override public void close() { server.close(); }
+        };
+        return loop(running, index, (recovering ? "recovering, " : ""), " durability " + options.durability().name().toLowerCase() + readySuffix,
+                extraStats, statsEverySeconds);
+    }
+
+    /** As {@link #run} for a Raft replica (no recovery: it restarts from its data directory, or starts empty). */
+    public static int runRaft(ClusterConfig cfg, int index, RaftSettings settings, Offloads offloads, DataDirectory data,
+                              Durability durability, String readySuffix, Supplier<String> extraStats, int statsEverySeconds)
+            throws InterruptedException {
+        KvStore store = new KvStore();
+        RaftServer server = RaftServer.start(cfg, index, settings, store, offloads, data, durability,
+                (role, term, leader) -> printStatus(index, raftStatus(role, leader), term, leader));
+        Running running = new Running() {
+            @Override public String status() {
+                return server.query(r -> "status " + raftStatus(r.role(), r.leader()) + " view " + r.term() + " leader " + r.leader());
+            }
+            @Override public String state() {
+                return server.query(r -> "status " + raftStatus(r.role(), r.leader()) + " view " + r.term() + " leader " + r.leader()
+                        + " lastOp " + r.lastIndex() + " commit " + r.commitIndex() + " digest " + store.digest());
+            }
+            @Override public String countersLine() { return server.countersLine(); }
+            @Override public String localAddress() { return String.valueOf(server.endpoint().localAddress()); }
+            @Override public java.io.IOException failure() { return server.failure(); }
+            @Override public void close() { server.close(); }
+        };
+        return loop(running, index, "", " protocol raft durability " + durability.name().toLowerCase() + readySuffix, extraStats,
+                statsEverySeconds);
+    }
+
+    /** A Raft role in the status line's words. */
+    private static String raftStatus(RaftRole role, int leader) {
+        return role == RaftRole.LEADER || (role == RaftRole.FOLLOWER && leader >= 0) ? "NORMAL" : "VIEW_CHANGE";
+    }
+
+    private static void printStatus(int index, String status, long view, int leader) {
+        System.out.println("replica " + index + ": status " + status + " view " + view + " leader " + leader);
+        System.out.flush();
+    }
+
+    private static int loop(Running server, int index, String readyPrefix, String readySuffix, Supplier<String> extraStats,
+                            int statsEverySeconds) throws InterruptedException {
         BlockingQueue<String> signals = new LinkedBlockingQueue<>();
         // SIGTERM/SIGINT end the replica cleanly with exit code 0 (the JVM default would be 143/130).
         for (String sig : new String[] {"TERM", "INT", "HUP"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> signals.add(s.getName()));
         }
-        System.out.println("replica " + index + " " + (recovering ? "recovering, " : "") + ReplicaProcess.READY_MARKER + " "
-                + server.endpoint().localAddress() + " (" + (UdpEndpoint.epollAvailable() ? "epoll" : "nio") + ")"
-                + " durability " + options.durability().name().toLowerCase() + readySuffix);
+        System.out.println("replica " + index + " " + readyPrefix + ReplicaProcess.READY_MARKER + " " + server.localAddress()
+                + " (" + (UdpEndpoint.epollAvailable() ? "epoll" : "nio") + ")" + readySuffix);
         // The status it starts in (status lines follow on every change): what a supervisor reads.
-        server.query(v -> {
-            printer.statusChanged(v.status(), v.view(), v.leaderOf(v.view()));
-            return null;
-        });
+        System.out.println("replica " + index + ": " + server.status());
         System.out.flush();
         long nextStats = statsEverySeconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(statsEverySeconds) : Long.MAX_VALUE;
         int reports = 0;
         for (String signal; !"TERM".equals(signal = signals.poll(200, TimeUnit.MILLISECONDS)) && !"INT".equals(signal); ) {
             if ("HUP".equals(signal)) {
                 int n = ++reports;
-                String state = server.query(v -> "status " + v.status() + " view " + v.view() + " leader " + v.leaderOf(v.view())
-                        + " lastOp " + v.lastOp() + " commit " + v.commitNum() + " digest " + store.digest());
-                System.out.println("replica " + index + " report " + n + ": " + state + "; " + server.countersLine() + extraStats.get());
+                System.out.println("replica " + index + " report " + n + ": " + server.state() + "; " + server.countersLine() + extraStats.get());
                 System.out.flush();
             }
             if (server.failure() != null) {

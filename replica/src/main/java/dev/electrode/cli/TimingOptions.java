@@ -32,6 +32,19 @@ public final class TimingOptions {
                     + " in it (default: ${DEFAULT-VALUE})")
     int recoveryBytes;
 
+    /**
+     * The Raft settings these options give: the heartbeat, an election timeout drawn from
+     * [view-change, 2 x view-change), the batch size as the most entries per AppendEntries, the
+     * snapshot interval; a combination Raft refuses is a usage error of {@code cmd}.
+     */
+    public dev.electrode.raft.RaftSettings raftSettings(CommandLine cmd) {
+        try {
+            return new dev.electrode.raft.RaftSettings(heartbeatMs * 1000, viewChangeMs * 1000, 2 * viewChangeMs * 1000, batchSize, snapshotEvery);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(cmd, e.getMessage());
+        }
+    }
+
     /** The settings these options give; a combination the protocol refuses is a usage error of {@code cmd}. */
     public VrSettings settings(CommandLine cmd) {
         VrSettings d = VrSettings.DEFAULT;

@@ -52,11 +52,18 @@ public final class RaftServer implements AutoCloseable {
     private static final long DRAIN_PERIOD_MICROS = 500;
 
     private final DurableState durable; // null: memory only
+    private final StatusListener statusListener;
+
+    /** Told of every change of role, term or known leader, on the replica thread. */
+    public interface StatusListener {
+        void roleChanged(RaftRole role, long term, int leader);
+    }
     private volatile java.io.IOException journalFailure;
     private ScheduledFuture<?> asyncForce;
 
     private RaftServer(ClusterConfig config, int index, RaftSettings settings, Application app, Offloads offloads,
-                       dev.electrode.storage.DataDirectory journal, Durability durability) throws InterruptedException {
+                       dev.electrode.storage.DataDirectory journal, Durability durability, StatusListener listener) throws InterruptedException {
+        this.statusListener = listener;
         if (index < 0 || index >= config.size())
             throw new IllegalArgumentException("replica index " + index + " not in the configuration (0.." + (config.size() - 1) + ")");
         this.config = config;
@@ -158,13 +165,20 @@ public final class RaftServer implements AutoCloseable {
      */
     public static RaftServer start(ClusterConfig config, int index, RaftSettings settings, Application app, Offloads offloads,
                                    dev.electrode.storage.DataDirectory journal, Durability durability) throws InterruptedException {
-        return new RaftServer(config, index, settings, app, offloads, journal, durability);
+        return new RaftServer(config, index, settings, app, offloads, journal, durability, null);
+    }
+
+    /** As above, telling {@code listener} of every role change (a process prints them for its supervisor). */
+    public static RaftServer start(ClusterConfig config, int index, RaftSettings settings, Application app, Offloads offloads,
+                                   dev.electrode.storage.DataDirectory journal, Durability durability, StatusListener listener)
+            throws InterruptedException {
+        return new RaftServer(config, index, settings, app, offloads, journal, durability, listener);
     }
 
     /** Starts replica {@code index} of {@code config} at its configured address; {@code offloads} may be {@link Offloads#NONE}. */
     public static RaftServer start(ClusterConfig config, int index, RaftSettings settings, Application app, Offloads offloads)
             throws InterruptedException {
-        return new RaftServer(config, index, settings, app, offloads, null, Durability.MEMORY);
+        return new RaftServer(config, index, settings, app, offloads, null, Durability.MEMORY, null);
     }
 
     public int index() { return index; }
@@ -190,6 +204,14 @@ public final class RaftServer implements AutoCloseable {
     /** CPU time the replica's protocol thread has used, in nanoseconds. */
     public long protocolThreadCpuNanos() {
         return query(r -> java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime());
+    }
+
+    /** The core's, the socket's, the decoder's and the journal's counters in one line. */
+    public String countersLine() {
+        String core = query(r -> r.stats().toString() + " role=" + r.role() + " term=" + r.term() + " commit=" + r.commitIndex()
+                + " lastIndex=" + r.lastIndex() + " snapshotIndex=" + r.snapshotIndex() + " kernelRecordsRejected=" + kernelRecordsRejected);
+        return core + " datagrams=" + endpoint.stats().datagramsReceived + " decodeRejected=" + endpoint.codecStats().errorCounts()
+                + " errors=" + errors.counts() + (durable == null ? "" : query(r -> durable.counters()));
     }
 
     /** Runs {@code query} against the core on its thread and returns the result. */
@@ -358,6 +380,11 @@ public final class RaftServer implements AutoCloseable {
                 }
                 flushDurably();
             }, delayMicros, TimeUnit.MICROSECONDS);
+        }
+
+        @Override
+        public void roleChanged(RaftRole role, long term, int leader) {
+            if (statusListener != null) statusListener.roleChanged(role, term, leader);
         }
 
         @Override

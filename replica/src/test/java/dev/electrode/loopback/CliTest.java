@@ -86,5 +86,16 @@ class CliTest {
         assertTrue(timing.err().contains("view change timeout (60000 us) must be at least twice the heartbeat period (50000 us)"), timing.err());
         assertTrue(run("replica", "--config", good.toString(), "--index", "0", "--recovery-bytes", "10").err()
                 .contains("recovery response limit must be 1024..16777216 bytes, got 10"));
+
+        Run protocol = run("replica", "--config", good.toString(), "--index", "0", "--protocol", "paxos");
+        assertEquals(2, protocol.exit());
+        assertTrue(protocol.err().contains("--protocol must be vr or raft, got 'paxos'"), protocol.err());
+        Run raftRecover = run("replica", "--config", good.toString(), "--index", "0", "--protocol", "raft", "--recover");
+        assertEquals(2, raftRecover.exit());
+        assertTrue(raftRecover.err().contains("--recover is VR's: a Raft replica restarts from its --data-dir"), raftRecover.err());
+        Run raftTiming = run("replica", "--config", good.toString(), "--index", "0", "--protocol", "raft", "--heartbeat-ms", "50",
+                "--view-change-ms", "60");
+        assertEquals(2, raftTiming.exit());
+        assertTrue(raftTiming.err().contains("election timeout range must start at twice the heartbeat"), raftTiming.err());
     }
 }

@@ -396,7 +396,7 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         public record StatusLine(String status, long view, int leader) {}
 
         private static final java.util.regex.Pattern STATUS =
-                java.util.regex.Pattern.compile("replica \\d+: status (\\w+) view (\\d+) leader (\\d+)");
+                java.util.regex.Pattern.compile("replica \\d+: status (\\w+) view (\\d+) leader (-?\\d+)");
 
         /**
          * The status this incarnation of the replica last printed (it prints one at start and one

@@ -75,7 +75,7 @@ public @interface Testbed {
     /** Hosts as network namespaces (default) or containers on a Docker network; see {@link Backend#PROPERTY}. */
     Backend backend() default Backend.NAMESPACES;
 
-    /** The replication protocol; Raft replicas run in this JVM (durable with {@link #durability()}). */
+    /** The replication protocol (Raft: in this JVM or as processes, durable with {@link #durability()}). */
     ReplicationProtocol protocol() default ReplicationProtocol.VR;
 
     enum Scope { PER_TEST, PER_CLASS }

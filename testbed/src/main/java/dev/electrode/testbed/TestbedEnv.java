@@ -140,7 +140,7 @@ public final class TestbedEnv implements AutoCloseable {
     private String hostName(int i) { return i == replicaCount() ? "client" : "replica" + i; }
 
     private void startCluster() throws IOException {
-        if (spec.protocol() == ReplicationProtocol.RAFT) {
+        if (spec.protocol() == ReplicationProtocol.RAFT && !spec.replicasAsProcesses()) {
             startRaftCluster();
             return;
         }
@@ -161,6 +161,7 @@ public final class TestbedEnv implements AutoCloseable {
             List<String> args = new ArrayList<>(List.of("--batch-size", Integer.toString(spec.batchSize()),
                     "--heartbeat-ms", Long.toString(scaled(spec.heartbeatMs())), "--resend-ms", Long.toString(scaled(spec.resendMs())),
                     "--view-change-ms", Long.toString(scaled(spec.viewChangeMs())), "--snapshot-every", Long.toString(spec.snapshotEvery())));
+            if (spec.protocol() == ReplicationProtocol.RAFT) args.addAll(List.of("--protocol", "raft"));
             if (!offloads.isEmpty()) {
                 StringBuilder names = new StringBuilder();
                 for (dev.electrode.bpf.Offload o : offloads)
@@ -207,15 +208,14 @@ public final class TestbedEnv implements AutoCloseable {
     }
 
     /**
-     * A Raft cluster in this JVM (with data directories unless the durability is memory), on the
+     * A Raft cluster in this JVM (with data directories unless the durability is memory; as
+     * processes, Raft replicas start like VR's with --protocol raft), on the
      * same offload programs loaded with Raft's message names;
      * replica 0 campaigns at once, so that it leads like VR's replica 0 in view 0 (CPU placements
      * and measurements expect the leader there).
      */
     private void startRaftCluster() {
         int n = replicaCount();
-        if (spec.replicasAsProcesses())
-            throw new TestbedException("Raft replicas run in this JVM only (processes and containers run VR)");
         dev.electrode.server.Durability durability = dev.electrode.server.Durability.parse(spec.durability());
         long election = scaled(spec.viewChangeMs()) * 1000;
         dev.electrode.raft.RaftSettings settings = new dev.electrode.raft.RaftSettings(scaled(spec.heartbeatMs()) * 1000, election,

@@ -15,7 +15,7 @@ public record TestbedSpec(int replicas, boolean processes, boolean cluster, bool
         return new TestbedSpec(t.replicas(), t.processes(), t.cluster(), t.capture(), t.keepCaptures(), t.batchSize(),
                 t.heartbeatMs(), t.resendMs(), t.viewChangeMs(), t.clientRetryMs(), List.of(t.offloads()), t.switchCaptures(), null, 0,
                 t.captureFilter(), t.durability(), t.snapshotEvery(),
-                // Raft replicas run in this JVM, on namespaces only: the property moves VR tests alone.
+                // The property moves VR tests alone: Raft tests stay where they ask to run.
                 t.protocol() == ReplicationProtocol.RAFT ? t.backend() : Backend.chosen(t.backend()), t.protocol());
     }
 

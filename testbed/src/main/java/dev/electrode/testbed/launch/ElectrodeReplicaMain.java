@@ -33,6 +33,7 @@ public final class ElectrodeReplicaMain implements Callable<Integer> {
     @Mixin TimingOptions timing;
     @Mixin StatsOption stats;
     @Mixin StorageOptions storage;
+    @Mixin dev.electrode.cli.ProtocolOption protocol;
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--index", required = true, description = "this replica's position in the configuration (0-based)")
@@ -75,6 +76,25 @@ public final class ElectrodeReplicaMain implements Callable<Integer> {
         return m;
     }
 
+    /** A Raft replica on the same programs, loaded with Raft's message names and meta positions. */
+    private int runRaft(ClusterConfig cfg, Set<Offload> set) throws Exception {
+        var settings = timing.raftSettings(spec.commandLine());
+        return storage.runWith(spec.commandLine(), cfg, index, (data, durability) -> {
+            // Durable (sync) replicas acknowledge only what is on disk: the fast path buffers, user space acknowledges.
+            KernelOffloads kernel = set.isEmpty() ? null : KernelOffloads.attach(cfg, index, timing.batchSize, set, iface,
+                    durability == Durability.SYNC, dev.electrode.wire.RaftOffloadProtocol.MESSAGES);
+            try {
+                return dev.electrode.cli.ReplicaRunner.runRaft(cfg, index, settings,
+                        kernel == null ? dev.electrode.offload.Offloads.NONE : kernel, data, durability,
+                        " offloads " + set + (kernel == null ? "" : " xdp " + kernel.xdpMode()
+                                + (kernel.kernelAcks() ? "" : " acks deferred until durable")),
+                        () -> kernel == null ? "" : " bpf " + nonZero(kernel.bpf().counters()), stats.statsEverySeconds);
+            } finally {
+                if (kernel != null) kernel.close();
+            }
+        });
+    }
+
     @Override
     public Integer call() throws Exception {
         ClusterConfig cfg = config.load(spec.commandLine());
@@ -86,6 +106,7 @@ public final class ElectrodeReplicaMain implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+        if (protocol.raft(spec.commandLine(), recover)) return runRaft(cfg, set);
         var settings = timing.settings(spec.commandLine());
         return storage.runWith(spec.commandLine(), cfg, index, (data, durability) -> {
             // Durable (sync) replicas acknowledge only what is on disk: the fast path buffers, user space acknowledges.
