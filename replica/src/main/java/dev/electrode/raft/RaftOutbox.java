@@ -37,6 +37,12 @@ public interface RaftOutbox {
      */
     default List<AppendEntries> stopFastAcks() { return List.of(); }
 
+    /**
+     * True if the kernel's fast acks go to the leader as it makes them (a record user space
+     * cannot use is then a broken promise); false with deferred acks, which user space sends.
+     */
+    default boolean fastAcksArePromises() { return true; }
+
     /** The verified end of the log moved on through the slow path. */
     default void verifiedAdvanced(long verifiedIndex) {}
 }

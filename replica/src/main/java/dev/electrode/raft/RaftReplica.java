@@ -52,6 +52,14 @@ public final class RaftReplica {
     private long controlTerm;
     private int controlLeader = -1;
 
+    // Kernel acknowledgements this follower could not back with its log: its kernel promised the
+    // log up to owedIndex of owedTerm. Until a leader's appends verify it up there again, it takes
+    // appends on the slow path only, does not stand for election, and votes only for a candidate
+    // whose log reaches the promise (as if its own log ended there).
+    private long owedTerm;
+    private long owedIndex;
+    private boolean inFence;
+
     // Candidate.
     private final boolean[] votes;
     // Leader.
@@ -245,7 +253,7 @@ public final class RaftReplica {
     public void onTimer(RaftTimer t) {
         switch (t) {
             case ELECTION -> {
-                if (role != RaftRole.LEADER && !heardFromLeader) startElection();
+                if (role != RaftRole.LEADER && !heardFromLeader && owedIndex == 0) startElection();
                 else if (role != RaftRole.LEADER) armElectionTimer();
                 heardFromLeader = false;
             }
@@ -299,8 +307,13 @@ public final class RaftReplica {
             return;
         }
         if (v.getTerm() > currentTerm) stepDown(v.getTerm());
-        boolean upToDate = v.getLastLogTerm() > termAt(lastIndex())
-                || (v.getLastLogTerm() == termAt(lastIndex()) && v.getLastLogIndex() >= lastIndex());
+        // Against the log's end, or what the kernel promised beyond it if that is further.
+        long myTerm = termAt(lastIndex()), myIndex = lastIndex();
+        if (owedTerm > myTerm || (owedTerm == myTerm && owedIndex > myIndex)) {
+            myTerm = owedTerm;
+            myIndex = owedIndex;
+        }
+        boolean upToDate = v.getLastLogTerm() > myTerm || (v.getLastLogTerm() == myTerm && v.getLastLogIndex() >= myIndex);
         // A follower of a leader of this term does not vote (its log may grow in the kernel meanwhile).
         boolean grant = v.getTerm() == currentTerm && (votedFor == -1 || votedFor == from) && upToDate
                 && !(role == RaftRole.FOLLOWER && leader >= 0);
@@ -418,11 +431,54 @@ public final class RaftReplica {
         if (index < 0) return;
         if (index > verifiedIndex) {
             verifiedIndex = index;
-            out.verifiedAdvanced(verifiedIndex);
+            if (owedIndex == 0) out.verifiedAdvanced(verifiedIndex);
         }
         // Only what this message proved matches the leader's log counts: entries beyond it may be stale.
         commitUpTo(Math.min(a.getLeaderCommit(), index));
         out.toReplica(from, AppendEntriesResponse.newBuilder().setTerm(currentTerm).setFollower(me).setMatchIndex(index).build());
+        settleDebt();
+    }
+
+    /**
+     * The kernel acknowledged an AppendEntries of {@code term} up to {@code index} that user
+     * space cannot use (its record failed the check, or does not fit the log). With kernel
+     * acks that is a promise the log does not keep: the replica owes it (see owedIndex), tells
+     * the leader where its log really ends, and stops the fast path until it is paid. With
+     * deferred acks nothing was promised: it is only counted.
+     */
+    public void kernelAckUnusable(long term, long index) {
+        stats.kernelAcksUnusable++;
+        boolean held = index <= snapshotIndex || (index <= lastIndex() && termAt(index) == term);
+        if (!out.fastAcksArePromises() || held) return;
+        boolean fresh = owedIndex == 0;
+        if (term > owedTerm || (term == owedTerm && index > owedIndex)) {
+            owedTerm = term;
+            owedIndex = index;
+            stats.kernelAckDebts++;
+        }
+        if (!inFence) {
+            settleDebt();
+            // Once, when the debt arises: the leader counts this follower again only from its log's real end.
+            if (fresh && owedIndex > 0 && leader >= 0 && role == RaftRole.FOLLOWER)
+                out.toReplica(leader, AppendEntriesReject.newBuilder().setTerm(currentTerm).setFollower(me).setHintIndex(lastIndex() + 1).build());
+        }
+    }
+
+    /**
+     * Pays the debt once a leader of a term at least the owed one has verified the log up to
+     * the owed index (its log holds every entry committed up there), and returns to the fast
+     * path; while it is owed, keeps the kernel from acknowledging.
+     */
+    private void settleDebt() {
+        if (owedIndex == 0 || role != RaftRole.FOLLOWER) return;
+        if (leader >= 0 && currentTerm >= owedTerm && verifiedIndex >= owedIndex) {
+            owedTerm = 0;
+            owedIndex = 0;
+            stats.kernelAckDebtsPaid++;
+            notifyRole(); // the fast path again
+            return;
+        }
+        if (controlNormal) notifyRole(); // the kernel stops acknowledging
     }
 
     /**
@@ -489,9 +545,10 @@ public final class RaftReplica {
         if (index > commitIndex && !install(is)) return;
         if (index > verifiedIndex) {
             verifiedIndex = index;
-            out.verifiedAdvanced(verifiedIndex);
+            if (owedIndex == 0) out.verifiedAdvanced(verifiedIndex);
         }
         out.toReplica(from, AppendEntriesResponse.newBuilder().setTerm(currentTerm).setFollower(me).setMatchIndex(index).build());
+        settleDebt();
     }
 
     /** Installs the snapshot of {@code is}; false (counted) if it is unreadable or does not say what its header says. */
@@ -537,19 +594,21 @@ public final class RaftReplica {
         if (index < 0) return;
         commitUpTo(Math.min(a.getLeaderCommit(), index));
         if (ack) out.toReplica(leader, AppendEntriesResponse.newBuilder().setTerm(currentTerm).setFollower(me).setMatchIndex(index).build());
+        settleDebt();
     }
 
     /** Appends what the kernel acknowledged; it extends the verified log (the kernel checked contiguity and term). */
     private long applyKernelAcked(AppendEntries a) {
         a = beyondSnapshot(a);
         long prev = a.getPrevLogIndex();
+        long last = a.getPrevLogIndex() + a.getEntriesCount();
         if (prev > lastIndex() || termAt(prev) != a.getPrevLogTerm()) {
-            stats.kernelAcksUnusable++; // acknowledged, yet not held: counted and reported
+            kernelAckUnusable(a.getTerm(), last); // acknowledged, yet not held
             return -1;
         }
         long index = append(a);
         if (index < 0) {
-            stats.kernelAcksUnusable++;
+            kernelAckUnusable(a.getTerm(), last);
             return -1;
         }
         stats.fastAppendsApplied++;
@@ -609,6 +668,8 @@ public final class RaftReplica {
 
     private void onAppendEntriesReject(int from, AppendEntriesReject r) {
         if (!replyToThisLeader(from, r.getFollower(), r.getTerm())) return;
+        // A follower that lacks what it acknowledged (its kernel did, and user space could not use it) counts again once it holds it.
+        if (r.getHintIndex() <= matchIndex[from]) matchIndex[from] = Math.max(0, r.getHintIndex() - 1);
         nextIndex[from] = Math.max(matchIndex[from] + 1, Math.min(r.getHintIndex(), nextIndex[from] - 1));
         nextIndex[from] = Math.max(1, nextIndex[from]);
         // Behind the compacted log with a snapshot on its way: the heartbeat timer sends again, not each reject.
@@ -696,7 +757,7 @@ public final class RaftReplica {
      */
     private void notifyRole() {
         out.roleChanged(role, currentTerm, leader);
-        boolean normal = role == RaftRole.LEADER || (role == RaftRole.FOLLOWER && leader >= 0);
+        boolean normal = role == RaftRole.LEADER || (role == RaftRole.FOLLOWER && leader >= 0 && owedIndex == 0);
         boolean wasFollowing = controlNormal && controlLeader != me;
         long oldTerm = controlTerm;
         int oldLeader = controlLeader;
@@ -705,13 +766,22 @@ public final class RaftReplica {
         controlLeader = leader;
         out.controlChanged(normal, currentTerm, leader, role == RaftRole.LEADER ? lastIndex() : verifiedIndex);
         if (wasFollowing && (!normal || currentTerm != oldTerm || leader != oldLeader)) {
-            for (AppendEntries a : out.stopFastAcks()) {
-                if (a.getTerm() != oldTerm || a.getLeader() != oldLeader) {
-                    stats.fastAppendsIgnored++;
-                    continue;
+            inFence = true; // records found unusable now only add to the debt
+            try {
+                for (AppendEntries a : out.stopFastAcks()) {
+                    if (a.getTerm() != oldTerm || a.getLeader() != oldLeader) {
+                        stats.fastAppendsIgnored++;
+                        continue;
+                    }
+                    applyKernelAcked(a);
+                    stats.fastAppendsAtFence++;
                 }
-                applyKernelAcked(a);
-                stats.fastAppendsAtFence++;
+            } finally {
+                inFence = false;
+            }
+            if (owedIndex > 0 && controlNormal) { // a debt found at the fence: no fast path for the new leader either
+                controlNormal = false;
+                out.controlChanged(false, currentTerm, leader, verifiedIndex);
             }
         }
     }

@@ -19,6 +19,10 @@ public final class RaftStats {
     public volatile long fastAppendsAtFence;
     /** Kernel acknowledgements user space could not back with its log (counted and reported). */
     public volatile long kernelAcksUnusable;
+    /** Of those, promises the log did not keep (kernel acks, not deferred ones): debts the follower owed. */
+    public volatile long kernelAckDebts;
+    /** Debts paid: a leader verified the log up to the promise again. */
+    public volatile long kernelAckDebtsPaid;
     /** Quorum-completing responses the leader's XDP passed with their acknowledging set. */
     public volatile long ackSetsApplied;
     /** A message whose claimed replica index is not the one its source address belongs to. */
@@ -37,7 +41,7 @@ public final class RaftStats {
         return "appended=" + requestsAppended + " notLeader=" + requestsIgnoredNotLeader + " entries=" + entriesAppended
                 + " rejected=" + appendsRejected + " executed=" + opsExecuted + " dupExec=" + duplicateExecutionsSkipped
                 + " fastApplied=" + fastAppendsApplied + " fastIgnored=" + fastAppendsIgnored + " fastAtFence=" + fastAppendsAtFence
-                + " kernelAckUnusable=" + kernelAcksUnusable + " ackSets=" + ackSetsApplied + " elections=" + electionsStarted + " led=" + termsLed + " ignored=" + messagesIgnored + " wrongSender=" + messagesFromWrongSender + " snapshots=" + snapshotsTaken
+                + " kernelAckUnusable=" + kernelAcksUnusable + " kernelAckDebts=" + kernelAckDebts + "/" + kernelAckDebtsPaid + " ackSets=" + ackSetsApplied + " elections=" + electionsStarted + " led=" + termsLed + " ignored=" + messagesIgnored + " wrongSender=" + messagesFromWrongSender + " snapshots=" + snapshotsTaken
                 + " snapshotsSent=" + snapshotsSent + " snapshotsInstalled=" + snapshotsInstalled + " snapshotsRefused=" + snapshotsRefused;
     }
 }

@@ -72,6 +72,11 @@ final class DurableState {
         });
     }
 
+    /** A VR replica's meta record: view, last normal view, commit point, status. */
+    static Journal.Meta metaOf(VrReplica core) {
+        return new Journal.Meta(core.view(), core.lastNormalView(), core.commitNum(), core.status().code());
+    }
+
     /** The core took or installed a snapshot: it is stored at the end of the turn, before the journal. */
     void snapshotTaken(long opnum, ByteString bytes) {
         pendingSnapshotOp = opnum;
@@ -88,11 +93,6 @@ final class DurableState {
      * forced before it was acknowledged. Forcing it would double the forces of every operation
      * (one for the entry, one when it commits).
      */
-    void persist(VrReplica core) throws IOException {
-        persist(new Journal.Meta(core.view(), core.lastNormalView(), core.commitNum(), core.status().code()), core.log().base());
-    }
-
-    /** As above for any protocol: its {@code meta} record, and the log's base, up to which segments may go after a snapshot. */
     void persist(Journal.Meta meta, long logBase) throws IOException {
         boolean snapshot = pendingSnapshot != null;
         if (snapshot) {

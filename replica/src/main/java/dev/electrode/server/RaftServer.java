@@ -42,15 +42,11 @@ public final class RaftServer implements AutoCloseable {
     private final List<InetSocketAddress> others = new ArrayList<>();
     // Each replica's IPv4 address as the kernel records a sender (host order), to check records without allocating.
     private final int[] replicaIpv4;
-    private final ScheduledFuture<?>[] timers = new ScheduledFuture<?>[RaftTimer.values().length];
     private final ReplicaErrors errors;
-    private ScheduledFuture<?> drainTimer;
-    private volatile boolean closed;
+    private final ReplicaLoop loop;
+    private volatile boolean shutDown; // close() ran
     private boolean started;
     private long kernelRecordsRejected;
-    /** How often the kernel log is polled when no datagram wakes the replica up. */
-    private static final long DRAIN_PERIOD_MICROS = 500;
-
     private final DurableState durable; // null: memory only
     private final StatusListener statusListener;
 
@@ -58,8 +54,6 @@ public final class RaftServer implements AutoCloseable {
     public interface StatusListener {
         void roleChanged(RaftRole role, long term, int leader);
     }
-    private volatile java.io.IOException journalFailure;
-    private ScheduledFuture<?> asyncForce;
 
     private RaftServer(ClusterConfig config, int index, RaftSettings settings, Application app, Offloads offloads,
                        dev.electrode.storage.DataDirectory journal, Durability durability, StatusListener listener) throws InterruptedException {
@@ -87,14 +81,16 @@ public final class RaftServer implements AutoCloseable {
                     + " (attach the offloads with deferred acks)");
         this.durable = journal == null ? null : new DurableState(journal, durability, index);
         if (durable != null) restoreFromDisk();
+        // No vote, response or append leaves before the term, vote and entries it rests on are durable.
+        this.loop = new ReplicaLoop("raft replica " + index, RaftTimer.values().length, errors, durable, () -> RaftDurability.meta(core),
+                core::snapshotIndex);
         this.endpoint = UdpEndpoint.bind(config.replica(index), "raft-replica-" + index, new Inbound());
-        runOnLoop(() -> {
+        loop.bind(endpoint, () -> this.offloads.controlChanged(new Offloads.Control(false, core.term(), core.leader(), 0)));
+        loop.call(() -> {
             core.start();
             started = true;
-            flushDurably();
-            if (durable != null && durable.async())
-                asyncForce = endpoint.eventLoop().scheduleAtFixedRate(this::forceJournal, ReplicaServer.ASYNC_FORCE_MILLIS,
-                        ReplicaServer.ASYNC_FORCE_MILLIS, TimeUnit.MILLISECONDS);
+            loop.endTurn();
+            loop.startAsyncForce();
             return null;
         });
     }
@@ -113,47 +109,8 @@ public final class RaftServer implements AutoCloseable {
         core.setLogListener(RaftDurability.listener(durable));
     }
 
-    /**
-     * Makes the turn's state durable (SYNC: forced; ASYNC: written), then sends what the turn
-     * queued: no vote, response or append leaves before the term, vote and entries it rests on.
-     * A journal that cannot be written stops the replica.
-     */
-    private void flushDurably() {
-        if (durable != null) {
-            if (journalFailure != null) return;
-            try {
-                durable.persist(RaftDurability.meta(core), core.snapshotIndex());
-            } catch (java.io.IOException e) {
-                failJournal(e);
-                return;
-            }
-        }
-        endpoint.flush();
-    }
-
-    private void forceJournal() {
-        if (journalFailure != null) return;
-        try {
-            durable.force();
-        } catch (java.io.IOException e) {
-            failJournal(e);
-        }
-    }
-
-    private void failJournal(java.io.IOException e) {
-        journalFailure = e;
-        errors.report(ReplicaErrors.Kind.JOURNAL, "cannot make its state durable (" + e.getMessage()
-                + "): it stops here; nothing it queued since its last durable write is sent", null);
-        closed = true;
-        for (ScheduledFuture<?> t : timers) if (t != null) t.cancel(false);
-        if (drainTimer != null) drainTimer.cancel(false);
-        if (asyncForce != null) asyncForce.cancel(false);
-        offloads.controlChanged(new Offloads.Control(false, core.term(), core.leader(), 0));
-        endpoint.closeAsync(); // queued, unflushed datagrams are discarded with the channel
-    }
-
     /** Why the replica stopped on its own (its journal could not be written), or null. */
-    public java.io.IOException failure() { return journalFailure; }
+    public java.io.IOException failure() { return loop.failure(); }
 
     /** The journal's figures in one phrase ("none" without one). */
     public String journalStats() { return durable == null ? "none" : query(r -> durable.stats()); }
@@ -194,9 +151,9 @@ public final class RaftServer implements AutoCloseable {
 
     /** Starts an election on this replica now (see {@link RaftReplica#campaign()}). */
     public void campaign() {
-        runOnLoop(() -> {
+        loop.call(() -> {
             core.campaign();
-            flushDurably();
+            loop.endTurn();
             return null;
         });
     }
@@ -215,18 +172,7 @@ public final class RaftServer implements AutoCloseable {
     }
 
     /** Runs {@code query} against the core on its thread and returns the result. */
-    public <T> T query(Function<RaftReplica, T> query) { return runOnLoop(() -> query.apply(core)); }
-
-    private <T> T runOnLoop(Callable<T> task) {
-        try {
-            return endpoint.eventLoop().submit(task).get(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the replica thread", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("raft replica " + index + " did not answer", e);
-        }
-    }
+    public <T> T query(Function<RaftReplica, T> query) { return loop.call(() -> query.apply(core)); }
 
     /** Applies the AppendEntries the kernel acknowledged, in ring order. */
     private void drainKernelLog() {
@@ -236,20 +182,28 @@ public final class RaftServer implements AutoCloseable {
     }
 
     /**
-     * Hands every authentic record of the kernel log to {@code sink}, in ring order; the core
-     * ignores those of a term or leader it no longer follows (a stopped incarnation's, say).
+     * Hands every authentic record of the kernel log to {@code sink}, in ring order, once the
+     * poll is over (the core may fence the kernel, which polls again); the core ignores those
+     * of a term or leader it no longer follows (a stopped incarnation's, say). A record that
+     * fails the check is reported, and the core told what the kernel acknowledged with it.
      */
     private void drainKernelLog(Consumer<AppendEntries> sink) {
+        List<Object> records = new ArrayList<>(); // AppendEntries, or the long[] {term, last index} of an unusable one
         offloads.poll(rec -> {
             AppendEntries a = check(rec);
             if (a == null) {
                 kernelRecordsRejected++;
                 errors.report(ReplicaErrors.Kind.KERNEL_RECORD_UNUSABLE, "the kernel acknowledged AppendEntries term " + rec.epoch()
                         + " indexes " + rec.firstIndex() + ".." + rec.lastIndex() + " that user space cannot use", null);
+                records.add(new long[] {rec.epoch(), rec.lastIndex()});
                 return;
             }
-            sink.accept(a);
+            records.add(a);
         });
+        for (Object r : records) {
+            if (r instanceof AppendEntries a) sink.accept(a);
+            else core.kernelAckUnusable(((long[]) r)[0], ((long[]) r)[1]);
+        }
     }
 
     /**
@@ -273,42 +227,14 @@ public final class RaftServer implements AutoCloseable {
 
     /** The periodic poll runs while the kernel may fast-ack for this replica: while it follows. */
     private void updateDrainTimer() {
-        if (!offloads.fastAck() || closed) return;
-        boolean wanted = core.role() != RaftRole.LEADER;
-        if (wanted && drainTimer == null) {
-            drainTimer = endpoint.eventLoop().scheduleAtFixedRate(() -> {
-                drainKernelLog();
-                flushDurably();
-            }, DRAIN_PERIOD_MICROS, DRAIN_PERIOD_MICROS, TimeUnit.MICROSECONDS);
-        } else if (!wanted && drainTimer != null) {
-            drainTimer.cancel(false);
-            drainTimer = null;
-        }
+        if (offloads.fastAck()) loop.drainPeriodically(core.role() != RaftRole.LEADER, this::drainKernelLog);
     }
 
     @Override
     public void close() {
-        if (closed) return;
-        closed = true;
-        try {
-            endpoint.eventLoop().submit(() -> {
-                for (ScheduledFuture<?> t : timers) if (t != null) t.cancel(false);
-                if (drainTimer != null) drainTimer.cancel(false);
-                if (asyncForce != null) asyncForce.cancel(false);
-                if (durable != null && journalFailure == null) {
-                    try {
-                        durable.syncAtStop();
-                    } catch (java.io.IOException e) {
-                        System.err.println("raft replica " + index + ": ERROR: cannot force its journal at stop: " + e.getMessage());
-                    }
-                }
-                // A stopped replica must not go on acknowledging in the kernel.
-                offloads.controlChanged(new Offloads.Control(false, core.term(), core.leader(), 0));
-            }).await(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        endpoint.close(); // the offloads belong to whoever attached them
+        if (shutDown) return;
+        shutDown = true;
+        loop.close();
     }
 
     private final class Inbound implements UdpEndpoint.Receiver {
@@ -319,7 +245,7 @@ public final class RaftServer implements AutoCloseable {
 
         @Override
         public void onReadComplete() {
-            if (started) flushDurably();
+            if (started) loop.endTurn();
         }
 
         @Override
@@ -367,19 +293,10 @@ public final class RaftServer implements AutoCloseable {
 
         @Override
         public void setTimer(RaftTimer timer, long delayMicros) {
-            ScheduledFuture<?> old = timers[timer.ordinal()];
-            if (old != null) old.cancel(false);
-            if (closed) return;
-            timers[timer.ordinal()] = endpoint.eventLoop().schedule(() -> {
-                timers[timer.ordinal()] = null;
-                try {
-                    drainKernelLog();
-                    core.onTimer(timer);
-                } catch (RuntimeException e) {
-                    errors.report(ReplicaErrors.Kind.HANDLER_EXCEPTION, "timer " + timer + " threw", e);
-                }
-                flushDurably();
-            }, delayMicros, TimeUnit.MICROSECONDS);
+            loop.setTimer(timer.ordinal(), timer.name(), delayMicros, () -> {
+                drainKernelLog();
+                core.onTimer(timer);
+            });
         }
 
         @Override
@@ -404,5 +321,8 @@ public final class RaftServer implements AutoCloseable {
 
         @Override
         public void verifiedAdvanced(long verifiedIndex) { offloads.logAdvanced(verifiedIndex); }
+
+        @Override
+        public boolean fastAcksArePromises() { return offloads.kernelAcks(); }
     }
 }

@@ -35,13 +35,11 @@ public final class ReplicaServer implements AutoCloseable {
     private final UdpEndpoint endpoint;
     private final VrReplica core;
     private final List<InetSocketAddress> others = new ArrayList<>();
-    private final ScheduledFuture<?>[] timers = new ScheduledFuture<?>[VrTimer.values().length];
-    private volatile boolean closed;   // no more timers: stopping, or stopped on a journal failure
+    private final ReplicaLoop loop;
     private volatile boolean shutDown; // close() ran
     private volatile StatusListener statusListener;
     private final Offloads offloads; // Offloads.NONE: plain UDP
     private final int batchSize;
-    private ScheduledFuture<?> drainTimer;
     private long fastPreparesDrained;
     // True once the ring was drained while this replica led in NORMAL status: the kernel does not
     // fast-ack on the leader, so until the next status change the ring stays empty and the leader
@@ -51,9 +49,6 @@ public final class ReplicaServer implements AutoCloseable {
     private final ReplicaErrors errors;
     private boolean started;        // replica thread: the core has started; datagrams before that are dropped
     private long framesBeforeStart; // replica thread
-    /** How often the kernel log is drained when no datagram wakes the replica up. */
-    private static final long DRAIN_PERIOD_MICROS = 500;
-
     /** Told of every status or view change, on the replica thread. */
     @FunctionalInterface
     public interface StatusListener {
@@ -83,8 +78,6 @@ public final class ReplicaServer implements AutoCloseable {
     public static final long ASYNC_FORCE_MILLIS = 50;
 
     private final DurableState durable; // null: memory only
-    private volatile IOException journalFailure;
-    private ScheduledFuture<?> asyncForce;
 
     private ReplicaServer(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering,
                           InetSocketAddress bindAddress, Options options) throws InterruptedException {
@@ -107,56 +100,19 @@ public final class ReplicaServer implements AutoCloseable {
             System.out.println("replica " + index + ": its data directory holds its state: it restarts from there (--recover is for a lost disk)");
         this.core = new VrReplica(config.size(), index, settings, app, new SocketOutbox(), recovering && !restored, nonces::nextLong);
         if (durable != null) durable.attach(core, restored);
+        this.loop = new ReplicaLoop("replica " + index, VrTimer.values().length, errors, durable, () -> DurableState.metaOf(core),
+                () -> core.log().base());
         this.endpoint = UdpEndpoint.bind(bindAddress, "vr-replica-" + index, new Inbound());
-        runOnLoop(() -> {
+        loop.bind(endpoint, () -> offloads.controlChanged(stopped()));
+        loop.call(() -> {
             offloads.controlChanged(control());
             core.start();
             started = true;
-            flushDurably();
+            loop.endTurn();
             updateDrainTimer();
-            if (durable != null && durable.async())
-                asyncForce = endpoint.eventLoop().scheduleAtFixedRate(this::forceJournal, ASYNC_FORCE_MILLIS, ASYNC_FORCE_MILLIS, TimeUnit.MILLISECONDS);
+            loop.startAsyncForce();
             return null;
         });
-    }
-
-    /**
-     * Makes the turn's state durable (SYNC: forced; ASYNC: written), then sends what the turn
-     * queued: nothing leaves that the journal does not account for, and one force covers
-     * everything the turn did (group commit). A journal that cannot be written stops the replica.
-     */
-    private void flushDurably() {
-        if (durable != null) {
-            if (journalFailure != null) return;
-            try {
-                durable.persist(core);
-            } catch (IOException e) {
-                failJournal(e);
-                return;
-            }
-        }
-        endpoint.flush();
-    }
-
-    private void forceJournal() {
-        if (journalFailure != null) return;
-        try {
-            durable.force();
-        } catch (IOException e) {
-            failJournal(e);
-        }
-    }
-
-    private void failJournal(IOException e) {
-        journalFailure = e;
-        errors.report(ReplicaErrors.Kind.JOURNAL, "cannot make its state durable (" + e.getMessage()
-                + "): it stops here; nothing it queued since its last durable write is sent", null);
-        closed = true;
-        for (ScheduledFuture<?> t : timers) if (t != null) t.cancel(false);
-        if (drainTimer != null) drainTimer.cancel(false);
-        if (asyncForce != null) asyncForce.cancel(false);
-        offloads.controlChanged(stopped());
-        endpoint.closeAsync(); // queued, unflushed datagrams are discarded with the channel
     }
 
     /** The core's control state as the offloads see it. */
@@ -170,24 +126,14 @@ public final class ReplicaServer implements AutoCloseable {
     }
 
     /** Why the replica stopped on its own (its journal could not be written), or null. */
-    public IOException failure() { return journalFailure; }
+    public IOException failure() { return loop.failure(); }
 
     /**
      * The periodic ring drain runs while the kernel may fast-ack for this replica, i.e. while it
      * is not the active leader; the leader would only wake up to find the ring empty.
      */
     private void updateDrainTimer() {
-        if (!offloads.fastAck() || closed) return;
-        boolean wanted = !core.isActiveLeader();
-        if (wanted && drainTimer == null) {
-            drainTimer = endpoint.eventLoop().scheduleAtFixedRate(() -> {
-                drainKernelLog();
-                flushDurably();
-            }, DRAIN_PERIOD_MICROS, DRAIN_PERIOD_MICROS, TimeUnit.MICROSECONDS);
-        } else if (!wanted && drainTimer != null) {
-            drainTimer.cancel(false);
-            drainTimer = null;
-        }
+        if (offloads.fastAck()) loop.drainPeriodically(!core.isActiveLeader(), this::drainKernelLog);
     }
 
     /**
@@ -266,7 +212,7 @@ public final class ReplicaServer implements AutoCloseable {
     }
 
     /** Bytes held for partly reassembled messages. */
-    public long reassemblyBytesHeld() { return runOnLoop(endpoint::reassemblyBytesHeld); }
+    public long reassemblyBytesHeld() { return loop.call(endpoint::reassemblyBytesHeld); }
 
     /**
      * Every counter of the replica in one line, for logs and stats lines: protocol counters,
@@ -299,44 +245,14 @@ public final class ReplicaServer implements AutoCloseable {
 
     /** Runs {@code query} against the core on its thread and returns the result (for status and tests). */
     public <T> T query(Function<VrReplica, T> query) {
-        return runOnLoop(() -> query.apply(core));
-    }
-
-    private <T> T runOnLoop(Callable<T> task) {
-        try {
-            return endpoint.eventLoop().submit(task).get(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the replica thread", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("replica " + index + " did not answer", e);
-        }
+        return loop.call(() -> query.apply(core));
     }
 
     @Override
     public void close() {
         if (shutDown) return;
         shutDown = true;
-        closed = true;
-        try {
-            endpoint.eventLoop().submit(() -> {
-                for (ScheduledFuture<?> t : timers) if (t != null) t.cancel(false);
-                if (drainTimer != null) drainTimer.cancel(false);
-                if (asyncForce != null) asyncForce.cancel(false);
-                if (durable != null && journalFailure == null) {
-                    try {
-                        durable.syncAtStop();
-                    } catch (IOException e) {
-                        System.err.println("replica " + index + ": ERROR: cannot force its journal at stop: " + e.getMessage());
-                    }
-                }
-                // A stopped replica must not go on acknowledging in the kernel.
-                offloads.controlChanged(stopped());
-            }).await(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        endpoint.close(); // the offloads belong to whoever attached them; the journal to whoever opened it
+        loop.close();
     }
 
     /** The replica's error channel: everything unexpected it survived or stopped on. */
@@ -350,7 +266,7 @@ public final class ReplicaServer implements AutoCloseable {
 
         @Override
         public void onReadComplete() {
-            if (started) flushDurably(); // before the endpoint flushes what this batch of datagrams queued
+            if (started) loop.endTurn(); // before the endpoint flushes what this batch of datagrams queued
         }
 
         @Override
@@ -402,18 +318,10 @@ public final class ReplicaServer implements AutoCloseable {
 
         @Override
         public void setTimer(VrTimer timer, long delayMicros) {
-            cancelTimer(timer);
-            if (closed) return;
-            timers[timer.ordinal()] = endpoint.eventLoop().schedule(() -> {
-                timers[timer.ordinal()] = null;
-                try {
-                    drainKernelLog();
-                    core.onTimer(timer);
-                } catch (RuntimeException e) {
-                    errors.report(ReplicaErrors.Kind.HANDLER_EXCEPTION, "timer " + timer + " threw", e);
-                }
-                flushDurably();
-            }, delayMicros, TimeUnit.MICROSECONDS);
+            loop.setTimer(timer.ordinal(), timer.name(), delayMicros, () -> {
+                drainKernelLog();
+                core.onTimer(timer);
+            });
         }
 
         @Override
@@ -450,12 +358,6 @@ public final class ReplicaServer implements AutoCloseable {
         }
 
         @Override
-        public void cancelTimer(VrTimer timer) {
-            ScheduledFuture<?> t = timers[timer.ordinal()];
-            if (t != null) {
-                t.cancel(false);
-                timers[timer.ordinal()] = null;
-            }
-        }
+        public void cancelTimer(VrTimer timer) { loop.cancelTimer(timer.ordinal()); }
     }
 }

@@ -34,6 +34,8 @@ final class RaftSim {
     private final PriorityQueue<Event> queue = new PriorityQueue<>(Comparator.comparingLong(Event::time).thenComparingLong(Event::seq));
     private long now, seq;
     double loss, duplicate;
+    /** Share of kernel-logged appends whose record user space finds unusable (a body that fails its check). */
+    double unusableRecords;
     private final boolean[][] blocked;
     final Node[] nodes;
     final List<Client> clients = new ArrayList<>();
@@ -144,7 +146,7 @@ final class RaftSim {
         int leader = -1;
         long lastIndex;
         /** The kernel log; a record becomes visible to user space's poll only at its time (XDP on another CPU). */
-        record Logged(dev.electrode.raft.proto.AppendEntries append, long visibleAt) {}
+        record Logged(dev.electrode.raft.proto.AppendEntries append, long visibleAt, boolean unusable) {}
         final List<Logged> ring = new ArrayList<>();
         private final Map<Long, Integer> tally = new HashMap<>(); // index -> ack bits, for `term`
         private final Set<Long> complete = new HashSet<>();
@@ -166,7 +168,7 @@ final class RaftSim {
                 }
                 if (first > lastIndex + 1) return false; // a gap: user space asks
                 long late = rnd.nextInt(4) == 0 ? rnd.nextInt(3_000) : 0;
-                ring.add(new Logged(a, now + late));
+                ring.add(new Logged(a, now + late, unusableRecords > 0 && rnd.nextDouble() < unusableRecords));
                 lastIndex = last;
                 if (!deferredAcks) fastAck(last);
                 scheduleDrain(late);
@@ -217,7 +219,11 @@ final class RaftSim {
 
         /** User space polls the kernel log before each input. */
         void drain() {
-            while (!ring.isEmpty() && ring.get(0).visibleAt() <= now) node.raft.onFastAckedAppend(ring.remove(0).append(), deferredAcks);
+            while (!ring.isEmpty() && ring.get(0).visibleAt() <= now) {
+                Logged l = ring.remove(0);
+                if (l.unusable()) node.raft.kernelAckUnusable(l.append().getTerm(), l.append().getPrevLogIndex() + l.append().getEntriesCount());
+                else node.raft.onFastAckedAppend(l.append(), deferredAcks);
+            }
         }
 
         void control(boolean normal, long term, int leader, long verified) {
@@ -339,6 +345,8 @@ final class RaftSim {
             if (offloads) kernel.control(normal, term, leader, verified);
         }
 
+        @Override public boolean fastAcksArePromises() { return !deferredAcks; }
+
         @Override public void verifiedAdvanced(long verified) {
             if (offloads && kernel.lastIndex < verified) kernel.lastIndex = verified; // only forward
         }
@@ -346,8 +354,12 @@ final class RaftSim {
         @Override public List<dev.electrode.raft.proto.AppendEntries> stopFastAcks() {
             // The fence waits out every program run: late records are visible after it.
             List<dev.electrode.raft.proto.AppendEntries> acked = new ArrayList<>();
-            for (Kernel.Logged l : kernel.ring) acked.add(l.append());
+            List<Kernel.Logged> logged = new ArrayList<>(kernel.ring);
             kernel.ring.clear();
+            for (Kernel.Logged l : logged) {
+                if (l.unusable()) raft.kernelAckUnusable(l.append().getTerm(), l.append().getPrevLogIndex() + l.append().getEntriesCount());
+                else acked.add(l.append());
+            }
             return acked;
         }
 
