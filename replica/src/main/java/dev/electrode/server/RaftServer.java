@@ -2,6 +2,8 @@ package dev.electrode.server;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
+import dev.electrode.app.Application;
+import dev.electrode.app.ClientAddress;
 import dev.electrode.config.ClusterConfig;
 import dev.electrode.offload.KernelRecord;
 import dev.electrode.offload.Offloads;
@@ -13,8 +15,6 @@ import dev.electrode.raft.RaftTimer;
 import dev.electrode.raft.proto.AppendEntries;
 import dev.electrode.raft.proto.AppendEntriesResponse;
 import dev.electrode.transport.UdpEndpoint;
-import dev.electrode.app.Application;
-import dev.electrode.app.ClientAddress;
 import dev.electrode.wire.FastMeta;
 import dev.electrode.wire.Frame;
 import dev.electrode.wire.MessageType;
@@ -30,8 +30,9 @@ import java.util.function.Function;
 
 /**
  * A Raft replica on a real UDP socket, with or without kernel offloads: the deterministic core
- * driven by one Netty event-loop thread, which also runs its timers and polls the kernel log.
- * In-memory state only (see {@link RaftReplica}).
+ * driven by one Netty event-loop thread ({@link ReplicaLoop}), which also runs its timers and
+ * polls the kernel log. With a data directory its term, vote, log and snapshots survive
+ * restarts ({@link RaftDurability}); without one they live in memory.
  */
 public final class RaftServer implements AutoCloseable {
     private final ClusterConfig config;
