@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * The Electrode offloads (SPEC sections 1 and 4):
- *   electrode_xdp       - follower: fast acknowledgement of in-order Prepares;
- *                         leader: wait-on-quorum pruning of PrepareOK / MyPrepareOK.
- *   electrode_tc_egress - leader: quorum entry reset on every Prepare; broadcast fan-out.
+ *   electrode_xdp       - follower: fast acknowledgement of in-order appends (VR: Prepare);
+ *                         leader: wait-on-quorum pruning of acks (VR: PrepareOK, MyPrepareOK).
+ *   electrode_tc_egress - leader: quorum entry reset on every append; broadcast fan-out.
+ * Which messages those are, and where their fast meta fields sit, comes from the map
+ * "protocol" (parse.h); VR's epoch is its view, Raft's its term; an index is VR's opnum.
  *   electrode_xdp_pass  - for the peer end of a veth, so that XDP_TX frames are delivered.
  * Anything not recognised, and any state the programs are unsure about, goes up the stack.
  */
@@ -177,10 +179,10 @@ static __always_inline int udp_csum_check(struct xdp_md *ctx, const struct frame
 /* ------------------------------------------------------------------ follower fast path */
 
 /*
- * Turns the received frame into the MyPrepareOK of SPEC section 2, addressed to the
- * leader, and bounces it (XDP_TX). Returns XDP_PASS if the frame cannot be resized.
+ * Turns the received frame into the protocol's kernel-built ack (VR: the MyPrepareOK of SPEC
+ * section 2), addressed to the leader, and bounces it (XDP_TX). Returns XDP_PASS if the frame cannot be resized.
  */
-static __always_inline int reply_my_prepare_ok(struct xdp_md *ctx, struct electrode_config *cfg,
+static __always_inline int reply_fast_ack(struct xdp_md *ctx, struct electrode_config *cfg,
 					       struct electrode_control *ctl, __u64 view, __u64 opnum)
 {
 	struct electrode_replica *me = get_replica(ctl->my_idx);
@@ -199,7 +201,7 @@ static __always_inline int reply_my_prepare_ok(struct xdp_md *ctx, struct electr
 	if ((void *)(ip + 1) > end)
 		return XDP_PASS;
 	__u32 ip_len = ip->ihl * 4;
-	int new_len = sizeof(struct ethhdr) + ip_len + sizeof(struct udphdr) + MY_PREPARE_OK_PAYLOAD;
+	int new_len = sizeof(struct ethhdr) + ip_len + sizeof(struct udphdr) + FAST_ACK_PAYLOAD;
 	if (bpf_xdp_adjust_tail(ctx, new_len - (int)(end - data))) {
 		count(ELECTRODE_CTR_PASS_TX_RESIZE);
 		return XDP_PASS;
@@ -217,7 +219,7 @@ static __always_inline int reply_my_prepare_ok(struct xdp_md *ctx, struct electr
 		return XDP_DROP;
 	struct udphdr *udp = (void *)ip + ip_len;
 	__u8 *p = (void *)(udp + 1);
-	if ((void *)(p + MY_PREPARE_OK_PAYLOAD) > end)
+	if ((void *)(p + FAST_ACK_PAYLOAD) > end)
 		return XDP_DROP;
 
 	__builtin_memcpy(eth->h_dest, leader->mac, ETH_ALEN);
@@ -225,14 +227,14 @@ static __always_inline int reply_my_prepare_ok(struct xdp_md *ctx, struct electr
 
 	ip->saddr = me->ipv4;
 	ip->daddr = leader->ipv4;
-	ip->tot_len = bpf_htons(ip_len + sizeof(struct udphdr) + MY_PREPARE_OK_PAYLOAD);
+	ip->tot_len = bpf_htons(ip_len + sizeof(struct udphdr) + FAST_ACK_PAYLOAD);
 	ip->ttl = 64;
 	ip->check = 0;
 	ip->check = ipv4_csum(ip, ip_len, end);
 
 	udp->source = bpf_htons(cfg->port);
 	udp->dest = bpf_htons(leader->port);
-	udp->len = bpf_htons(sizeof(struct udphdr) + MY_PREPARE_OK_PAYLOAD);
+	udp->len = bpf_htons(sizeof(struct udphdr) + FAST_ACK_PAYLOAD);
 	udp->check = 0; /* filled in below, once the payload is written */
 
 	store_le32(p, ELECTRODE_NONFRAG_MAGIC);
@@ -244,13 +246,13 @@ static __always_inline int reply_my_prepare_ok(struct xdp_md *ctx, struct electr
 	meta_store(meta, meta_slot_off(proto->ack.epoch), (__u32)view);
 	meta_store(meta, meta_slot_off(proto->ack.index), (__u32)opnum);
 	meta_store(meta, meta_slot_off(proto->ack.third), ctl->my_idx);
-	store_le64(meta + 12, ELECTRODE_MY_PREPARE_OK_BODY);
+	store_le64(meta + 12, ELECTRODE_FAST_ACK_BODY);
 	store_le64(meta + 20, view);
 	store_le64(meta + 28, opnum);
 	store_le32(meta + 36, ctl->my_idx);
 
 	/* A full UDP checksum, so the leader can verify the ACK as this replica verified the Prepare. */
-	__s64 s = bpf_csum_diff(NULL, 0, (__be32 *)udp, sizeof(struct udphdr) + MY_PREPARE_OK_PAYLOAD, 0);
+	__s64 s = bpf_csum_diff(NULL, 0, (__be32 *)udp, sizeof(struct udphdr) + FAST_ACK_PAYLOAD, 0);
 	if (s < 0)
 		return XDP_DROP;
 	__u16 c = ~csum_fold64(udp_pseudo_sum(ip, udp) + (__u32)s);
@@ -259,11 +261,11 @@ static __always_inline int reply_my_prepare_ok(struct xdp_md *ctx, struct electr
 }
 
 /*
- * Follower, Prepare: the checks of SPEC section 4 in order. View, opnum and batchStart in
+ * Follower, an append (VR: Prepare): the checks of SPEC section 4 in order. View, opnum and batchStart in
  * the fast meta are the low 32 bits; they are compared by serial-number arithmetic and
  * widened against the kernel's 64-bit state.
  */
-static __always_inline int handle_prepare(struct xdp_md *ctx, struct frame *f, struct electrode_config *cfg,
+static __always_inline int handle_append(struct xdp_md *ctx, struct frame *f, struct electrode_config *cfg,
 					  struct electrode_control *ctl)
 {
 	if (ctl->status != ELECTRODE_STATUS_NORMAL) {
@@ -332,7 +334,7 @@ static __always_inline int handle_prepare(struct xdp_md *ctx, struct frame *f, s
 			return XDP_PASS;
 		}
 		count(ELECTRODE_CTR_REACKED);
-		return reply_my_prepare_ok(ctx, cfg, ctl, view, last);
+		return reply_fast_ack(ctx, cfg, ctl, view, last);
 	}
 	__s32 dstart = (__s32)(meta_start - (__u32)(last + 1));
 	if (dstart > 0) {
@@ -379,13 +381,13 @@ static __always_inline int handle_prepare(struct xdp_md *ctx, struct frame *f, s
 	count(ELECTRODE_CTR_FAST_ACKED);
 	if (deferred)
 		return XDP_DROP; /* held in the ring; user space acknowledges it once it is durable */
-	return reply_my_prepare_ok(ctx, cfg, ctl, view, opnum);
+	return reply_fast_ack(ctx, cfg, ctl, view, opnum);
 }
 
 /* ------------------------------------------------------------------ leader quorum pruning */
 
 /*
- * Leader, PrepareOK or MyPrepareOK: set the sender's bit in the (view, opnum)-tagged entry;
+ * Leader, an ack or a kernel-built ack (VR: PrepareOK, MyPrepareOK): set the sender's bit in the (view, opnum)-tagged entry;
  * pass exactly the ACK that brings the count to f (with the leader, a quorum), drop the
  * rest, except repeats after completion (answers to a retransmission). A passed ACK carries
  * the bitset in its sender word so user space sees who acknowledged. A tag mismatch passes,
@@ -466,9 +468,9 @@ int electrode_xdp(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 	int leader = ctl->my_idx == ctl->leader_idx;
-	if (f.kind == MSG_PREPARE && !leader && (cfg->enable_mask & ELECTRODE_OFFLOAD_FAST_ACK))
-		return handle_prepare(ctx, &f, cfg, ctl);
-	if ((f.kind == MSG_PREPARE_OK || f.kind == MSG_MY_PREPARE_OK) && leader &&
+	if (f.kind == MSG_APPEND && !leader && (cfg->enable_mask & ELECTRODE_OFFLOAD_FAST_ACK))
+		return handle_append(ctx, &f, cfg, ctl);
+	if ((f.kind == MSG_ACK || f.kind == MSG_FAST_ACK) && leader &&
 	    ctl->status == ELECTRODE_STATUS_NORMAL && (cfg->enable_mask & ELECTRODE_OFFLOAD_QUORUM_PRUNE))
 		return handle_ack(ctx, &f, cfg, ctl);
 	return XDP_PASS;
@@ -581,11 +583,11 @@ int electrode_tc_egress(struct __sk_buff *skb)
 	void *end = (void *)(long)skb->data_end;
 	struct frame f = {};
 	enum parse_result r = parse_frame(data, end, cfg->port, 0, &f);
-	if (r != PARSE_OK || (f.kind != MSG_PREPARE && f.kind != MSG_COMMIT))
+	if (r != PARSE_OK || (f.kind != MSG_APPEND && f.kind != MSG_BROADCAST))
 		return TC_ACT_OK;
 
 	__u32 meta_a = f.epoch; /* the word with the broadcast bit */
-	if (f.kind == MSG_PREPARE && (cfg->enable_mask & ELECTRODE_OFFLOAD_QUORUM_PRUNE)) {
+	if (f.kind == MSG_APPEND && (cfg->enable_mask & ELECTRODE_OFFLOAD_QUORUM_PRUNE)) {
 		__u32 opnum = f.index;
 		__u32 slot = opnum % ELECTRODE_QUORUM_SLOTS;
 		struct electrode_quorum_entry *e = bpf_map_lookup_elem(&quorum, &slot);

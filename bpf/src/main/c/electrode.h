@@ -28,7 +28,7 @@
 /* Set in the sender word of an ACK's fast meta that the leader's XDP passed as
  * quorum-completing; the low bits then hold the bitset of replicas that acknowledged. */
 #define ELECTRODE_QUORUM_FLAG 0x40000000u
-#define ELECTRODE_MY_PREPARE_OK_BODY 20
+#define ELECTRODE_FAST_ACK_BODY 20
 
 /*
  * The message kinds the programs act on. The protocol names the wire type of each at load

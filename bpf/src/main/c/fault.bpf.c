@@ -158,10 +158,10 @@ int fault_ingress(struct __sk_buff *skb)
 	struct frame f = {};
 	if (parse_frame(data, end, 0, 1, &f) == PARSE_OK) {
 		switch (f.kind) {
-		case MSG_PREPARE: m.msg = FAULT_MSG_PREPARE; break;
-		case MSG_PREPARE_OK: m.msg = FAULT_MSG_PREPARE_OK; break;
-		case MSG_MY_PREPARE_OK: m.msg = FAULT_MSG_MY_PREPARE_OK; break;
-		case MSG_COMMIT: m.msg = FAULT_MSG_COMMIT; break;
+		case MSG_APPEND: m.msg = FAULT_MSG_PREPARE; break;
+		case MSG_ACK: m.msg = FAULT_MSG_PREPARE_OK; break;
+		case MSG_FAST_ACK: m.msg = FAULT_MSG_MY_PREPARE_OK; break;
+		case MSG_BROADCAST: m.msg = FAULT_MSG_COMMIT; break;
 		default: m.msg = FAULT_MSG_ANY; break;
 		}
 		if (f.kind != MSG_OTHER) {

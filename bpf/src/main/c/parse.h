@@ -19,15 +19,15 @@
 #define FRAME_TYPE_OFF 12           /* after magic (4) and typeLen (8) */
 #define FRAME_FIXED_LEN 32          /* magic, typeLen, fast meta (12), dataLen (8) */
 /* UDP payload of the kernel-built FAST_ACK: 32 + its type name + 20-byte body. */
-#define MY_PREPARE_OK_PAYLOAD (FRAME_FIXED_LEN + ELECTRODE_FAST_ACK_NAME_LEN + ELECTRODE_MY_PREPARE_OK_BODY)
+#define FAST_ACK_PAYLOAD (FRAME_FIXED_LEN + ELECTRODE_FAST_ACK_NAME_LEN + ELECTRODE_FAST_ACK_BODY)
 
 /* A frame's kind: MSG_OTHER, or 1 + its enum electrode_kind. */
 enum msg_kind {
 	MSG_OTHER = 0,
-	MSG_PREPARE = 1 + ELECTRODE_KIND_APPEND,
-	MSG_PREPARE_OK = 1 + ELECTRODE_KIND_ACK,
-	MSG_MY_PREPARE_OK = 1 + ELECTRODE_KIND_FAST_ACK,
-	MSG_COMMIT = 1 + ELECTRODE_KIND_BROADCAST,
+	MSG_APPEND = 1 + ELECTRODE_KIND_APPEND,
+	MSG_ACK = 1 + ELECTRODE_KIND_ACK,
+	MSG_FAST_ACK = 1 + ELECTRODE_KIND_FAST_ACK,
+	MSG_BROADCAST = 1 + ELECTRODE_KIND_BROADCAST,
 };
 
 enum parse_result {
@@ -206,7 +206,7 @@ static __always_inline enum parse_result parse_frame(void *data, void *end, __u1
 	f->data_len = data_len;
 	f->body = f->meta + 20;
 	const struct electrode_meta_slots *slots =
-		f->kind == MSG_PREPARE_OK || f->kind == MSG_MY_PREPARE_OK ? &proto->ack : &proto->append;
+		f->kind == MSG_ACK || f->kind == MSG_FAST_ACK ? &proto->ack : &proto->append;
 	f->epoch_off = meta_slot_off(slots->epoch);
 	f->index_off = meta_slot_off(slots->index);
 	f->third_off = meta_slot_off(slots->third);
