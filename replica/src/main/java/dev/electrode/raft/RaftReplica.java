@@ -402,22 +402,39 @@ public final class RaftReplica {
         return b.build();
     }
 
-    private void onAppendEntries(int from, AppendEntries a) {
-        if (a.getLeader() != from) {
+    /**
+     * A message of the leader {@code claimed} of {@code term} from replica {@code from}: true if
+     * this replica follows it now (a newer term or another role made it step down first); false,
+     * with a reject that tells it of the newer term, if it is of an older term.
+     */
+    private boolean followLeader(int from, int claimed, long term) {
+        if (claimed != from) {
             stats.messagesFromWrongSender++;
-            return;
+            return false;
         }
-        if (a.getTerm() < currentTerm) {
+        if (term < currentTerm) {
             out.toReplica(from, AppendEntriesReject.newBuilder().setTerm(currentTerm).setFollower(me).setHintIndex(lastIndex() + 1).build());
-            return;
+            return false;
         }
-        if (a.getTerm() > currentTerm || role != RaftRole.FOLLOWER) stepDown(a.getTerm());
+        if (term > currentTerm || role != RaftRole.FOLLOWER) stepDown(term);
         if (leader != from) {
             leader = from;
             verifiedIndex = 0;
             notifyRole();
         }
         heardFromLeader = true;
+        return true;
+    }
+
+    /** This leader's message proved the log up to {@code index}: the kernel may acknowledge above it (unless a debt is open). */
+    private void verifiedUpTo(long index) {
+        if (index <= verifiedIndex) return;
+        verifiedIndex = index;
+        if (owedIndex == 0) out.verifiedAdvanced(verifiedIndex);
+    }
+
+    private void onAppendEntries(int from, AppendEntries a) {
+        if (!followLeader(from, a.getLeader(), a.getTerm())) return;
         a = beyondSnapshot(a);
         long prev = a.getPrevLogIndex();
         if (prev > lastIndex() || termAt(prev) != a.getPrevLogTerm()) {
@@ -429,10 +446,7 @@ public final class RaftReplica {
         }
         long index = append(a);
         if (index < 0) return;
-        if (index > verifiedIndex) {
-            verifiedIndex = index;
-            if (owedIndex == 0) out.verifiedAdvanced(verifiedIndex);
-        }
+        verifiedUpTo(index);
         // Only what this message proved matches the leader's log counts: entries beyond it may be stale.
         commitUpTo(Math.min(a.getLeaderCommit(), index));
         out.toReplica(from, AppendEntriesResponse.newBuilder().setTerm(currentTerm).setFollower(me).setMatchIndex(index).build());
@@ -526,27 +540,10 @@ public final class RaftReplica {
      * it stays) and counts as verified against this leader.
      */
     private void onInstallSnapshot(int from, InstallSnapshot is) {
-        if (is.getLeader() != from) {
-            stats.messagesFromWrongSender++;
-            return;
-        }
-        if (is.getTerm() < currentTerm) {
-            out.toReplica(from, AppendEntriesReject.newBuilder().setTerm(currentTerm).setFollower(me).setHintIndex(lastIndex() + 1).build());
-            return;
-        }
-        if (is.getTerm() > currentTerm || role != RaftRole.FOLLOWER) stepDown(is.getTerm());
-        if (leader != from) {
-            leader = from;
-            verifiedIndex = 0;
-            notifyRole();
-        }
-        heardFromLeader = true;
+        if (!followLeader(from, is.getLeader(), is.getTerm())) return;
         long index = is.getLastIncludedIndex();
         if (index > commitIndex && !install(is)) return;
-        if (index > verifiedIndex) {
-            verifiedIndex = index;
-            if (owedIndex == 0) out.verifiedAdvanced(verifiedIndex);
-        }
+        verifiedUpTo(index);
         out.toReplica(from, AppendEntriesResponse.newBuilder().setTerm(currentTerm).setFollower(me).setMatchIndex(index).build());
         settleDebt();
     }
