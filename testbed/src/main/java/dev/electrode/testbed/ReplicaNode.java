@@ -42,6 +42,31 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
 
     abstract void applyPin(CpuSet cpus) throws InterruptedException;
 
+    /** Opens the replica's data directory with {@code opener} (null: memory only, and so is the result). */
+    final dev.electrode.storage.DataDirectory openJournal(JournalOpener opener) {
+        try {
+            return opener == null ? null : opener.open();
+        } catch (java.io.IOException e) {
+            throw new TestbedException("replica " + index + ": cannot open its data directory: " + e.getMessage(), e);
+        }
+    }
+
+    /** Closes the replica's data directory, if it has one. */
+    final void closeJournal(dev.electrode.storage.DataDirectory journal) {
+        if (journal == null) return;
+        try {
+            journal.close();
+        } catch (java.io.IOException e) {
+            throw new TestbedException("replica " + index + ": closing its data directory: " + e.getMessage(), e);
+        }
+    }
+
+    /** Pins the calling thread (an in-JVM replica's event loop) to {@code cpus}; for a query on that thread. */
+    static Void pinHere(CpuSet cpus) {
+        Affinity.pinCurrentThread(cpus);
+        return null;
+    }
+
     /** Pins a restarted replica like the one it replaces. */
     final void repin() throws InterruptedException {
         if (cpus != null) applyPin(cpus);
@@ -92,11 +117,7 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         private void start(boolean recovering) {
             store = new KvStore();
             KvStore s = store;
-            try {
-                journal = journalOpener == null ? null : journalOpener.open();
-            } catch (java.io.IOException e) {
-                throw new TestbedException("replica " + index + ": cannot open its journal: " + e.getMessage(), e);
-            }
+            journal = openJournal(journalOpener);
             ReplicaServer.Options options = new ReplicaServer.Options(null, offloads, journal, durability);
             server = ns.call(() -> ReplicaServer.start(config, index, settings, s, recovering && journal == null, options));
         }
@@ -131,14 +152,8 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         @Override public void kill() {
             if (server != null) server.close();
             server = null;
-            if (journal != null) {
-                try {
-                    journal.close();
-                } catch (java.io.IOException e) {
-                    throw new TestbedException("replica " + index + ": closing its journal: " + e.getMessage(), e);
-                }
-                journal = null;
-            }
+            closeJournal(journal);
+            journal = null;
         }
 
         @Override public void restart() throws InterruptedException {
@@ -147,12 +162,7 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
             repin();
         }
 
-        @Override void applyPin(CpuSet cpus) {
-            server.query(core -> {
-                Affinity.pinCurrentThread(cpus);
-                return null;
-            });
-        }
+        @Override void applyPin(CpuSet cpus) { server.query(core -> pinHere(cpus)); }
 
         @Override public boolean isRunning() { return server != null; }
 
@@ -188,11 +198,7 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         private void start() {
             store = new KvStore();
             KvStore s = store;
-            try {
-                journal = journalOpener == null ? null : journalOpener.open();
-            } catch (java.io.IOException e) {
-                throw new TestbedException("replica " + index + ": cannot open its data directory: " + e.getMessage(), e);
-            }
+            journal = openJournal(journalOpener);
             dev.electrode.storage.DataDirectory j = journal;
             server = ns.call(() -> dev.electrode.server.RaftServer.start(config, index, settings, s, offloads, j, durability));
         }
@@ -228,14 +234,8 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         @Override public void kill() {
             if (server != null) server.close();
             server = null;
-            if (journal != null) {
-                try {
-                    journal.close();
-                } catch (java.io.IOException e) {
-                    throw new TestbedException("replica " + index + ": closing its data directory: " + e.getMessage(), e);
-                }
-                journal = null;
-            }
+            closeJournal(journal);
+            journal = null;
         }
 
         @Override public void restart() throws InterruptedException {
@@ -247,12 +247,7 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
             repin();
         }
 
-        @Override void applyPin(CpuSet cpus) {
-            server.query(core -> {
-                Affinity.pinCurrentThread(cpus);
-                return null;
-            });
-        }
+        @Override void applyPin(CpuSet cpus) { server.query(core -> pinHere(cpus)); }
 
         @Override public boolean isRunning() { return server != null; }
 

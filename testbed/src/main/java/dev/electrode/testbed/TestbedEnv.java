@@ -140,14 +140,7 @@ public final class TestbedEnv implements AutoCloseable {
     private String hostName(int i) { return i == replicaCount() ? "client" : "replica" + i; }
 
     private void startCluster() throws IOException {
-        if (spec.protocol() == ReplicationProtocol.RAFT && !spec.replicasAsProcesses()) {
-            startRaftCluster();
-            return;
-        }
         int n = replicaCount();
-        VrSettings settings = VrSettings.DEFAULT.withBatchSize(spec.batchSize())
-                .withTimers(scaled(spec.heartbeatMs()) * 1000, scaled(spec.resendMs()) * 1000, scaled(spec.viewChangeMs()) * 1000)
-                .withSnapshotEvery(spec.snapshotEvery());
         if (offloads.contains(dev.electrode.bpf.Offload.FAST_ACK)) {
             // XDP_TX on a veth is delivered only if the peer end runs an XDP program too.
             peerPass = dev.electrode.bpf.ElectrodeBpf.load();
@@ -155,6 +148,13 @@ public final class TestbedEnv implements AutoCloseable {
                 for (int i = 0; i < n; i++) peerPass.attachXdpPass(topology.host(i).switchPort());
             });
         }
+        if (spec.protocol() == ReplicationProtocol.RAFT && !spec.replicasAsProcesses()) {
+            startRaftCluster();
+            return;
+        }
+        VrSettings settings = VrSettings.DEFAULT.withBatchSize(spec.batchSize())
+                .withTimers(scaled(spec.heartbeatMs()) * 1000, scaled(spec.resendMs()) * 1000, scaled(spec.viewChangeMs()) * 1000)
+                .withSnapshotEvery(spec.snapshotEvery());
         if (spec.replicasAsProcesses()) {
             Path conf = dir.resolve("cluster.conf");
             Files.writeString(conf, config.toText());
@@ -181,21 +181,8 @@ public final class TestbedEnv implements AutoCloseable {
         } else {
             dev.electrode.server.Durability durability = dev.electrode.server.Durability.parse(spec.durability());
             for (int i = 0; i < n; i++) {
-                dev.electrode.offload.Offloads off = dev.electrode.offload.Offloads.NONE;
-                if (!offloads.isEmpty()) {
-                    int idx = i;
-                    boolean deferred = durability == dev.electrode.server.Durability.SYNC; // as the launcher runs a durable replica
-                    dev.electrode.bpf.KernelOffloads k = topology.host(i).ns().call(() -> dev.electrode.bpf.KernelOffloads.attach(config,
-                            idx, spec.batchSize(), offloads, topology.host(idx).ifname(), deferred));
-                    kernelOffloads.add(k);
-                    off = k;
-                }
-                Path data = dir.resolve("data-" + i);
-                int idx = i;
-                ReplicaNode.JournalOpener journal = durability == dev.electrode.server.Durability.MEMORY ? null
-                        : () -> dev.electrode.storage.DataDirectory.open(new dev.electrode.storage.FileJournalDirectory(data),
-                                new dev.electrode.storage.Journal.Identity(config.id(), idx), dev.electrode.storage.Journal.DEFAULT_SEGMENT_BYTES);
-                replicas.add(new ReplicaNode.InJvm(i, topology.host(i).ns(), config, settings, off, journal, durability));
+                dev.electrode.offload.Offloads off = attachOffloads(i, durability, dev.electrode.wire.VrOffloadProtocol.MESSAGES);
+                replicas.add(new ReplicaNode.InJvm(i, topology.host(i).ns(), config, settings, off, journalOpener(i, durability), durability));
             }
         }
         connectClient();
@@ -205,6 +192,29 @@ public final class TestbedEnv implements AutoCloseable {
         ClientOptions opts = new ClientOptions(Duration.ofMillis(scaled(spec.clientRetryMs())), Duration.ofMillis(8 * scaled(spec.clientRetryMs())),
                 Duration.ofSeconds(30), false);
         client = clientHost().ns().call(() -> VrClient.connect(config, opts));
+    }
+
+    /**
+     * The offloads of in-JVM replica {@code i} for {@code protocol}'s messages, attached in its
+     * namespace ({@code Offloads.NONE} without any); with SYNC durability the fast path defers its
+     * acks until the replica has forced the entries, as the launcher runs a durable replica.
+     */
+    private dev.electrode.offload.Offloads attachOffloads(int i, dev.electrode.server.Durability durability,
+                                                          dev.electrode.offload.OffloadProtocol protocol) {
+        if (offloads.isEmpty()) return dev.electrode.offload.Offloads.NONE;
+        boolean deferred = durability == dev.electrode.server.Durability.SYNC;
+        dev.electrode.bpf.KernelOffloads k = topology.host(i).ns().call(() -> dev.electrode.bpf.KernelOffloads.attach(config,
+                i, spec.batchSize(), offloads, topology.host(i).ifname(), deferred, protocol));
+        kernelOffloads.add(k);
+        return k;
+    }
+
+    /** Opens in-JVM replica {@code i}'s data directory (again, after a restart); null for memory-only replicas. */
+    private ReplicaNode.JournalOpener journalOpener(int i, dev.electrode.server.Durability durability) {
+        if (durability == dev.electrode.server.Durability.MEMORY) return null;
+        Path data = dir.resolve("data-" + i);
+        return () -> dev.electrode.storage.DataDirectory.open(new dev.electrode.storage.FileJournalDirectory(data),
+                new dev.electrode.storage.Journal.Identity(config.id(), i), dev.electrode.storage.Journal.DEFAULT_SEGMENT_BYTES);
     }
 
     /**
@@ -220,28 +230,9 @@ public final class TestbedEnv implements AutoCloseable {
         long election = scaled(spec.viewChangeMs()) * 1000;
         dev.electrode.raft.RaftSettings settings = new dev.electrode.raft.RaftSettings(scaled(spec.heartbeatMs()) * 1000, election,
                 2 * election, spec.batchSize(), spec.snapshotEvery());
-        if (offloads.contains(dev.electrode.bpf.Offload.FAST_ACK)) {
-            // XDP_TX on a veth is delivered only if the peer end runs an XDP program too.
-            peerPass = dev.electrode.bpf.ElectrodeBpf.load(dev.electrode.wire.RaftOffloadProtocol.MESSAGES);
-            topology.switchNamespace().run(() -> {
-                for (int i = 0; i < n; i++) peerPass.attachXdpPass(topology.host(i).switchPort());
-            });
-        }
         for (int i = 0; i < n; i++) {
-            int idx = i;
-            dev.electrode.offload.Offloads off = dev.electrode.offload.Offloads.NONE;
-            if (!offloads.isEmpty()) {
-                boolean deferred = durability == dev.electrode.server.Durability.SYNC; // acks only once durable
-                dev.electrode.bpf.KernelOffloads k = topology.host(i).ns().call(() -> dev.electrode.bpf.KernelOffloads.attach(config,
-                        idx, spec.batchSize(), offloads, topology.host(idx).ifname(), deferred, dev.electrode.wire.RaftOffloadProtocol.MESSAGES));
-                kernelOffloads.add(k);
-                off = k;
-            }
-            Path data = dir.resolve("data-" + i);
-            ReplicaNode.JournalOpener journal = durability == dev.electrode.server.Durability.MEMORY ? null
-                    : () -> dev.electrode.storage.DataDirectory.open(new dev.electrode.storage.FileJournalDirectory(data),
-                            new dev.electrode.storage.Journal.Identity(config.id(), idx), dev.electrode.storage.Journal.DEFAULT_SEGMENT_BYTES);
-            replicas.add(new ReplicaNode.RaftInJvm(i, topology.host(i).ns(), config, settings, off, journal, durability));
+            dev.electrode.offload.Offloads off = attachOffloads(i, durability, dev.electrode.wire.RaftOffloadProtocol.MESSAGES);
+            replicas.add(new ReplicaNode.RaftInJvm(i, topology.host(i).ns(), config, settings, off, journalOpener(i, durability), durability));
         }
         ((ReplicaNode.RaftInJvm) replicas.get(0)).server().campaign();
         await().atMost(patience(Duration.ofSeconds(10))).pollInterval(Duration.ofMillis(10))
