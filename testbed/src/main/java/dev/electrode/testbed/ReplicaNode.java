@@ -278,12 +278,14 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         private final Launcher launcher;
         private HostProcess process;
         private int reportsSeen;
+        private int protocolThread = -1;
 
         private final boolean offloads;
         private final boolean durable;
+        private final List<String> jvmOptions;
 
-        Process(int index, NetNamespace ns, Launcher launcher, Path configFile, Path logDir, List<String> args, boolean offloads,
-                boolean durable) {
+        Process(int index, NetNamespace ns, Launcher launcher, Path configFile, Path logDir, List<String> jvmOptions, List<String> args,
+                boolean offloads, boolean durable) {
             super(index, ns);
             this.launcher = launcher;
             this.configFile = configFile;
@@ -291,11 +293,13 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
             this.args = List.copyOf(args);
             this.offloads = offloads;
             this.durable = durable;
+            this.jvmOptions = List.copyOf(jvmOptions);
             start(false);
         }
 
         private void start(boolean recovering) {
-            List<String> cmd = new ArrayList<>(List.of("-XX:+UseSerialGC", "-cp", absoluteClasspath()));
+            List<String> cmd = new ArrayList<>(jvmOptions);
+            cmd.addAll(List.of("-cp", absoluteClasspath()));
             if (offloads) {
                 // A replica with the eBPF offloads: the launcher above both the replica and the bpf module.
                 cmd.add(dev.electrode.testbed.launch.ElectrodeReplicaMain.class.getName());
@@ -386,6 +390,40 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
         }
 
         public HostProcess process() { return process; }
+
+        /** CPU time of this incarnation's protocol thread (the event loop named after the protocol), in nanoseconds. */
+        public long protocolThreadCpuNanos() {
+            if (protocolThread <= 0 || !java.nio.file.Files.exists(Path.of("/proc", Long.toString(process.pid()), "task",
+                    Integer.toString(protocolThread)))) {
+                protocolThread = -1;
+                for (String prefix : List.of("vr-replica", "raft-replica")) {
+                    int tid = dev.electrode.netns.cpu.CpuTime.threadNamed(process.pid(), prefix);
+                    if (tid > 0) protocolThread = tid;
+                }
+                if (protocolThread <= 0) throw new TestbedException("replica " + index + " (pid " + process.pid() + ") has no protocol thread");
+            }
+            return dev.electrode.netns.cpu.CpuTime.threadNanos(protocolThread);
+        }
+
+        private static final java.util.regex.Pattern XDP_MODE = java.util.regex.Pattern.compile(" xdp (\\w+)");
+
+        /** How this replica's XDP program is attached, from the line it printed when ready. */
+        public String xdpMode() {
+            try {
+                String mode = null;
+                for (String l : java.nio.file.Files.readAllLines(process.stdout())) {
+                    java.util.regex.Matcher m = XDP_MODE.matcher(l);
+                    if (l.contains(ReplicaProcess.READY_MARKER) && m.find()) mode = m.group(1);
+                }
+                if (mode == null) throw new TestbedException("replica " + index + " printed no XDP mode when ready; see " + process.stdout());
+                return mode;
+            } catch (java.io.IOException e) {
+                throw new TestbedException("cannot read " + process.stdout() + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** CPU time of the whole JVM of this incarnation, every thread, in nanoseconds. */
+        public long processCpuNanos() { return dev.electrode.netns.cpu.CpuTime.processNanos(process.pid()); }
 
         /** Status, view and leader from a process replica's status line. */
         public record StatusLine(String status, long view, int leader) {}

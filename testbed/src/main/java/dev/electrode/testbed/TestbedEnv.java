@@ -176,7 +176,8 @@ public final class TestbedEnv implements AutoCloseable {
                 ReplicaNode.Process.Launcher launcher = topology instanceof ContainerTopology ct
                         ? (javaArgs, out, err) -> ContainerProcess.start(ct, host, javaArgs, dir, out, err)
                         : ReplicaNode.Process.inNamespace(topology.host(i).ns());
-                replicas.add(new ReplicaNode.Process(i, topology.host(i).ns(), launcher, conf, dir, own, !offloads.isEmpty(), durable));
+                replicas.add(new ReplicaNode.Process(i, topology.host(i).ns(), launcher, conf, dir, spec.replicaJvmOptions(), own,
+                        !offloads.isEmpty(), durable));
             }
         } else {
             dev.electrode.server.Durability durability = dev.electrode.server.Durability.parse(spec.durability());
@@ -291,11 +292,20 @@ public final class TestbedEnv implements AutoCloseable {
     /** The protocol the replicas run. */
     public ReplicationProtocol protocol() { return spec.protocol(); }
 
-    /** CPU time replica {@code i}'s protocol thread has used (in-JVM replicas), in nanoseconds. */
+    /** CPU time replica {@code i}'s protocol thread (its event loop) has used, in nanoseconds. */
     public long protocolThreadCpuNanos(int i) {
         ReplicaNode r = replicas.get(i);
         if (r instanceof ReplicaNode.RaftInJvm raft) return raft.server().protocolThreadCpuNanos();
+        if (r instanceof ReplicaNode.Process p) return p.protocolThreadCpuNanos();
         return inJvm(i).server().protocolThreadCpuNanos();
+    }
+
+    /**
+     * CPU time of replica {@code i}'s whole JVM (every thread: protocol, GC, JIT, ring-buffer
+     * drain), in nanoseconds; -1 for a replica in this JVM, whose share of it cannot be told apart.
+     */
+    public long processCpuNanos(int i) {
+        return replicas.get(i) instanceof ReplicaNode.Process p ? p.processCpuNanos() : -1;
     }
 
     public VrClient client() {
@@ -312,6 +322,12 @@ public final class TestbedEnv implements AutoCloseable {
     public dev.electrode.bpf.KernelOffloads offloads(int i) {
         if (kernelOffloads.isEmpty()) throw new IllegalStateException("@Testbed(offloads = {}) runs plain VR");
         return kernelOffloads.get(i);
+    }
+
+    /** How replica {@code i}'s XDP program is attached (NATIVE, SKB): asked in this JVM, or read from what its process printed when ready. */
+    public String xdpMode(int i) {
+        if (replicas.get(i) instanceof ReplicaNode.Process p) return p.xdpMode();
+        return offloads(i).xdpMode().toString();
     }
 
     /** The decoded frames captured so far on the switch side of host {@code host}'s veth. */

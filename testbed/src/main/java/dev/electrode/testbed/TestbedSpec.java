@@ -9,20 +9,23 @@ import java.util.function.Consumer;
 public record TestbedSpec(int replicas, boolean processes, boolean cluster, boolean capture, boolean keepCaptures, int batchSize,
                           long heartbeatMs, long resendMs, long viewChangeMs, long clientRetryMs, List<Offload> offloadList,
                           boolean switchCaptures, CpuPlacement placement, int mtu, String captureFilter, String durability,
-                          long snapshotEvery, Backend backend, ReplicationProtocol protocol) {
+                          long snapshotEvery, Backend backend, ReplicationProtocol protocol, List<String> replicaJvmOptions) {
+    /** The JVM options of a replica process unless a spec names others: a collector that never runs concurrently with the protocol. */
+    public static final List<String> DEFAULT_REPLICA_JVM_OPTIONS = List.of("-XX:+UseSerialGC");
+
     /** The spec an annotation describes; the system property {@value Backend#PROPERTY} may move every test onto containers. */
     public static TestbedSpec of(Testbed t) {
         return new TestbedSpec(t.replicas(), t.processes(), t.cluster(), t.capture(), t.keepCaptures(), t.batchSize(),
                 t.heartbeatMs(), t.resendMs(), t.viewChangeMs(), t.clientRetryMs(), List.of(t.offloads()), t.switchCaptures(), null, 0,
                 t.captureFilter(), t.durability(), t.snapshotEvery(),
                 // The property moves VR tests alone: Raft tests stay where they ask to run.
-                t.protocol() == ReplicationProtocol.RAFT ? t.backend() : Backend.chosen(t.backend()), t.protocol());
+                t.protocol() == ReplicationProtocol.RAFT ? t.backend() : Backend.chosen(t.backend()), t.protocol(), DEFAULT_REPLICA_JVM_OPTIONS);
     }
 
     /** The annotation's defaults for {@code replicas} replicas. */
     public static TestbedSpec defaults(int replicas) {
         return new TestbedSpec(replicas, false, true, true, false, 1, 20, 40, 300, 50, List.of(), false, null, 0, "", "memory",
-                dev.electrode.vr.VrSettings.DEFAULT.snapshotEveryOps(), Backend.NAMESPACES, ReplicationProtocol.VR);
+                dev.electrode.vr.VrSettings.DEFAULT.snapshotEveryOps(), Backend.NAMESPACES, ReplicationProtocol.VR, DEFAULT_REPLICA_JVM_OPTIONS);
     }
 
     public Offload[] offloads() { return offloadList.toArray(new Offload[0]); }
@@ -57,6 +60,9 @@ public record TestbedSpec(int replicas, boolean processes, boolean cluster, bool
     /** The protocol the replicas run (Raft: in this JVM). */
     public TestbedSpec withProtocol(ReplicationProtocol p) { return with(b -> b.protocol = p); }
 
+    /** The JVM options of every replica process (heap, collector, JIT), before the main class. */
+    public TestbedSpec withReplicaJvmOptions(List<String> options) { return with(b -> b.replicaJvmOptions = List.copyOf(options)); }
+
     /** Hosts as network namespaces or as containers. */
     public TestbedSpec withBackend(Backend backend) { return with(b -> b.backend = backend); }
 
@@ -86,18 +92,19 @@ public record TestbedSpec(int replicas, boolean processes, boolean cluster, bool
         String captureFilter, durability;
         Backend backend;
         ReplicationProtocol protocol;
+        List<String> replicaJvmOptions;
 
         Copy(TestbedSpec s) {
             replicas = s.replicas; processes = s.processes; cluster = s.cluster; capture = s.capture; keepCaptures = s.keepCaptures;
             batchSize = s.batchSize; heartbeatMs = s.heartbeatMs; resendMs = s.resendMs; viewChangeMs = s.viewChangeMs;
             clientRetryMs = s.clientRetryMs; offloadList = s.offloadList; switchCaptures = s.switchCaptures; placement = s.placement;
             mtu = s.mtu; captureFilter = s.captureFilter; durability = s.durability; snapshotEvery = s.snapshotEvery; backend = s.backend;
-            protocol = s.protocol;
+            protocol = s.protocol; replicaJvmOptions = s.replicaJvmOptions;
         }
 
         TestbedSpec build() {
             return new TestbedSpec(replicas, processes, cluster, capture, keepCaptures, batchSize, heartbeatMs, resendMs, viewChangeMs,
-                    clientRetryMs, offloadList, switchCaptures, placement, mtu, captureFilter, durability, snapshotEvery, backend, protocol);
+                    clientRetryMs, offloadList, switchCaptures, placement, mtu, captureFilter, durability, snapshotEvery, backend, protocol, replicaJvmOptions);
         }
     }
 }

@@ -25,6 +25,39 @@ public final class CpuTime {
         }
     }
 
+    /**
+     * Nanoseconds every thread of process {@code pid} has run, living or ended (user and system
+     * time from /proc/&lt;pid&gt;/stat, in ticks): the whole JVM, its GC and JIT threads too.
+     */
+    public static long processNanos(long pid) {
+        try {
+            String s = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // The command name may hold spaces and parentheses: fields are counted after its last ')'.
+            String[] f = s.substring(s.lastIndexOf(')') + 2).trim().split("\\s+");
+            return (long) ((Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_NANOS); // utime, stime: fields 14, 15
+        } catch (IOException | RuntimeException e) {
+            throw new NetnsException("cannot read CPU time of process " + pid + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The first thread of process {@code pid} whose name starts with {@code prefix}, or -1. */
+    public static int threadNamed(long pid, String prefix) {
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : tasks.sorted().toList()) {
+                String comm;
+                try {
+                    comm = Files.readString(t.resolve("comm")).strip();
+                } catch (IOException ended) {
+                    continue; // the thread ended while listed
+                }
+                if (comm.startsWith(prefix)) return Integer.parseInt(t.getFileName().toString());
+            }
+            return -1;
+        } catch (IOException e) {
+            throw new NetnsException("cannot list threads of process " + pid + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Time one CPU spent per kind since boot, in nanoseconds (from /proc/stat). */
     public record PerCpu(int cpu, long user, long system, long softirq, long irq, long idle, long steal) {
         /** The time from {@code earlier} to this. */

@@ -31,22 +31,61 @@ final class BenchPlots {
 
     private BenchPlots() {}
 
+    /** The batch size and durability the per-size plots show (the first of each the run measured, or the one being written). */
+    private static int batch;
+    private static String durability;
+
     /** Writes the plots into {@code dir}; returns their files. */
-    static List<Path> write(BenchReport report, Path dir) throws IOException {
+    static synchronized List<Path> write(BenchReport report, Path dir) throws IOException {
         System.setProperty("java.awt.headless", "true");
         BenchReport.Settings s = report.settings();
         int clients = s.clients().stream().mapToInt(Integer::intValue).max().orElseThrow();
         int size = s.valueSizes().get(0);
+        batch = s.batchSizes().get(0);
         List<Path> files = new ArrayList<>();
-        for (String place : s.placements()) {
-            files.add(save(throughput(report, place, clients, size), dir.resolve("throughput-vs-replicas-" + place)));
-            files.add(save(speedup(report, place, clients, size), dir.resolve("speedup-vs-replicas-" + place)));
-            for (int n : s.replicas()) {
-                files.add(save(latencyCdf(report, n, place, clients, size), dir.resolve("latency-cdf-n" + n + "-" + place)));
-                files.add(save(cpuPerOp(report, n, place, clients, size), dir.resolve("cpu-per-op-n" + n + "-" + place)));
+        for (String d : s.durabilities()) {
+            durability = d;
+            String suffix = s.durabilities().size() > 1 ? "-" + d : "";
+            for (String place : s.placements()) {
+                files.add(save(throughput(report, place, clients, size), dir.resolve("throughput-vs-replicas-" + place + suffix)));
+                files.add(save(speedup(report, place, clients, size), dir.resolve("speedup-vs-replicas-" + place + suffix)));
+                for (int n : s.replicas()) {
+                    files.add(save(latencyCdf(report, n, place, clients, size), dir.resolve("latency-cdf-n" + n + "-" + place + suffix)));
+                    files.add(save(cpuPerOp(report, n, place, clients, size), dir.resolve("cpu-per-op-n" + n + "-" + place + suffix)));
+                }
+                if (s.batchSizes().size() > 1)
+                    files.add(save(overBatch(report, place, clients, size), dir.resolve("throughput-vs-batch-" + place + suffix)));
             }
         }
         return files;
+    }
+
+    /** The cell of the plotted batch size and durability. */
+    private static Cell cell(BenchReport r, ReplicationProtocol protocol, int n, String mode, String place, int clients, int size) {
+        return new Cell(protocol, n, mode, place, clients, size, batch, durability);
+    }
+
+    /** Throughput against batch size, a series per cluster size, protocol and mode (log-scale batch axis). */
+    private static XYChart overBatch(BenchReport r, String place, int clients, int size) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
+                .title("Throughput by batch size, " + clients + " clients, " + size + "-byte puts (" + place + " placement, " + durability + ")")
+                .xAxisTitle("batch size (operations per append)").yAxisTitle("committed ops/s (median)").build();
+        chart.getStyler().setXAxisLogarithmic(true).setLegendPosition(Styler.LegendPosition.OutsideS)
+                .setLegendLayout(Styler.LegendLayout.Horizontal);
+        for (int n : r.settings().replicas())
+            for (ReplicationProtocol protocol : r.settings().protocols())
+                for (String mode : r.settings().modes()) {
+                    List<Double> x = new ArrayList<>(), y = new ArrayList<>();
+                    for (int b : r.settings().batchSizes()) {
+                        double v = r.median(new Cell(protocol, n, mode, place, clients, size, b, durability), BenchReport::throughput);
+                        if (!Double.isNaN(v)) {
+                            x.add((double) b);
+                            y.add(v);
+                        }
+                    }
+                    if (!x.isEmpty()) chart.addSeries("n=" + n + " " + r.label(protocol, mode), x, y);
+                }
+        return chart;
     }
 
     private static Path save(Object chart, Path base) throws IOException {
@@ -63,7 +102,7 @@ final class BenchPlots {
         for (ReplicationProtocol protocol : r.settings().protocols())
             for (String mode : r.settings().modes())
                 seriesOverReplicas(chart, r.label(protocol, mode), r.settings().replicas(),
-                        n -> r.median(new Cell(protocol, n, mode, place, clients, size), BenchReport::throughput));
+                        n -> r.median(cell(r, protocol, n, mode, place, clients, size), BenchReport::throughput));
         return chart;
     }
 
@@ -77,8 +116,8 @@ final class BenchPlots {
             for (String mode : r.settings().modes()) {
                 if (mode.equals("plain")) continue;
                 seriesOverReplicas(chart, r.label(protocol, mode), r.settings().replicas(),
-                        n -> r.median(new Cell(protocol, n, mode, place, clients, size), BenchReport::throughput)
-                                / r.median(new Cell(protocol, n, "plain", place, clients, size), BenchReport::throughput));
+                        n -> r.median(cell(r, protocol, n, mode, place, clients, size), BenchReport::throughput)
+                                / r.median(cell(r, protocol, n, "plain", place, clients, size), BenchReport::throughput));
             }
         if (chart.getSeriesMap().isEmpty()) chart.addSeries("no plain cells to compare with", List.of(0.0), List.of(0.0))
                 .setMarker(SeriesMarkers.NONE);
@@ -105,7 +144,7 @@ final class BenchPlots {
         chart.getStyler().setXAxisLogarithmic(true).setMarkerSize(0)
                 .setLegendPosition(Styler.LegendPosition.InsideSE);
         for (ReplicationProtocol protocol : r.settings().protocols())
-            for (String mode : r.settings().modes()) addCdf(chart, r.label(protocol, mode), r.latencies(new Cell(protocol, n, mode, place, clients, size)));
+            for (String mode : r.settings().modes()) addCdf(chart, r.label(protocol, mode), r.latencies(cell(r, protocol, n, mode, place, clients, size)));
         return chart;
     }
 
@@ -130,7 +169,7 @@ final class BenchPlots {
         List<Cell> modes = new ArrayList<>();
         for (ReplicationProtocol protocol : r.settings().protocols())
             for (String m : r.settings().modes()) {
-                Cell c = new Cell(protocol, n, m, place, clients, size);
+                Cell c = cell(r, protocol, n, m, place, clients, size);
                 if (!r.of(c).isEmpty()) modes.add(c);
             }
         if (modes.isEmpty()) return chart;

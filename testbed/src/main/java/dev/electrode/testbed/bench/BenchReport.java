@@ -15,12 +15,16 @@ import java.util.function.ToDoubleFunction;
 
 /** The measurements of one benchmark run, grouped by cell: the console table, the CSV and the JSON summary. */
 final class BenchReport {
-    /** What the run was asked to measure. */
+    /** What the run was asked to measure; {@code hosting} says whether the replicas ran in the benchmark's JVM or as processes. */
     record Settings(List<ReplicationProtocol> protocols, List<Integer> replicas, List<String> modes, List<String> placements, List<Integer> clients,
-                    List<Integer> valueSizes, int repetitions, int durationS, int warmupS, int batchSize, int mtu, CpuPlacement cpus) {
+                    List<Integer> valueSizes, List<Integer> batchSizes, List<String> durabilities, int repetitions, int durationS, int warmupS,
+                    int mtu, CpuPlacement cpus, String hosting, List<String> replicaJvmOptions) {
         @Override public String toString() {
-            return String.format("protocols %s; %d interleaved repetitions of %d s (after %d s warm-up), batch size %d, MTU %d; pinned placement: %s",
-                    protocols.stream().map(ReplicationProtocol::label).toList(), repetitions, durationS, warmupS, batchSize, mtu, cpus);
+            return String.format("protocols %s; replicas %s%s; %d interleaved repetitions of %d s (after %d s warm-up), batch sizes %s, "
+                            + "durability %s, MTU %d; pinned placement: %s",
+                    protocols.stream().map(ReplicationProtocol::label).toList(), hosting,
+                    hosting.equals("processes") ? " (JVM options " + String.join(" ", replicaJvmOptions) + ")" : "",
+                    repetitions, durationS, warmupS, batchSizes, durabilities, mtu, cpus);
         }
     }
 
@@ -28,6 +32,7 @@ final class BenchReport {
     private final Map<String, List<Figures>> byCell = new LinkedHashMap<>();
     private final Map<String, Cell> cells = new LinkedHashMap<>();
     private final Map<String, Double> limits = new LinkedHashMap<>();
+    private final Map<String, UdpEcho.Result> roundTrips = new LinkedHashMap<>();
 
     BenchReport(Settings settings) {
         this.settings = settings;
@@ -45,18 +50,29 @@ final class BenchReport {
 
     double limitOf(Cell cell) { return limits.getOrDefault(cell.limitKey(), Double.NaN); }
 
-    /** Cells in a stable order: size, placement, request size, clients, then protocol and mode as given. */
+    /** Records the one-outstanding echo between the client and the leader's host for {@code cell}'s topology and size. */
+    void roundTrip(Cell cell, UdpEcho.Result echo) { roundTrips.put(cell.roundTripKey(), echo); }
+
+    /** The echo round trip's percentile {@code p} in microseconds for {@code cell}'s topology (NaN if not measured). */
+    double roundTripMicros(Cell cell, double p) {
+        UdpEcho.Result r = roundTrips.get(cell.roundTripKey());
+        return r == null ? Double.NaN : r.rttMicros(p);
+    }
+
+    /** Cells in a stable order: durability, size, placement, request size, batch, clients, then protocol and mode as given. */
     List<Cell> cells() {
         List<Cell> l = new ArrayList<>();
-        for (int n : settings.replicas())
-            for (String p : settings.placements())
-                for (int v : settings.valueSizes())
-                    for (int c : settings.clients())
-                        for (ReplicationProtocol protocol : settings.protocols())
-                            for (String m : settings.modes()) {
-                                Cell cell = new Cell(protocol, n, m, p, c, v);
-                                if (byCell.containsKey(cell.key())) l.add(cell);
-                            }
+        for (String d : settings.durabilities())
+            for (int n : settings.replicas())
+                for (String p : settings.placements())
+                    for (int v : settings.valueSizes())
+                        for (int b : settings.batchSizes())
+                            for (int c : settings.clients())
+                                for (ReplicationProtocol protocol : settings.protocols())
+                                    for (String m : settings.modes()) {
+                                        Cell cell = new Cell(protocol, n, m, p, c, v, b, d);
+                                        if (byCell.containsKey(cell.key())) l.add(cell);
+                                    }
         return l;
     }
 
@@ -98,23 +114,31 @@ final class BenchReport {
 
     void printTable() {
         System.out.printf("%n%s%nmedian [min-max] over repetitions; CPU figures in microseconds per committed operation; "
-                + "'rx' is the host's kernel receive work (NAPI threads, pinned placement only); cpu%d is the leader's CPU%n",
+                + "'rx' is the host's kernel receive work (NAPI threads, pinned placement only); 'jvm' is the whole replica process "
+                + "(replicas as processes only); 'p50/rtt' is the median latency over the median one-outstanding UDP echo round trip "
+                + "between the client's and the leader's hosts, measured in the same run; cpu%d is the leader's CPU%n",
                 settings, leaderCpu());
-        System.out.println("| n | placement      | bytes | clients | mode              | ops/s [min-max]          | of limit | vs plain | p50 us | p99 us "
-                + "| leader thread | leader rx | follower thread | follower rx | cpu" + leaderCpu() + " busy | cpu" + leaderCpu() + " softirq |");
-        System.out.println("|--:|----------------|------:|--------:|-------------------|--------------------------|---------:|---------:|-------:|-------:"
-                + "|--------------:|----------:|----------------:|------------:|---------:|------------:|");
+        System.out.println("| n | placement      | batch | durability | clients | mode              | ops/s [min-max]          | of limit | vs plain "
+                + "| p50 us | p99 us | p50/rtt | p99/p50 | leader thread | leader jvm | leader rx | follower thread | follower jvm | follower rx "
+                + "| cpu" + leaderCpu() + " busy | cpu" + leaderCpu() + " softirq |");
+        System.out.println("|--:|----------------|------:|------------|--------:|-------------------|--------------------------|---------:|---------:"
+                + "|-------:|-------:|--------:|--------:|--------------:|-----------:|----------:|----------------:|-------------:|------------:"
+                + "|---------:|------------:|");
         for (Cell c : cells()) {
             double med = median(c, BenchReport::throughput);
             double plain = median(c.inMode("plain"), BenchReport::throughput);
-            System.out.printf(Locale.ROOT, "| %d | %-14s | %5d | %7d | %-17s | %7.0f [%6.0f-%6.0f] | %7.0f%% | %8.2f | %6.0f | %6.0f "
-                            + "| %13.1f | %9.1f | %15.1f | %11.1f | %7.0f%% | %10.0f%% |%n",
-                    c.replicas(), c.placement(), c.valueSize(), c.clients(), label(c.protocol(), c.mode()), med, min(c, BenchReport::throughput),
-                    max(c, BenchReport::throughput), 100 * med / limitOf(c), med / plain,
-                    median(c, f -> f.load().percentileMicros(50)), median(c, f -> f.load().percentileMicros(99)),
-                    median(c, Figures::leaderCpuUs), median(c, Figures::leaderKernelRxUs), median(c, Figures::followerCpuUs),
-                    median(c, Figures::followerKernelRxUs), 100 * cpuShare(c, leaderCpu(), false), 100 * cpuShare(c, leaderCpu(), true));
+            double p50 = median(c, f -> f.load().percentileMicros(50)), p99 = median(c, f -> f.load().percentileMicros(99));
+            System.out.printf(Locale.ROOT, "| %d | %-14s | %5d | %-10s | %7d | %-17s | %7.0f [%6.0f-%6.0f] | %7.0f%% | %8.2f | %6.0f | %6.0f "
+                            + "| %7.2f | %7.2f | %13.1f | %10.1f | %9.1f | %15.1f | %12.1f | %11.1f | %7.0f%% | %10.0f%% |%n",
+                    c.replicas(), c.placement(), c.batch(), c.durability(), c.clients(), label(c.protocol(), c.mode()), med,
+                    min(c, BenchReport::throughput), max(c, BenchReport::throughput), 100 * med / limitOf(c), med / plain, p50, p99,
+                    p50 / roundTripMicros(c, 50), p99 / p50,
+                    median(c, Figures::leaderCpuUs), median(c, Figures::leaderProcessCpuUs), median(c, Figures::leaderKernelRxUs),
+                    median(c, Figures::followerCpuUs), median(c, Figures::followerProcessCpuUs), median(c, Figures::followerKernelRxUs),
+                    100 * cpuShare(c, leaderCpu(), false), 100 * cpuShare(c, leaderCpu(), true));
         }
+        roundTrips.forEach((k, r) -> System.out.printf(Locale.ROOT, "echo round trip n/placement/bytes %s: p50 %.1f us, p99 %.1f us, %.0f round trips/s%n",
+                k, r.rttMicros(50), r.rttMicros(99), r.roundTripsPerSecond()));
     }
 
     void writeCsv(Path file) throws IOException {
@@ -122,7 +146,8 @@ final class BenchReport {
         StringBuilder sb = new StringBuilder("protocol,replicas,placement,value_size,clients,mode,ops,seconds,ops_per_s,p50_us,p90_us,p99_us,p999_us,"
                 + "timeouts,leader_cpu_us_per_op,follower_cpu_us_per_op,leader_kernel_rx_us_per_op,follower_kernel_rx_us_per_op,"
                 + "leader_udp_out_per_op,leader_udp_in_per_op,follower_udp_in_per_op,clones_per_op,fast_acks_per_op,acks_pruned_per_op,"
-                + "xdp_mode,physical_limit_per_s");
+                + "xdp_mode,physical_limit_per_s,batch_size,durability,hosting,leader_jvm_cpu_us_per_op,follower_jvm_cpu_us_per_op,"
+                + "echo_rtt_p50_us,echo_rtt_p99_us");
         for (int i = 0; i < cpus; i++) sb.append(",cpu").append(i).append("_busy,cpu").append(i).append("_softirq");
         sb.append('\n');
         for (Cell c : cells()) {
@@ -133,6 +158,8 @@ final class BenchReport {
                         l.percentileMicros(50), l.percentileMicros(90), l.percentileMicros(99), l.percentileMicros(99.9), l.timeouts(),
                         f.leaderCpuUs(), f.followerCpuUs(), f.leaderKernelRxUs(), f.followerKernelRxUs(), f.leaderOut(), f.leaderIn(),
                         f.followerIn(), f.clones(), f.fastAcks(), f.pruned(), f.xdpMode(), limitOf(c)));
+                sb.append(String.format(Locale.ROOT, ",%d,%s,%s,%.3f,%.3f,%.1f,%.1f", c.batch(), c.durability(), settings.hosting(),
+                        f.leaderProcessCpuUs(), f.followerProcessCpuUs(), roundTripMicros(c, 50), roundTripMicros(c, 99)));
                 for (CpuShare s : f.cpus()) sb.append(String.format(Locale.ROOT, ",%.3f,%.3f", s.busy(), s.softirq()));
                 sb.append('\n');
             }
@@ -143,8 +170,10 @@ final class BenchReport {
     void writeJson(Path file) throws IOException {
         StringBuilder sb = new StringBuilder("{\n  \"machine\": ").append(MachineInfo.json()).append(",\n");
         sb.append(String.format(Locale.ROOT, "  \"settings\": {\"repetitions\": %d, \"duration_s\": %d, \"warmup_s\": %d, "
-                        + "\"batch_size\": %d, \"mtu\": %d, \"pinned_cpus\": \"%s\"},%n",
-                settings.repetitions(), settings.durationS(), settings.warmupS(), settings.batchSize(), settings.mtu(), settings.cpus()));
+                        + "\"batch_sizes\": \"%s\", \"durabilities\": \"%s\", \"mtu\": %d, \"pinned_cpus\": \"%s\", \"replicas_as\": \"%s\", "
+                        + "\"replica_jvm_options\": \"%s\"},%n",
+                settings.repetitions(), settings.durationS(), settings.warmupS(), settings.batchSizes(), settings.durabilities(), settings.mtu(),
+                settings.cpus(), settings.hosting(), String.join(" ", settings.replicaJvmOptions())));
         sb.append("  \"cells\": [\n");
         List<String> rows = new ArrayList<>();
         for (Cell c : cells()) {
@@ -154,14 +183,16 @@ final class BenchReport {
                             + "\"vs_plain\": %.3f, \"fraction_of_limit\": %.3f, \"physical_limit_per_s\": %.1f, \"p50_us\": %.1f, "
                             + "\"p90_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f, \"leader_cpu_us_per_op\": %.3f, "
                             + "\"follower_cpu_us_per_op\": %.3f, \"leader_kernel_rx_us_per_op\": %.3f, \"follower_kernel_rx_us_per_op\": %.3f, "
-                            + "\"leader_udp_out_per_op\": %.3f, \"follower_udp_in_per_op\": %.3f}",
+                            + "\"leader_udp_out_per_op\": %.3f, \"follower_udp_in_per_op\": %.3f, \"batch_size\": %d, \"durability\": \"%s\", "
+                            + "\"leader_jvm_cpu_us_per_op\": %.3f, \"echo_rtt_p50_us\": %.1f, \"echo_rtt_p99_us\": %.1f}",
                     c.protocol().word(), c.replicas(), c.placement(), c.valueSize(), c.clients(), c.mode(), of(c).size(), med,
                     min(c, BenchReport::throughput), max(c, BenchReport::throughput), med / median(c.inMode("plain"), BenchReport::throughput),
                     med / limitOf(c), limitOf(c), median(c, f -> f.load().percentileMicros(50)),
                     median(c, f -> f.load().percentileMicros(90)), median(c, f -> f.load().percentileMicros(99)),
                     median(c, f -> f.load().percentileMicros(99.9)), median(c, Figures::leaderCpuUs), median(c, Figures::followerCpuUs),
                     median(c, Figures::leaderKernelRxUs), median(c, Figures::followerKernelRxUs), median(c, Figures::leaderOut),
-                    median(c, Figures::followerIn)));
+                    median(c, Figures::followerIn), c.batch(), c.durability(), median(c, Figures::leaderProcessCpuUs),
+                    roundTripMicros(c, 50), roundTripMicros(c, 99)));
         }
         sb.append(String.join(",\n", rows)).append("\n  ]\n}\n");
         Files.writeString(file, sb.toString().replace("NaN", "null"));

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.*;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
@@ -34,6 +35,8 @@ import java.util.concurrent.Callable;
 public final class BenchmarkSuite implements Callable<Integer> {
     /** The modes: which offloads a cluster runs with. */
     static final Map<String, List<Offload>> MODES = dev.electrode.testbed.OffloadModes.MODES;
+
+    private static final String DEFAULT_JVM_OPTIONS_TEXT = "-XX:+UseSerialGC";
 
     /** Placements: "naive" leaves threads and kernel receive work where the scheduler puts them. */
     static final List<String> PLACEMENTS = List.of("pinned", "pinned-softirq", "naive");
@@ -88,15 +91,27 @@ public final class BenchmarkSuite implements Callable<Integer> {
             description = "bytes per put, one cell per size (default: ${DEFAULT-VALUE})")
     List<Integer> valueSizes;
 
-    @Option(names = "--batch-size", defaultValue = "1", description = "VR batch size (default: ${DEFAULT-VALUE})")
-    int batchSize;
+    @Option(names = {"--batch-sizes", "--batch-size"}, split = ",", defaultValue = "1",
+            description = "batch sizes of the leader (operations per append), a testbed each (default: ${DEFAULT-VALUE})")
+    List<Integer> batchSizes;
+
+    @Option(names = "--replicas-as", defaultValue = "processes",
+            description = "processes: every replica a JVM of its own in its host's namespace, pinned whole (GC and JIT threads too) "
+                    + "with the host's kernel receive work, as users deploy it; in-jvm: replicas as threads of this JVM "
+                    + "(default: ${DEFAULT-VALUE})")
+    String hosting;
+
+    @Option(names = "--replica-jvm-options",
+            description = "JVM options of every replica process, separated by spaces (default: " + DEFAULT_JVM_OPTIONS_TEXT + ")")
+    String replicaJvmOptions;
 
     @Option(names = "--mtu", defaultValue = "1500", description = "MTU of every link (default: ${DEFAULT-VALUE})")
     int mtu;
 
     @Option(names = "--jvm-warmup", defaultValue = "8",
-            description = "seconds of unrecorded load per mode before the first cell, so the JIT has compiled the hot paths "
-                    + "before anything is measured (default: ${DEFAULT-VALUE})")
+            description = "seconds of unrecorded load so the JIT has compiled the hot paths before anything is measured: "
+                    + "per mode before the first cell (in-jvm), or at the start of every testbed, whose JVMs are new (processes) "
+                    + "(default: ${DEFAULT-VALUE})")
     int jvmWarmup;
 
     @Option(names = "--durability", split = ",", defaultValue = "memory",
@@ -123,40 +138,41 @@ public final class BenchmarkSuite implements Callable<Integer> {
             System.out.println(disk);
             Files.writeString(root.resolve("fsync-probe.txt"), disk + "\n");
         }
-        List<List<Offload>> configurations = new ArrayList<>();
-        for (String m : modes) configurations.add(MODES.get(m));
-        JvmWarmup.run(protocols, Collections.min(replicas), configurations, Collections.max(clients), batchSize, mtu, valueSizes.get(0),
-                Duration.ofSeconds(jvmWarmup));
-        List<BenchReport> reports = new ArrayList<>();
-        for (String d : durabilities) reports.add(sweep(d, durabilities.size() == 1 ? root : root.resolve(d), placement));
-        for (int i = 0; i < reports.size(); i++) {
-            System.out.println("\ndurability " + durabilities.get(i) + ":");
-            reports.get(i).printTable();
+        if (!processes()) {
+            List<List<Offload>> configurations = new ArrayList<>();
+            for (String m : modes) configurations.add(MODES.get(m));
+            JvmWarmup.run(protocols, Collections.min(replicas), configurations, Collections.max(clients), batchSizes.get(0), mtu,
+                    valueSizes.get(0), Duration.ofSeconds(jvmWarmup));
         }
+        BenchReport report = new BenchReport(settings(placement));
+        System.out.println(report.settings());
+        for (String durability : durabilities)
+            for (int n : replicas)
+                for (String place : placements)
+                    for (int size : valueSizes)
+                        for (int batch : batchSizes)
+                            for (int rep = 0; rep < repetitions; rep++) {
+                                List<Map.Entry<ReplicationProtocol, String>> order = new ArrayList<>();
+                                for (ReplicationProtocol protocol : protocols) for (String mode : modes) order.add(Map.entry(protocol, mode));
+                                Collections.rotate(order, -rep); // a different protocol and mode go first in every round
+                                for (Map.Entry<ReplicationProtocol, String> pm : order)
+                                    runTestbed(new Cell(pm.getKey(), n, pm.getValue(), place, 0, size, batch, durability), rep,
+                                            placementFor(place, placement), report);
+                            }
+        report.writeCsv(root.resolve("measurements.csv"));
+        report.writeJson(root.resolve("summary.json"));
+        List<Path> plots = BenchPlots.write(report, root);
+        plots.forEach(p -> System.out.println("plot: " + p.toAbsolutePath()));
+        report.printTable();
         System.out.println("\nresults: " + root.toAbsolutePath());
         return 0;
     }
 
-    /** One whole sweep with replicas of durability {@code durability}; its files go to {@code dir}. */
-    private BenchReport sweep(String durability, Path dir, CpuPlacement placement) throws Exception {
-        Files.createDirectories(dir);
-        BenchReport report = new BenchReport(settings(placement));
-        System.out.println(report.settings() + (durability.equals("memory") ? "" : ", durability " + durability));
-        for (int n : replicas)
-            for (String place : placements)
-                for (int size : valueSizes)
-                    for (int rep = 0; rep < repetitions; rep++) {
-                        List<Map.Entry<ReplicationProtocol, String>> order = new ArrayList<>();
-                        for (ReplicationProtocol protocol : protocols) for (String mode : modes) order.add(Map.entry(protocol, mode));
-                        Collections.rotate(order, -rep); // a different protocol and mode go first in every round
-                        for (Map.Entry<ReplicationProtocol, String> pm : order)
-                            runTestbed(pm.getKey(), n, pm.getValue(), place, size, rep, placementFor(place, placement), durability, report);
-                    }
-        report.writeCsv(dir.resolve("measurements.csv"));
-        report.writeJson(dir.resolve("summary.json"));
-        List<Path> plots = BenchPlots.write(report, dir);
-        plots.forEach(p -> System.out.println("plot: " + p.toAbsolutePath()));
-        return report;
+    private boolean processes() { return hosting.equals("processes"); }
+
+    private List<String> jvmOptions() {
+        if (replicaJvmOptions == null) return dev.electrode.testbed.TestbedSpec.DEFAULT_REPLICA_JVM_OPTIONS;
+        return List.of(replicaJvmOptions.strip().split("\\s+"));
     }
 
     private CpuPlacement validate() {
@@ -168,8 +184,6 @@ public final class BenchmarkSuite implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cl, "--protocol: " + e.getMessage());
         }
-        if (protocols.contains(ReplicationProtocol.RAFT) && durabilities.stream().anyMatch(d -> !d.equals("memory")))
-            throw new CommandLine.ParameterException(cl, "--durability sync/async is measured with VR only (its group-commit figures): use --protocol vr, or --durability memory");
         for (String p : placements) if (!PLACEMENTS.contains(p)) throw new CommandLine.ParameterException(cl,
                 "unknown placement '" + p + "' (" + String.join(", ", PLACEMENTS) + ")");
         for (int n : replicas) if (n < 1 || n % 2 == 0 || n > 15) throw new CommandLine.ParameterException(cl,
@@ -185,6 +199,16 @@ public final class BenchmarkSuite implements Callable<Integer> {
                 throw new CommandLine.ParameterException(cl, e.getMessage());
             }
         }
+        if (!hosting.equals("processes") && !hosting.equals("in-jvm")) throw new CommandLine.ParameterException(cl,
+                "--replicas-as must be processes or in-jvm, got '" + hosting + "'");
+        if (replicaJvmOptions != null && !processes()) throw new CommandLine.ParameterException(cl,
+                "--replica-jvm-options needs --replicas-as processes");
+        if (replicaJvmOptions != null && replicaJvmOptions.isBlank()) throw new CommandLine.ParameterException(cl,
+                "--replica-jvm-options is empty");
+        for (int b : batchSizes) if (b < 1 || b > 1024) throw new CommandLine.ParameterException(cl,
+                "--batch-sizes values must be 1..1024, got " + b);
+        if (processes() && protocols.contains(ReplicationProtocol.RAFT) && batchSizes.stream().anyMatch(b -> b != 1))
+            throw new CommandLine.ParameterException(cl, "--batch-sizes above 1 are measured with VR only (Raft replicas append one entry per request)");
         if (repetitions < 1 || duration < 1 || warmup < 0 || jvmWarmup < 0) throw new CommandLine.ParameterException(cl,
                 "--repetitions and --duration must be at least 1, --warmup and --jvm-warmup at least 0");
         CpuPlacement d = CpuPlacement.defaults();
@@ -201,7 +225,8 @@ public final class BenchmarkSuite implements Callable<Integer> {
 
     private BenchReport.Settings settings(CpuPlacement placement) {
         return new BenchReport.Settings(protocols, List.copyOf(replicas), List.copyOf(modes), List.copyOf(placements), List.copyOf(clients),
-                List.copyOf(valueSizes), repetitions, duration, warmup, batchSize, mtu, placement);
+                List.copyOf(valueSizes), List.copyOf(batchSizes), List.copyOf(durabilities), repetitions, duration, warmup, mtu, placement,
+                hosting, processes() ? jvmOptions() : List.of());
     }
 
     /** The placement a placement name stands for (null: naive). */
@@ -213,48 +238,70 @@ public final class BenchmarkSuite implements Callable<Integer> {
         };
     }
 
-    /** One testbed for one (protocol, size, mode, placement, request size), swept over the client counts. */
-    private void runTestbed(ReplicationProtocol protocol, int n, String mode, String place, int size, int rep, CpuPlacement placement, String durability,
-                            BenchReport report) throws Exception {
-        List<Offload> offloads = MODES.get(mode);
+    /** One testbed for {@code at} (its client count aside), swept over the client counts. */
+    private void runTestbed(Cell at, int rep, CpuPlacement placement, BenchReport report) throws Exception {
+        List<Offload> offloads = MODES.get(at.mode());
+        String durability = at.durability();
+        boolean durable = !durability.equals("memory");
         Path runDir = Path.of("target", "bench-run", durability);
         // A fresh data directory per testbed: TestbedEnv empties its directory when it starts.
-        TestbedEnv env = new TestbedEnv(ClusterMeasurement.testbed(protocol, n, offloads, batchSize, mtu).withPlacement(placement)
-                .withDurability(durability), runDir);
+        TestbedEnv env = new TestbedEnv(ClusterMeasurement.testbed(at.protocol(), at.replicas(), offloads, at.batch(), mtu).withPlacement(placement)
+                .withDurability(durability).withProcesses(processes()).withReplicaJvmOptions(jvmOptions()), runDir);
         try {
+            if (processes() && jvmWarmup > 0) { // new JVMs: compile their hot paths before anything is measured
+                dev.electrode.client.LoadGenerator.run(env.client(), Collections.max(clients), Duration.ZERO, Duration.ofSeconds(jvmWarmup),
+                        at.valueSize(), 1000);
+            }
             for (int c : clients) {
+                Cell cell = new Cell(at.protocol(), at.replicas(), at.mode(), at.placement(), c, at.valueSize(), at.batch(), durability);
                 long ops0 = 0, forces0 = 0;
-                boolean durable = !durability.equals("memory");
-                if (durable) {
+                boolean groupCommit = durable && !processes() && at.protocol() == ReplicationProtocol.VR;
+                if (groupCommit) {
                     ops0 = env.inJvm(0).server().query(v -> v.commitNum());
                     forces0 = env.inJvm(0).server().journalForces();
                 }
-                Figures f = ClusterMeasurement.measure(env, new Cell(protocol, n, mode, place, c, size), !offloads.isEmpty(),
-                        Duration.ofSeconds(warmup), Duration.ofSeconds(duration));
+                Figures f = ClusterMeasurement.measure(env, cell, !offloads.isEmpty(), Duration.ofSeconds(warmup), Duration.ofSeconds(duration));
                 String batch = "";
-                if (durable) { // group commit: operations the leader committed per force of its journal
+                if (groupCommit) { // group commit: operations the leader committed per force of its journal
                     long ops = env.inJvm(0).server().query(v -> v.commitNum()) - ops0;
                     long forces = env.inJvm(0).server().journalForces() - forces0;
-                    batch = String.format("; durability %s, %.2f ops per leader force", durability, (double) ops / Math.max(1, forces));
+                    batch = String.format("; %.2f ops per leader force", (double) ops / Math.max(1, forces));
                 }
-                System.out.printf("n=%d %-14s %5d B %-17s round %d: %s%s%n", n, place, size, report.label(protocol, mode), rep + 1,
-                        f.load().summary(), batch);
+                System.out.printf("n=%d %-14s %5d B batch %-3d %-6s %-17s round %d: %s%s%n", at.replicas(), at.placement(), at.valueSize(),
+                        at.batch(), durability, report.label(at.protocol(), at.mode()), rep + 1, f.load().summary(), batch);
                 report.add(f);
             }
-            if (rep == 0 && mode.equals(modes.get(0)) && protocol == protocols.get(0)) {
-                // The ceiling through the leader's host on this topology and placement, measured once in the same run.
-                for (int c : clients) {
-                    double echo = UdpEcho.measure(env.host(0).ns(), new InetSocketAddress(env.host(0).address(), 9000),
-                            placement == null ? null : placement.leader(), env.clientHost().ns(),
-                            placement == null ? null : placement.client(), c, Duration.ofSeconds(1), Duration.ofSeconds(duration), size);
-                    report.limit(new Cell(protocol, n, mode, place, c, size), echo);
-                    System.out.printf("n=%d %-14s %5d B physical limit (UDP echo, %d outstanding): %.0f round trips/s%n",
-                            n, place, size, c, echo);
-                }
+            if (rep == 0 && at.mode().equals(modes.get(0)) && at.protocol() == protocols.get(0) && at.batch() == batchSizes.get(0)
+                    && durability.equals(durabilities.get(0))) {
+                // The ceiling through the leader's host on this topology and placement, measured once in the same run
+                // (the replicas idle beside it).
+                measureEcho(env, at, placement, report);
             }
         } finally {
             List<String> left = env.close(false);
             if (!left.isEmpty()) throw new IllegalStateException("namespaces left behind: " + left);
+        }
+    }
+
+    /**
+     * The UDP echo between the client's host and the leader's: one outstanding frame (the round
+     * trip an operation costs at least twice), then each client count (the ceiling).
+     */
+    private void measureEcho(TestbedEnv env, Cell at, CpuPlacement placement, BenchReport report) throws Exception {
+        InetSocketAddress leader = new InetSocketAddress(env.host(0).address(), 9000);
+        CpuSet leaderCpus = placement == null ? null : placement.leader(), clientCpus = placement == null ? null : placement.client();
+        UdpEcho.Result one = UdpEcho.measure(env.host(0).ns(), leader, leaderCpus, env.clientHost().ns(), clientCpus, 1,
+                Duration.ofSeconds(1), Duration.ofSeconds(duration), at.valueSize());
+        report.roundTrip(at, one);
+        System.out.printf(Locale.ROOT, "n=%d %-14s %5d B echo round trip (1 outstanding): p50 %.1f us, p99 %.1f us%n",
+                at.replicas(), at.placement(), at.valueSize(), one.rttMicros(50), one.rttMicros(99));
+        for (int c : clients) {
+            UdpEcho.Result echo = c == 1 ? one : UdpEcho.measure(env.host(0).ns(), leader, leaderCpus, env.clientHost().ns(), clientCpus, c,
+                    Duration.ofSeconds(1), Duration.ofSeconds(duration), at.valueSize());
+            Cell cell = new Cell(at.protocol(), at.replicas(), at.mode(), at.placement(), c, at.valueSize(), at.batch(), at.durability());
+            report.limit(cell, echo.roundTripsPerSecond());
+            System.out.printf(Locale.ROOT, "n=%d %-14s %5d B physical limit (UDP echo, %d outstanding): %.0f round trips/s%n",
+                    at.replicas(), at.placement(), at.valueSize(), c, echo.roundTripsPerSecond());
         }
     }
 }

@@ -21,24 +21,33 @@ import java.util.Map;
  * each CPU was.
  */
 final class ClusterMeasurement {
-    /** Where a cell ran: protocol, cluster size, mode, CPU placement, clients, request size. */
-    record Cell(ReplicationProtocol protocol, int replicas, String mode, String placement, int clients, int valueSize) {
-        String key() { return protocol.word() + "/" + replicas + "/" + mode + "/" + placement + "/" + clients + "/" + valueSize; }
+    /**
+     * Where a cell ran: protocol, cluster size, mode, CPU placement, clients, request size, batch
+     * size and durability.
+     */
+    record Cell(ReplicationProtocol protocol, int replicas, String mode, String placement, int clients, int valueSize, int batch,
+                String durability) {
+        String key() {
+            return protocol.word() + "/" + replicas + "/" + mode + "/" + placement + "/" + clients + "/" + valueSize + "/" + batch + "/" + durability;
+        }
 
         /** The same cell in another mode (of the same protocol). */
-        Cell inMode(String m) { return new Cell(protocol, replicas, m, placement, clients, valueSize); }
+        Cell inMode(String m) { return new Cell(protocol, replicas, m, placement, clients, valueSize, batch, durability); }
 
-        /** The key of the physical limit measured for this cell's topology, placement, clients and size (any protocol). */
+        /** The key of the physical limit measured for this cell's topology, placement, clients and size (any protocol, batch, durability). */
         String limitKey() { return replicas + "/" + placement + "/" + clients + "/" + valueSize; }
+
+        /** The key of the one-outstanding echo round trip on this cell's topology, placement and size. */
+        String roundTripKey() { return replicas + "/" + placement + "/" + valueSize; }
     }
 
     /** How one CPU spent the measured window (shares of 0..1). */
     record CpuShare(int cpu, double busy, double softirq, double system, double user) {}
 
     /** What one measurement found; per-op figures are averages over the measured window, NaN where not measured. */
-    record Figures(Cell cell, LoadGenerator.Result load, double leaderCpuUs, double followerCpuUs, double leaderKernelRxUs,
-                   double followerKernelRxUs, double leaderOut, double leaderIn, double followerIn, double clones,
-                   double fastAcks, double pruned, String xdpMode, List<CpuShare> cpus) {}
+    record Figures(Cell cell, LoadGenerator.Result load, double leaderCpuUs, double followerCpuUs, double leaderProcessCpuUs,
+                   double followerProcessCpuUs, double leaderKernelRxUs, double followerKernelRxUs, double leaderOut, double leaderIn,
+                   double followerIn, double clones, double fastAcks, double pruned, String xdpMode, List<CpuShare> cpus) {}
 
     private ClusterMeasurement() {}
 
@@ -58,12 +67,12 @@ final class ClusterMeasurement {
     static Figures measure(TestbedEnv env, Cell cell, boolean offloads, Duration warmup, Duration duration) throws InterruptedException {
         int n = env.replicaCount();
         if (!warmup.isZero()) LoadGenerator.run(env.client(), cell.clients(), warmup, Duration.ofMillis(500), cell.valueSize(), 1000);
-        long[] cpu0 = cpu(env), napi0 = napi(env);
+        long[] cpu0 = cpu(env), napi0 = napi(env), proc0 = processCpu(env);
         List<Map<String, Long>> snmp0 = snmp(env);
         List<CpuTime.PerCpu> perCpu0 = CpuTime.perCpu();
         Map<Counter, Long> leader0 = counters(env, 0, offloads), follower0 = counters(env, Math.min(1, n - 1), offloads);
         LoadGenerator.Result r = LoadGenerator.run(env.client(), cell.clients(), Duration.ZERO, duration, cell.valueSize(), 1000);
-        long[] cpu1 = cpu(env), napi1 = napi(env);
+        long[] cpu1 = cpu(env), napi1 = napi(env), proc1 = processCpu(env);
         List<Map<String, Long>> snmp1 = snmp(env);
         List<CpuTime.PerCpu> perCpu1 = CpuTime.perCpu();
         Map<Counter, Long> leader1 = counters(env, 0, offloads), follower1 = counters(env, Math.min(1, n - 1), offloads);
@@ -72,9 +81,10 @@ final class ClusterMeasurement {
             System.out.println("  " + cell.protocol().label() + " " + cell.mode() + " n=" + n + ", decisions per op: leader XDP/TC " + perOp(leader0, leader1, ops)
                     + "; follower " + Math.min(1, n - 1) + " XDP " + perOp(follower0, follower1, ops));
         }
-        double followerCpu = 0, followerIn = 0, followerNapi = 0;
+        double followerCpu = 0, followerIn = 0, followerNapi = 0, followerProc = 0;
         for (int i = 1; i < n; i++) {
             followerCpu += cpu1[i] - cpu0[i];
+            followerProc += proc1[i] - proc0[i];
             followerNapi += napi1[i] - napi0[i];
             followerIn += delta(snmp0, snmp1, i, "Udp.InDatagrams");
         }
@@ -86,7 +96,10 @@ final class ClusterMeasurement {
             shares.add(new CpuShare(d.cpu(), d.share(d.total() - d.idle() - d.steal()), d.share(d.softirq() + d.irq()),
                     d.share(d.system()), d.share(d.user())));
         }
+        boolean processes = proc0[0] >= 0;
         return new Figures(cell, r, (cpu1[0] - cpu0[0]) / 1000.0 / ops, followerCpu / followers / 1000.0 / ops,
+                processes ? (proc1[0] - proc0[0]) / 1000.0 / ops : Double.NaN,
+                processes && n > 1 ? followerProc / followers / 1000.0 / ops : Double.NaN,
                 placed ? (napi1[0] - napi0[0]) / 1000.0 / ops : Double.NaN,
                 placed ? followerNapi / followers / 1000.0 / ops : Double.NaN,
                 delta(snmp0, snmp1, 0, "Udp.OutDatagrams") / ops, delta(snmp0, snmp1, 0, "Udp.InDatagrams") / ops,
@@ -94,12 +107,19 @@ final class ClusterMeasurement {
                 (get(leader1, Counter.CLONES_SENT) - get(leader0, Counter.CLONES_SENT)) / ops,
                 (get(follower1, Counter.FAST_ACKED) - get(follower0, Counter.FAST_ACKED)) / ops,
                 (get(leader1, Counter.ACK_PRUNED) - get(leader0, Counter.ACK_PRUNED)) / ops,
-                offloads ? env.offloads(0).xdpMode().toString() : "-", shares);
+                offloads ? env.xdpMode(0) : "-", shares);
     }
 
     private static long[] cpu(TestbedEnv env) {
         long[] c = new long[env.replicaCount()];
         for (int i = 0; i < c.length; i++) c[i] = env.protocolThreadCpuNanos(i);
+        return c;
+    }
+
+    /** CPU time of each replica's whole JVM (-1 for replicas in this JVM). */
+    private static long[] processCpu(TestbedEnv env) {
+        long[] c = new long[env.replicaCount()];
+        for (int i = 0; i < c.length; i++) c[i] = env.processCpuNanos(i);
         return c;
     }
 
@@ -116,8 +136,10 @@ final class ClusterMeasurement {
         return l;
     }
 
+    /** Replica {@code i}'s kernel counters: read from its maps in this JVM, or from the report a process prints. */
     private static Map<Counter, Long> counters(TestbedEnv env, int i, boolean offloads) {
-        return offloads ? env.offloads(i).bpf().counters() : Map.of();
+        if (!offloads) return Map.of();
+        return env.processCpuNanos(i) >= 0 ? env.report(i).bpf() : env.offloads(i).bpf().counters();
     }
 
     private static long get(Map<Counter, Long> m, Counter c) { return m.getOrDefault(c, 0L); }

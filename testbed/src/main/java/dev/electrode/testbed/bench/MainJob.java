@@ -108,7 +108,7 @@ public final class MainJob implements Callable<Integer> {
         TestbedEnv env = new TestbedEnv(spec, dir);
         try {
             System.out.printf("[%s, durability %s] measuring for %d s...%n", name, durability, duration);
-            Figures f = ClusterMeasurement.measure(env, new ClusterMeasurement.Cell(protocol, replicas, mode, placement, clients, valueSize),
+            Figures f = ClusterMeasurement.measure(env, new ClusterMeasurement.Cell(protocol, replicas, mode, placement, clients, valueSize, batchSize, durability),
                     !offloads.isEmpty(), Duration.ofSeconds(warmup), Duration.ofSeconds(duration));
             System.out.printf("[%s, durability %s] %s%n", name, durability, f.load().summary());
             if (!durability.equals("memory")) {
