@@ -467,6 +467,10 @@ int electrode_xdp(struct xdp_md *ctx)
 		count(ELECTRODE_CTR_MALFORMED);
 		return XDP_PASS;
 	}
+	if (r == PARSE_IP_FRAGMENT) {
+		count(ELECTRODE_CTR_PASS_IP_FRAGMENT);
+		return XDP_PASS;
+	}
 	int leader = ctl->my_idx == ctl->leader_idx;
 	if (f.kind == MSG_APPEND && !leader && (cfg->enable_mask & ELECTRODE_OFFLOAD_FAST_ACK))
 		return handle_append(ctx, &f, cfg, ctl);

@@ -175,6 +175,7 @@ enum electrode_counter {
 	ELECTRODE_CTR_ACK_BAD_ADDRESS,      /* ACK not from the MAC, IPv4 and port of the replica it names, or not to me */
 	ELECTRODE_CTR_ACK_BAD_CSUM,         /* ACK with a wrong or absent checksum */
 	ELECTRODE_CTR_PASS_REACK_DEFERRED,  /* deferred acks: a Prepare already held goes up to be acknowledged */
+	ELECTRODE_CTR_PASS_IP_FRAGMENT,     /* first IP fragment of a datagram to the replica port: the stack reassembles it */
 	ELECTRODE_CTR_NUM
 };
 

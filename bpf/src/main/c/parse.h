@@ -30,10 +30,15 @@ enum msg_kind {
 	MSG_BROADCAST = 1 + ELECTRODE_KIND_BROADCAST,
 };
 
+/* IPv4 frag_off field (host order): the more-fragments flag and the 13-bit fragment offset. */
+#define IP_MORE_FRAGMENTS   0x2000
+#define IP_FRAG_OFFSET_MASK 0x1fff
+
 enum parse_result {
 	PARSE_OK = 0,
 	PARSE_NOT_OURS,     /* not IPv4/UDP on the replica port: none of our business */
 	PARSE_MALFORMED,    /* on the replica port, but not a frame we can read */
+	PARSE_IP_FRAGMENT,  /* the first IP fragment of a datagram to the replica port: only the stack can reassemble it */
 };
 
 /* The type names the programs act on, written by user space at load time. */
@@ -160,15 +165,19 @@ static __always_inline enum parse_result parse_frame(void *data, void *end, __u1
 	if (f->ip_len < sizeof(struct iphdr))
 		return PARSE_NOT_OURS;
 
+	/* A later IP fragment has no UDP header, so nothing tells whose it is: the stack's. */
+	if (f->ip->frag_off & bpf_htons(IP_FRAG_OFFSET_MASK))
+		return PARSE_NOT_OURS;
+
 	f->udp = (void *)f->ip + f->ip_len;
 	if ((void *)(f->udp + 1) > end)
 		return PARSE_NOT_OURS;
 	if (port != 0 && (to_port ? f->udp->dest : f->udp->source) != bpf_htons(port))
 		return PARSE_NOT_OURS; /* port 0: any UDP port */
 
-	/* IP fragments (MF set or an offset) carry partial datagrams: leave them to the stack. */
-	if (f->ip->frag_off & bpf_htons(0x3fff))
-		return PARSE_MALFORMED;
+	/* The first fragment (more-fragments set) carries part of a datagram: leave it to the stack. */
+	if (f->ip->frag_off & bpf_htons(IP_MORE_FRAGMENTS))
+		return PARSE_IP_FRAGMENT;
 
 	__u32 udp_len = bpf_ntohs(f->udp->len);
 	f->payload = (void *)(f->udp + 1);

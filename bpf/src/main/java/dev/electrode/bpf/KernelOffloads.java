@@ -24,7 +24,11 @@ public final class KernelOffloads implements Offloads {
 
     private final boolean deferredAcks;
 
-    private KernelOffloads(ElectrodeBpf bpf, int me, int batchSize, Set<Offload> enabled, ElectrodeBpf.XdpMode mode, boolean deferredAcks) {
+    private final int appendBodyLimit;
+
+    private KernelOffloads(ElectrodeBpf bpf, int me, int batchSize, Set<Offload> enabled, ElectrodeBpf.XdpMode mode, boolean deferredAcks,
+                           int appendBodyLimit) {
+        this.appendBodyLimit = appendBodyLimit;
         this.deferredAcks = deferredAcks;
         this.bpf = bpf;
         this.me = me;
@@ -78,7 +82,10 @@ public final class KernelOffloads implements Offloads {
             bpf.setDeferredAcks(deferredAcks);
             ElectrodeBpf.XdpMode mode = bpf.attachXdp(ifname);
             bpf.attachTcEgress(ifname);
-            return new KernelOffloads(bpf, me, batchSize, enabled, mode, deferredAcks);
+            // One unfragmented frame: the MTU less IPv4 (no options) and UDP headers, the frame's fixed part and type name.
+            int frameBody = dev.electrode.netns.LibC.mtu(ifname) - 20 - 8 - dev.electrode.wire.WireFormat.FIXED_OVERHEAD
+                    - protocol.append().length();
+            return new KernelOffloads(bpf, me, batchSize, enabled, mode, deferredAcks, Math.min(Layouts.MAX_BODY, frameBody));
         } catch (RuntimeException e) {
             bpf.close();
             throw e;
@@ -98,6 +105,8 @@ public final class KernelOffloads implements Offloads {
     }
 
     @Override public boolean broadcast() { return enabled.contains(Offload.BROADCAST); }
+
+    @Override public int appendBodyLimit() { return appendBodyLimit; }
 
     @Override public boolean fastAck() { return enabled.contains(Offload.FAST_ACK); }
 

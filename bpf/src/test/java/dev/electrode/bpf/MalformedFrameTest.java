@@ -37,6 +37,7 @@ class MalformedFrameTest {
 
             assertPassedUntouched(fx, Frames.frame(0, 1, Frames.PORT, Frames.PORT, payload, new Frames.IpOpts(7, 0x2000, new byte[0], 64)), "MF fragment");
             assertPassedUntouched(fx, Frames.frame(0, 1, Frames.PORT, Frames.PORT, payload, new Frames.IpOpts(7, 0x0010, new byte[0], 64)), "later fragment");
+            assertEquals(1, fx.bpf.counter(Counter.PASS_IP_FRAGMENT), "the first fragment is counted; a later one has no UDP header to tell whose it is");
 
             byte[] v6 = validPrepare();
             v6[12] = (byte) 0x86;

@@ -14,6 +14,9 @@ public interface LibC {
 
     @SaveError int close(int fd);
 
+    /** socket(2). */
+    @SaveError int socket(int domain, int type, int protocol);
+
     @SaveError int setns(int fd, int nstype);
 
     @SaveError int if_nametoindex(String name);
@@ -37,6 +40,33 @@ public interface LibC {
 
     /** sched_getaffinity(2) (glibc: 0 on success). */
     @SaveError int sched_getaffinity(int pid, long cpusetsize, jnr.ffi.Pointer mask);
+
+    /**
+     * The MTU of interface {@code ifname} in the calling thread's network namespace
+     * (SIOCGIFMTU on a datagram socket, which lives in that namespace).
+     */
+    static int mtu(String ifname) {
+        byte[] name = ifname.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (name.length >= IFNAMSIZ) throw new NetnsException("interface name too long: " + ifname);
+        int fd = INSTANCE.socket(AF_INET, SOCK_DGRAM | O_CLOEXEC, 0);
+        if (fd < 0) throw new NetnsException("socket(AF_INET, SOCK_DGRAM): " + lastError());
+        try {
+            // struct ifreq: the name (IFNAMSIZ bytes), then a union whose int is the MTU.
+            jnr.ffi.Pointer req = jnr.ffi.Memory.allocateDirect(Runtime.getRuntime(INSTANCE), IFREQ_SIZE);
+            req.put(0, name, 0, name.length);
+            req.putByte(name.length, (byte) 0);
+            if (INSTANCE.ioctl(fd, SIOCGIFMTU, req) != 0) throw new NetnsException("SIOCGIFMTU " + ifname + ": " + lastError());
+            return req.getInt(IFNAMSIZ);
+        } finally {
+            INSTANCE.close(fd);
+        }
+    }
+
+    int AF_INET = 2;
+    int SOCK_DGRAM = 2;
+    int IFNAMSIZ = 16;
+    int IFREQ_SIZE = 40;
+    long SIOCGIFMTU = 0x8921;
 
     /** The process-wide binding. */
     LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");

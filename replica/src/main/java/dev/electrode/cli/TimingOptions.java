@@ -50,7 +50,7 @@ public final class TimingOptions {
         VrSettings d = VrSettings.DEFAULT;
         try {
             return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMs * 1000, resendMs * 1000, viewChangeMs * 1000,
-                    d.stateTransferBytes(), d.maxBufferedPrepares(), snapshotEvery, recoveryBytes);
+                    d.stateTransferBytes(), d.maxBufferedPrepares(), snapshotEvery, recoveryBytes, d.maxPrepareBytes());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }

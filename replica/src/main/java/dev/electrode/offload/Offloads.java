@@ -36,6 +36,13 @@ public interface Offloads extends AutoCloseable {
     /** The leader sends a broadcast message once, flagged; TC egress clones it to every follower. */
     boolean broadcast();
 
+    /**
+     * The largest append body the programs take in one frame on this replica's link (its MTU,
+     * less the headers, within the fast path's buffer); a leader that batches keeps its appends
+     * within it, since a larger one would travel as IP fragments, which only the slow path takes.
+     */
+    default int appendBodyLimit() { return Integer.MAX_VALUE; }
+
     /** Followers' in-order appends are acknowledged in XDP; user space polls them with {@link #poll}. */
     boolean fastAck();
 

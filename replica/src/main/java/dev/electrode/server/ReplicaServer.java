@@ -79,6 +79,12 @@ public final class ReplicaServer implements AutoCloseable {
 
     private final DurableState durable; // null: memory only
 
+    /**
+     * System property: "false" lets a leader with offloads batch beyond one fast-path frame, as
+     * before batches were fitted (for A/B runs of the benchmark suite).
+     */
+    public static final String FIT_PREPARES_PROPERTY = "electrode.vr.fitPreparesToFrame";
+
     private ReplicaServer(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering,
                           InetSocketAddress bindAddress, Options options) throws InterruptedException {
         StatusListener listener = options.listener();
@@ -98,7 +104,10 @@ public final class ReplicaServer implements AutoCloseable {
         boolean restored = durable != null && durable.hasState();
         if (restored && recovering)
             System.out.println("replica " + index + ": its data directory holds its state: it restarts from there (--recover is for a lost disk)");
-        this.core = new VrReplica(config.size(), index, settings, app, new SocketOutbox(), recovering && !restored, nonces::nextLong);
+        // Batched Prepares that fit one frame of the fast path: a fragmented one would only take the slow path.
+        VrSettings fitted = Boolean.parseBoolean(System.getProperty(FIT_PREPARES_PROPERTY, "true"))
+                ? settings.withMaxPrepareBytes(Math.min(settings.maxPrepareBytes(), offloads.appendBodyLimit())) : settings;
+        this.core = new VrReplica(config.size(), index, fitted, app, new SocketOutbox(), recovering && !restored, nonces::nextLong);
         if (durable != null) durable.attach(core, restored);
         this.loop = new ReplicaLoop("replica " + index, VrTimer.values().length, errors, durable, () -> DurableState.metaOf(core),
                 () -> core.log().base());

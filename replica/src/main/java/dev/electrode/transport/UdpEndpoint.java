@@ -63,12 +63,22 @@ public final class UdpEndpoint implements AutoCloseable {
     /** True if new endpoints use the epoll native transport. */
     public static boolean epollAvailable() { return Epoll.isAvailable() && !Boolean.getBoolean(FORCE_NIO_PROPERTY); }
 
+    /**
+     * System property: "true" makes epoll event loops spin on epoll_wait instead of sleeping in it
+     * (Netty's busy-wait select strategy): no wake-up per datagram, at the price of a whole CPU.
+     */
+    public static final String BUSY_WAIT_PROPERTY = "electrode.transport.busyWait";
+
+    /** System property: microseconds of SO_BUSY_POLL on every socket (0, the default: off). */
+    public static final String BUSY_POLL_PROPERTY = "electrode.transport.busyPollMicros";
+
     /** A new single-thread event loop of the best available kind, named {@code name}. */
     public static EventLoopGroup newEventLoop(String name) {
         var threads = new io.netty.util.concurrent.DefaultThreadFactory(name, true);
-        return epollAvailable()
-                ? new MultiThreadIoEventLoopGroup(1, threads, EpollIoHandler.newFactory())
-                : new MultiThreadIoEventLoopGroup(1, threads, NioIoHandler.newFactory());
+        if (!epollAvailable()) return new MultiThreadIoEventLoopGroup(1, threads, NioIoHandler.newFactory());
+        return Boolean.getBoolean(BUSY_WAIT_PROPERTY)
+                ? new MultiThreadIoEventLoopGroup(1, threads, EpollIoHandler.newFactory(0, () -> (supplier, hasTasks) -> SelectStrategy.BUSY_WAIT))
+                : new MultiThreadIoEventLoopGroup(1, threads, EpollIoHandler.newFactory());
     }
 
     /**
@@ -93,6 +103,8 @@ public final class UdpEndpoint implements AutoCloseable {
                     }
                 });
         if (epollAvailable()) { // the same choice as newEventLoop; set the NIO property before creating loops
+            int busyPoll = Integer.getInteger(BUSY_POLL_PROPERTY, 0);
+            if (busyPoll > 0) b.option(EpollChannelOption.SO_BUSY_POLL, busyPoll);
             b.channel(EpollDatagramChannel.class)
                     .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_DATAGRAM)
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_DATAGRAM * DATAGRAMS_PER_READ));

@@ -247,7 +247,7 @@ public final class VrReplica {
     private void maybeCloseBatch() {
         long open = log.lastOp() - leaderState.lastBatchEnd;
         if (open <= 0) return;
-        if (leaderState.lastBatchEnd == commitNum || open >= settings.batchSize()) {
+        if (leaderState.lastBatchEnd == commitNum || open >= settings.batchSize() || batchEnd(leaderState.lastBatchEnd + 1) < log.lastOp()) {
             closeBatch();
         } else if (!leaderState.closeBatchArmed) {
             leaderState.closeBatchArmed = true;
@@ -257,7 +257,7 @@ public final class VrReplica {
 
     private void closeBatch() {
         long start = leaderState.lastBatchEnd + 1;
-        long end = Math.min(log.lastOp(), leaderState.lastBatchEnd + settings.batchSize());
+        long end = batchEnd(start);
         leaderState.lastBatchEnd = end;
         stats.batchesSent++;
         if (leaderState.closeBatchArmed) {
@@ -267,6 +267,25 @@ public final class VrReplica {
         sendToFollowers(prepare(start, end));
         maybeCommitAsLeader(); // a single replica commits on its own
         if (log.lastOp() > leaderState.lastBatchEnd) maybeCloseBatch();
+    }
+
+    /** Most bytes a Prepare's view, opnum and batchstart take: a one-byte tag and a varint of at most ten bytes each. */
+    private static final int PREPARE_HEADER_BYTES = 3 * 11;
+
+    /**
+     * The last op of the batch that starts at {@code start}: at most batchSize requests, and no
+     * more than fit in maxPrepareBytes (one request alone may exceed it).
+     */
+    private long batchEnd(long start) {
+        long last = Math.min(log.lastOp(), start + settings.batchSize() - 1);
+        if (settings.maxPrepareBytes() == Integer.MAX_VALUE) return last;
+        long bytes = PREPARE_HEADER_BYTES;
+        for (long op = start; op <= last; op++) {
+            int size = log.get(op).getRequest().getSerializedSize();
+            bytes += 1 + com.google.protobuf.CodedOutputStream.computeUInt32SizeNoTag(size) + size; // tag, length, request
+            if (bytes > settings.maxPrepareBytes() && op > start) return op - 1;
+        }
+        return last;
     }
 
     private PrepareMessage prepare(long start, long end) {
@@ -316,9 +335,12 @@ public final class VrReplica {
                     long end = leaderState.lastBatchEnd;
                     if (leaderState.resendDue(commitNum)) {
                         stats.prepareResends++;
-                        // In batches of at most batchSize, as first sent: a follower's kernel takes no longer batch.
-                        for (long s = commitNum + 1; s <= end; s += settings.batchSize())
-                            sendToFollowers(prepare(s, Math.min(end, s + settings.batchSize() - 1)));
+                        // In batches no longer than first sent: a follower's kernel takes no longer batch, nor a larger frame.
+                        for (long s = commitNum + 1; s <= end; ) {
+                            long e = Math.min(end, batchEnd(s));
+                            sendToFollowers(prepare(s, e));
+                            s = e + 1;
+                        }
                     }
                 } else if (stateTransferPending) {
                     sendStateTransferRequest();

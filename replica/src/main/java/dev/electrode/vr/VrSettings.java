@@ -16,10 +16,13 @@ package dev.electrode.vr;
  *                              since the previous snapshot (between one and two such intervals)
  * @param recoveryBytes         approximate size limit of the log entries in the leader's RecoveryResponse
  *                              (a recovering prototype replica installs only what that response carries)
+ * @param maxPrepareBytes       largest Prepare body the leader builds from several requests: a batch is
+ *                              cut before it outgrows it (a single request may exceed it), so that every
+ *                              Prepare fits one frame of the offloads' fast path (no IP fragments)
  */
 public record VrSettings(int batchSize, long batchTimeoutMicros, long heartbeatMicros, long resendMicros,
                          long viewChangeMicros, int stateTransferBytes, int maxBufferedPrepares, long snapshotEveryOps,
-                         int recoveryBytes) {
+                         int recoveryBytes, int maxPrepareBytes) {
     /** Idle heartbeat of the reference prototype's leader (fixed in its source): 1 s. */
     public static final long PROTOTYPE_HEARTBEAT_MICROS = 1_000_000;
     /** Largest RecoveryResponse log a replica sends: well inside a receiver's 32 MiB reassembly limit. */
@@ -29,7 +32,8 @@ public record VrSettings(int batchSize, long batchTimeoutMicros, long heartbeatM
      * Defaults for real networks. The view-change timeout (2.5 s) is above twice the idle heartbeat
      * of both implementations (Java 50 ms, prototype 1 s), so mixed clusters stay in their view.
      */
-    public static final VrSettings DEFAULT = new VrSettings(64, 500, 50_000, 100_000, 2_500_000, 64 * 1024, 1024, 100_000, 1 << 20);
+    public static final VrSettings DEFAULT = new VrSettings(64, 500, 50_000, 100_000, 2_500_000, 64 * 1024, 1024, 100_000, 1 << 20,
+            Integer.MAX_VALUE);
 
     public VrSettings {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
@@ -43,30 +47,36 @@ public record VrSettings(int batchSize, long batchTimeoutMicros, long heartbeatM
         if (snapshotEveryOps < 1) throw new IllegalArgumentException("snapshot interval must be at least 1 operation, got " + snapshotEveryOps);
         if (recoveryBytes < 1024 || recoveryBytes > MAX_RECOVERY_BYTES)
             throw new IllegalArgumentException("recovery response limit must be 1024.." + MAX_RECOVERY_BYTES + " bytes, got " + recoveryBytes);
+        if (maxPrepareBytes < 1) throw new IllegalArgumentException("Prepare body limit must be positive, got " + maxPrepareBytes);
     }
 
     /** These settings with another batch size. */
     public VrSettings withBatchSize(int n) {
-        return new VrSettings(n, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes);
+        return new VrSettings(n, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes, maxPrepareBytes);
     }
 
     /** These settings with another snapshot interval. */
     public VrSettings withSnapshotEvery(long ops) {
-        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, ops, recoveryBytes);
+        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, ops, recoveryBytes, maxPrepareBytes);
     }
 
     /** These settings with another state transfer chunk size. */
     public VrSettings withStateTransferBytes(int bytes) {
-        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, bytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes);
+        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, bytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes, maxPrepareBytes);
     }
 
     /** These settings with another limit on the log carried by a RecoveryResponse. */
     public VrSettings withRecoveryBytes(int bytes) {
-        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, bytes);
+        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, bytes, maxPrepareBytes);
     }
 
     /** These settings with other heartbeat, resend and view-change periods. */
     public VrSettings withTimers(long heartbeat, long resend, long viewChange) {
-        return new VrSettings(batchSize, batchTimeoutMicros, heartbeat, resend, viewChange, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes);
+        return new VrSettings(batchSize, batchTimeoutMicros, heartbeat, resend, viewChange, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes, maxPrepareBytes);
+    }
+
+    /** These settings with another limit on the body of a batched Prepare. */
+    public VrSettings withMaxPrepareBytes(int bytes) {
+        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes, bytes);
     }
 }

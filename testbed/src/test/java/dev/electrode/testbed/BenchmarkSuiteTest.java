@@ -23,7 +23,7 @@ class BenchmarkSuiteTest {
         RootRequired.assumeRoot();
         int exit = new CommandLine(new BenchmarkSuite()).execute("--replicas", "3", "--modes", "plain,all", "--clients", "2",
                 "--placement", "pinned,naive", "--repetitions", "2", "--duration", "1", "--warmup", "0", "--jvm-warmup", "1",
-                "--out", out.toString());
+                "--replicas-as", "in-jvm", "--out", out.toString());
         assertEquals(0, exit);
         Path dir;
         try (Stream<Path> s = Files.list(out)) {
@@ -58,7 +58,7 @@ class BenchmarkSuiteTest {
         RootRequired.assumeRoot();
         int exit = new CommandLine(new BenchmarkSuite()).execute("--protocol", "vr,raft", "--replicas", "3", "--modes", "plain,all",
                 "--clients", "2", "--placement", "pinned", "--repetitions", "1", "--duration", "1", "--warmup", "0", "--jvm-warmup", "1",
-                "--out", out.toString());
+                "--replicas-as", "in-jvm", "--out", out.toString());
         assertEquals(0, exit);
         Path dir;
         try (Stream<Path> s = Files.list(out)) {
@@ -107,7 +107,7 @@ class BenchmarkSuiteTest {
             System.setOut(tee);
             exit = new CommandLine(new BenchmarkSuite()).execute("--replicas", "3", "--modes", "plain,all", "--clients", "4",
                     "--placement", "pinned", "--repetitions", "1", "--duration", "1", "--warmup", "0", "--jvm-warmup", "1",
-                    "--durability", "memory,sync", "--out", out.toString());
+                    "--durability", "memory,sync", "--replicas-as", "in-jvm", "--out", out.toString());
         } finally {
             System.setOut(old);
         }
@@ -117,11 +117,52 @@ class BenchmarkSuiteTest {
             dir = s.findFirst().orElseThrow();
         }
         assertTrue(Files.readString(dir.resolve("fsync-probe.txt")).matches("disk: \\d+ forces of a 64-byte append: \\d+/s.*\\s*"));
-        for (String d : List.of("memory", "sync"))
-            assertEquals(1 + 2, Files.readAllLines(dir.resolve(d).resolve("measurements.csv")).size(), d + ": header + 2 modes");
+        List<String> csv = Files.readAllLines(dir.resolve("measurements.csv"));
+        assertEquals(1 + 2 * 2, csv.size(), "header + 2 durability modes x 2 modes, in one table: " + csv);
+        int durability = List.of(csv.get(0).split(",")).indexOf("durability");
+        assertEquals(java.util.Set.of("memory", "sync"), csv.stream().skip(1).map(l -> l.split(",", -1)[durability])
+                .collect(java.util.stream.Collectors.toSet()));
         String printed = buf.toString();
-        assertTrue(printed.matches("(?s).*n=3 pinned\\s+\\d+ B all\\s+round 1: [^\\n]*durability sync, \\d+\\.\\d\\d ops per leader force.*"), printed);
-        assertTrue(printed.contains("durability memory:") && printed.contains("durability sync:"), printed);
+        assertTrue(printed.matches("(?s).*n=3 pinned\\s+\\d+ B batch 1\\s+sync\\s+all\\s+round 1: [^\\n]*, \\d+\\.\\d\\d ops per leader force.*"), printed);
+        assertTrue(printed.matches("(?s).*\\| 3 \\| pinned\\s+\\|\\s+1 \\| sync\\s+\\|.*"), "the table has the sync rows: " + printed);
+    }
+
+    /**
+     * Replicas as processes, as users deploy them: the whole JVM's CPU per op, the kernel's
+     * counters read from the processes' reports, the one-outstanding echo round trip, a batch
+     * sweep with its plot, and an A/B pair of variants interleaved in one run.
+     */
+    @Test
+    void measuresReplicaProcessesWithTheEchoRoundTripABatchSweepAndVariants(@TempDir Path out) throws Exception {
+        RootRequired.assumeRoot();
+        int exit = new CommandLine(new BenchmarkSuite()).execute("--replicas", "3", "--modes", "plain,all", "--clients", "1",
+                "--placement", "pinned", "--repetitions", "1", "--duration", "1", "--warmup", "0", "--jvm-warmup", "1",
+                "--batch-sizes", "1,4", "--variant", "A=", "--variant", "B=-Delectrode.vr.fitPreparesToFrame=false",
+                "--out", out.toString());
+        assertEquals(0, exit);
+        Path dir;
+        try (Stream<Path> s = Files.list(out)) {
+            dir = s.findFirst().orElseThrow();
+        }
+        List<String> csv = Files.readAllLines(dir.resolve("measurements.csv"));
+        assertEquals(1 + 2 * 2 * 2, csv.size(), "header + 2 batch sizes x 2 modes x 2 variants: " + csv);
+        List<String> header = List.of(csv.get(0).split(","));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (String line : csv.subList(1, csv.size())) {
+            String[] f = line.split(",", -1);
+            seen.add(f[header.indexOf("batch_size")] + "/" + f[header.indexOf("mode")] + "/" + f[header.indexOf("variant")]);
+            assertEquals("processes", f[header.indexOf("hosting")]);
+            assertTrue(Double.parseDouble(f[header.indexOf("leader_jvm_cpu_us_per_op")]) >= Double.parseDouble(f[header.indexOf("leader_cpu_us_per_op")]) * 0.9,
+                    "the whole JVM ran at least its protocol thread (tick resolution aside): " + line);
+            assertTrue(Double.parseDouble(f[header.indexOf("echo_rtt_p50_us")]) > 0, line);
+            if (f[header.indexOf("mode")].equals("all")) {
+                assertEquals("NATIVE", f[header.indexOf("xdp_mode")], line);
+                assertTrue(Double.parseDouble(f[header.indexOf("fast_acks_per_op")]) > 0.2, "counters from the processes' reports: " + line);
+            }
+        }
+        assertEquals(8, seen.size(), seen.toString());
+        byte[] png = Files.readAllBytes(dir.resolve("throughput-vs-batch-pinned-A.png"));
+        assertTrue(png.length > 1000 && png[1] == 'P', "the batch plot is a PNG");
     }
 
     @Test
@@ -129,7 +170,10 @@ class BenchmarkSuiteTest {
         for (String[] args : List.of(new String[] {"--modes", "bogus"}, new String[] {"--placement", "everywhere"},
                 new String[] {"--mtu", "100"}, new String[] {"--leader-cpus", "4000"}, new String[] {"--follower-cpus", "x"},
                 new String[] {"--replica-cpus", "0/x"}, new String[] {"--replica-cpus", "0//1"},
-                new String[] {"--replicas", "4"}, new String[] {"--clients", "0"}, new String[] {"--durability", "sometimes"})) {
+                new String[] {"--replicas", "4"}, new String[] {"--clients", "0"}, new String[] {"--durability", "sometimes"},
+                new String[] {"--replicas-as", "threads"}, new String[] {"--batch-sizes", "0"}, new String[] {"--variant", "noequals"},
+                new String[] {"--variant", "A=", "--variant", "A=-Dx=1"}, new String[] {"--replicas-as", "in-jvm", "--variant", "A="},
+                new String[] {"--replicas-as", "in-jvm", "--replica-jvm-options", "-Xmx1g"})) {
             assertEquals(2, new CommandLine(new BenchmarkSuite()).execute(args), String.join(" ", args));
         }
     }

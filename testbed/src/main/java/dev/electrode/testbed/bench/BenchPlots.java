@@ -34,6 +34,7 @@ final class BenchPlots {
     /** The batch size and durability the per-size plots show (the first of each the run measured, or the one being written). */
     private static int batch;
     private static String durability;
+    private static String variant;
 
     /** Writes the plots into {@code dir}; returns their files. */
     static synchronized List<Path> write(BenchReport report, Path dir) throws IOException {
@@ -43,9 +44,11 @@ final class BenchPlots {
         int size = s.valueSizes().get(0);
         batch = s.batchSizes().get(0);
         List<Path> files = new ArrayList<>();
+        for (String v : s.variants())
         for (String d : s.durabilities()) {
             durability = d;
-            String suffix = s.durabilities().size() > 1 ? "-" + d : "";
+            variant = v;
+            String suffix = (s.durabilities().size() > 1 ? "-" + d : "") + (v.isEmpty() ? "" : "-" + v);
             for (String place : s.placements()) {
                 files.add(save(throughput(report, place, clients, size), dir.resolve("throughput-vs-replicas-" + place + suffix)));
                 files.add(save(speedup(report, place, clients, size), dir.resolve("speedup-vs-replicas-" + place + suffix)));
@@ -62,7 +65,7 @@ final class BenchPlots {
 
     /** The cell of the plotted batch size and durability. */
     private static Cell cell(BenchReport r, ReplicationProtocol protocol, int n, String mode, String place, int clients, int size) {
-        return new Cell(protocol, n, mode, place, clients, size, batch, durability);
+        return new Cell(protocol, n, mode, place, clients, size, batch, durability, variant);
     }
 
     /** Throughput against batch size, a series per cluster size, protocol and mode (log-scale batch axis). */
@@ -77,7 +80,7 @@ final class BenchPlots {
                 for (String mode : r.settings().modes()) {
                     List<Double> x = new ArrayList<>(), y = new ArrayList<>();
                     for (int b : r.settings().batchSizes()) {
-                        double v = r.median(new Cell(protocol, n, mode, place, clients, size, b, durability), BenchReport::throughput);
+                        double v = r.median(new Cell(protocol, n, mode, place, clients, size, b, durability, variant), BenchReport::throughput);
                         if (!Double.isNaN(v)) {
                             x.add((double) b);
                             y.add(v);

@@ -18,13 +18,17 @@ final class BenchReport {
     /** What the run was asked to measure; {@code hosting} says whether the replicas ran in the benchmark's JVM or as processes. */
     record Settings(List<ReplicationProtocol> protocols, List<Integer> replicas, List<String> modes, List<String> placements, List<Integer> clients,
                     List<Integer> valueSizes, List<Integer> batchSizes, List<String> durabilities, int repetitions, int durationS, int warmupS,
-                    int mtu, CpuPlacement cpus, String hosting, List<String> replicaJvmOptions) {
+                    int mtu, CpuPlacement cpus, String hosting, List<String> replicaJvmOptions, Map<String, List<String>> variantOptions) {
+        /** The variants of an A/B run, in order ("" alone without one). */
+        List<String> variants() { return variantOptions.isEmpty() ? List.of("") : List.copyOf(variantOptions.keySet()); }
+
         @Override public String toString() {
             return String.format("protocols %s; replicas %s%s; %d interleaved repetitions of %d s (after %d s warm-up), batch sizes %s, "
                             + "durability %s, MTU %d; pinned placement: %s",
                     protocols.stream().map(ReplicationProtocol::label).toList(), hosting,
                     hosting.equals("processes") ? " (JVM options " + String.join(" ", replicaJvmOptions) + ")" : "",
-                    repetitions, durationS, warmupS, batchSizes, durabilities, mtu, cpus);
+                    repetitions, durationS, warmupS, batchSizes, durabilities, mtu, cpus)
+                    + (variantOptions.isEmpty() ? "" : "; A/B variants (replica JVM options added): " + variantOptions);
         }
     }
 
@@ -69,10 +73,11 @@ final class BenchReport {
                         for (int b : settings.batchSizes())
                             for (int c : settings.clients())
                                 for (ReplicationProtocol protocol : settings.protocols())
-                                    for (String m : settings.modes()) {
-                                        Cell cell = new Cell(protocol, n, m, p, c, v, b, d);
-                                        if (byCell.containsKey(cell.key())) l.add(cell);
-                                    }
+                                    for (String m : settings.modes())
+                                        for (String variant : settings.variants()) {
+                                            Cell cell = new Cell(protocol, n, m, p, c, v, b, d, variant);
+                                            if (byCell.containsKey(cell.key())) l.add(cell);
+                                        }
         return l;
     }
 
@@ -80,6 +85,9 @@ final class BenchReport {
     String label(ReplicationProtocol protocol, String mode) {
         return settings.protocols().equals(List.of(ReplicationProtocol.VR)) ? mode : protocol.word() + " " + mode;
     }
+
+    /** A cell's name in tables and plots: its protocol's mode, and its variant in an A/B run. */
+    String label(Cell c) { return label(c.protocol(), c.mode()) + (c.variant().isEmpty() ? "" : " [" + c.variant() + "]"); }
 
     List<Figures> of(Cell cell) { return byCell.getOrDefault(cell.key(), List.of()); }
 
@@ -130,7 +138,7 @@ final class BenchReport {
             double p50 = median(c, f -> f.load().percentileMicros(50)), p99 = median(c, f -> f.load().percentileMicros(99));
             System.out.printf(Locale.ROOT, "| %d | %-14s | %5d | %-10s | %7d | %-17s | %7.0f [%6.0f-%6.0f] | %7.0f%% | %8.2f | %6.0f | %6.0f "
                             + "| %7.2f | %7.2f | %13.1f | %10.1f | %9.1f | %15.1f | %12.1f | %11.1f | %7.0f%% | %10.0f%% |%n",
-                    c.replicas(), c.placement(), c.batch(), c.durability(), c.clients(), label(c.protocol(), c.mode()), med,
+                    c.replicas(), c.placement(), c.batch(), c.durability(), c.clients(), label(c), med,
                     min(c, BenchReport::throughput), max(c, BenchReport::throughput), 100 * med / limitOf(c), med / plain, p50, p99,
                     p50 / roundTripMicros(c, 50), p99 / p50,
                     median(c, Figures::leaderCpuUs), median(c, Figures::leaderProcessCpuUs), median(c, Figures::leaderKernelRxUs),
@@ -147,7 +155,7 @@ final class BenchReport {
                 + "timeouts,leader_cpu_us_per_op,follower_cpu_us_per_op,leader_kernel_rx_us_per_op,follower_kernel_rx_us_per_op,"
                 + "leader_udp_out_per_op,leader_udp_in_per_op,follower_udp_in_per_op,clones_per_op,fast_acks_per_op,acks_pruned_per_op,"
                 + "xdp_mode,physical_limit_per_s,batch_size,durability,hosting,leader_jvm_cpu_us_per_op,follower_jvm_cpu_us_per_op,"
-                + "echo_rtt_p50_us,echo_rtt_p99_us");
+                + "echo_rtt_p50_us,echo_rtt_p99_us,variant");
         for (int i = 0; i < cpus; i++) sb.append(",cpu").append(i).append("_busy,cpu").append(i).append("_softirq");
         sb.append('\n');
         for (Cell c : cells()) {
@@ -158,8 +166,8 @@ final class BenchReport {
                         l.percentileMicros(50), l.percentileMicros(90), l.percentileMicros(99), l.percentileMicros(99.9), l.timeouts(),
                         f.leaderCpuUs(), f.followerCpuUs(), f.leaderKernelRxUs(), f.followerKernelRxUs(), f.leaderOut(), f.leaderIn(),
                         f.followerIn(), f.clones(), f.fastAcks(), f.pruned(), f.xdpMode(), limitOf(c)));
-                sb.append(String.format(Locale.ROOT, ",%d,%s,%s,%.3f,%.3f,%.1f,%.1f", c.batch(), c.durability(), settings.hosting(),
-                        f.leaderProcessCpuUs(), f.followerProcessCpuUs(), roundTripMicros(c, 50), roundTripMicros(c, 99)));
+                sb.append(String.format(Locale.ROOT, ",%d,%s,%s,%.3f,%.3f,%.1f,%.1f,%s", c.batch(), c.durability(), settings.hosting(),
+                        f.leaderProcessCpuUs(), f.followerProcessCpuUs(), roundTripMicros(c, 50), roundTripMicros(c, 99), c.variant()));
                 for (CpuShare s : f.cpus()) sb.append(String.format(Locale.ROOT, ",%.3f,%.3f", s.busy(), s.softirq()));
                 sb.append('\n');
             }
@@ -184,7 +192,7 @@ final class BenchReport {
                             + "\"p90_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f, \"leader_cpu_us_per_op\": %.3f, "
                             + "\"follower_cpu_us_per_op\": %.3f, \"leader_kernel_rx_us_per_op\": %.3f, \"follower_kernel_rx_us_per_op\": %.3f, "
                             + "\"leader_udp_out_per_op\": %.3f, \"follower_udp_in_per_op\": %.3f, \"batch_size\": %d, \"durability\": \"%s\", "
-                            + "\"leader_jvm_cpu_us_per_op\": %.3f, \"echo_rtt_p50_us\": %.1f, \"echo_rtt_p99_us\": %.1f}",
+                            + "\"leader_jvm_cpu_us_per_op\": %.3f, \"echo_rtt_p50_us\": %.1f, \"echo_rtt_p99_us\": %.1f, \"variant\": \"%s\"}",
                     c.protocol().word(), c.replicas(), c.placement(), c.valueSize(), c.clients(), c.mode(), of(c).size(), med,
                     min(c, BenchReport::throughput), max(c, BenchReport::throughput), med / median(c.inMode("plain"), BenchReport::throughput),
                     med / limitOf(c), limitOf(c), median(c, f -> f.load().percentileMicros(50)),
@@ -192,7 +200,7 @@ final class BenchReport {
                     median(c, f -> f.load().percentileMicros(99.9)), median(c, Figures::leaderCpuUs), median(c, Figures::followerCpuUs),
                     median(c, Figures::leaderKernelRxUs), median(c, Figures::followerKernelRxUs), median(c, Figures::leaderOut),
                     median(c, Figures::followerIn), c.batch(), c.durability(), median(c, Figures::leaderProcessCpuUs),
-                    roundTripMicros(c, 50), roundTripMicros(c, 99)));
+                    roundTripMicros(c, 50), roundTripMicros(c, 99), c.variant()));
         }
         sb.append(String.join(",\n", rows)).append("\n  ]\n}\n");
         Files.writeString(file, sb.toString().replace("NaN", "null"));

@@ -36,7 +36,13 @@ public final class BenchmarkSuite implements Callable<Integer> {
     /** The modes: which offloads a cluster runs with. */
     static final Map<String, List<Offload>> MODES = dev.electrode.testbed.OffloadModes.MODES;
 
-    private static final String DEFAULT_JVM_OPTIONS_TEXT = "-XX:+UseSerialGC";
+    /**
+     * Replica processes' JVM options unless given: the collector of the testbed's replicas, and
+     * Netty's leak detector off as in this JVM (ci/run-testbed-main.sh), since it samples buffers
+     * with a stack trace each.
+     */
+    static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Dio.netty.leakDetection.level=disabled");
+    private static final String DEFAULT_JVM_OPTIONS_TEXT = "-XX:+UseSerialGC -Dio.netty.leakDetection.level=disabled";
 
     /** Placements: "naive" leaves threads and kernel receive work where the scheduler puts them. */
     static final List<String> PLACEMENTS = List.of("pinned", "pinned-softirq", "naive");
@@ -118,6 +124,14 @@ public final class BenchmarkSuite implements Callable<Integer> {
             description = "durability modes, each a full sweep in the same run: memory, sync, async (default: ${DEFAULT-VALUE})")
     List<String> durabilities;
 
+    @Option(names = "--variant",
+            description = "an A/B variant, NAME=JVM_OPTIONS (JVM options added to every replica process, separated by spaces; "
+                    + "may be empty); repeat it for each variant. Every cell is measured once per variant and round, interleaved, "
+                    + "and the table has a row per variant, e.g. --variant A= --variant B=-Dsome.switch=false")
+    List<String> variantSpecs = new ArrayList<>();
+
+    private final Map<String, List<String>> variants = new LinkedHashMap<>();
+
     @Option(names = "--out", defaultValue = "target/bench", description = "result directory (default: ${DEFAULT-VALUE})")
     Path out;
 
@@ -152,12 +166,13 @@ public final class BenchmarkSuite implements Callable<Integer> {
                     for (int size : valueSizes)
                         for (int batch : batchSizes)
                             for (int rep = 0; rep < repetitions; rep++) {
-                                List<Map.Entry<ReplicationProtocol, String>> order = new ArrayList<>();
-                                for (ReplicationProtocol protocol : protocols) for (String mode : modes) order.add(Map.entry(protocol, mode));
-                                Collections.rotate(order, -rep); // a different protocol and mode go first in every round
-                                for (Map.Entry<ReplicationProtocol, String> pm : order)
-                                    runTestbed(new Cell(pm.getKey(), n, pm.getValue(), place, 0, size, batch, durability), rep,
-                                            placementFor(place, placement), report);
+                                List<Cell> order = new ArrayList<>();
+                                for (ReplicationProtocol protocol : protocols)
+                                    for (String mode : modes)
+                                        for (String variant : report.settings().variants())
+                                            order.add(new Cell(protocol, n, mode, place, 0, size, batch, durability, variant));
+                                Collections.rotate(order, -rep); // a different protocol, mode and variant go first in every round
+                                for (Cell at : order) runTestbed(at, rep, placementFor(place, placement), report);
                             }
         report.writeCsv(root.resolve("measurements.csv"));
         report.writeJson(root.resolve("summary.json"));
@@ -171,8 +186,15 @@ public final class BenchmarkSuite implements Callable<Integer> {
     private boolean processes() { return hosting.equals("processes"); }
 
     private List<String> jvmOptions() {
-        if (replicaJvmOptions == null) return dev.electrode.testbed.TestbedSpec.DEFAULT_REPLICA_JVM_OPTIONS;
+        if (replicaJvmOptions == null) return DEFAULT_JVM_OPTIONS;
         return List.of(replicaJvmOptions.strip().split("\\s+"));
+    }
+
+    /** The replica JVM options of {@code variant}: the common ones, then the variant's. */
+    private List<String> jvmOptions(String variant) {
+        List<String> l = new ArrayList<>(jvmOptions());
+        l.addAll(variants.getOrDefault(variant, List.of()));
+        return l;
     }
 
     private CpuPlacement validate() {
@@ -205,6 +227,16 @@ public final class BenchmarkSuite implements Callable<Integer> {
                 "--replica-jvm-options needs --replicas-as processes");
         if (replicaJvmOptions != null && replicaJvmOptions.isBlank()) throw new CommandLine.ParameterException(cl,
                 "--replica-jvm-options is empty");
+        for (String v : variantSpecs) {
+            int eq = v.indexOf('=');
+            String name = eq < 0 ? "" : v.substring(0, eq).strip();
+            if (eq < 0 || !name.matches("[A-Za-z0-9_.-]+")) throw new CommandLine.ParameterException(cl,
+                    "--variant must be NAME=JVM_OPTIONS with a name of letters, digits, '_', '.' or '-', got '" + v + "'");
+            if (variants.containsKey(name)) throw new CommandLine.ParameterException(cl, "--variant " + name + " given twice");
+            String opts = v.substring(eq + 1).strip();
+            variants.put(name, opts.isEmpty() ? List.of() : List.of(opts.split("\\s+")));
+        }
+        if (!variants.isEmpty() && !processes()) throw new CommandLine.ParameterException(cl, "--variant needs --replicas-as processes");
         for (int b : batchSizes) if (b < 1 || b > 1024) throw new CommandLine.ParameterException(cl,
                 "--batch-sizes values must be 1..1024, got " + b);
         if (processes() && protocols.contains(ReplicationProtocol.RAFT) && batchSizes.stream().anyMatch(b -> b != 1))
@@ -226,7 +258,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
     private BenchReport.Settings settings(CpuPlacement placement) {
         return new BenchReport.Settings(protocols, List.copyOf(replicas), List.copyOf(modes), List.copyOf(placements), List.copyOf(clients),
                 List.copyOf(valueSizes), List.copyOf(batchSizes), List.copyOf(durabilities), repetitions, duration, warmup, mtu, placement,
-                hosting, processes() ? jvmOptions() : List.of());
+                hosting, processes() ? jvmOptions() : List.of(), Collections.unmodifiableMap(new LinkedHashMap<>(variants)));
     }
 
     /** The placement a placement name stands for (null: naive). */
@@ -246,14 +278,14 @@ public final class BenchmarkSuite implements Callable<Integer> {
         Path runDir = Path.of("target", "bench-run", durability);
         // A fresh data directory per testbed: TestbedEnv empties its directory when it starts.
         TestbedEnv env = new TestbedEnv(ClusterMeasurement.testbed(at.protocol(), at.replicas(), offloads, at.batch(), mtu).withPlacement(placement)
-                .withDurability(durability).withProcesses(processes()).withReplicaJvmOptions(jvmOptions()), runDir);
+                .withDurability(durability).withProcesses(processes()).withReplicaJvmOptions(jvmOptions(at.variant())), runDir);
         try {
             if (processes() && jvmWarmup > 0) { // new JVMs: compile their hot paths before anything is measured
                 dev.electrode.client.LoadGenerator.run(env.client(), Collections.max(clients), Duration.ZERO, Duration.ofSeconds(jvmWarmup),
                         at.valueSize(), 1000);
             }
             for (int c : clients) {
-                Cell cell = new Cell(at.protocol(), at.replicas(), at.mode(), at.placement(), c, at.valueSize(), at.batch(), durability);
+                Cell cell = at.withClients(c);
                 long ops0 = 0, forces0 = 0;
                 boolean groupCommit = durable && !processes() && at.protocol() == ReplicationProtocol.VR;
                 if (groupCommit) {
@@ -268,11 +300,11 @@ public final class BenchmarkSuite implements Callable<Integer> {
                     batch = String.format("; %.2f ops per leader force", (double) ops / Math.max(1, forces));
                 }
                 System.out.printf("n=%d %-14s %5d B batch %-3d %-6s %-17s round %d: %s%s%n", at.replicas(), at.placement(), at.valueSize(),
-                        at.batch(), durability, report.label(at.protocol(), at.mode()), rep + 1, f.load().summary(), batch);
+                        at.batch(), durability, report.label(cell), rep + 1, f.load().summary(), batch);
                 report.add(f);
             }
             if (rep == 0 && at.mode().equals(modes.get(0)) && at.protocol() == protocols.get(0) && at.batch() == batchSizes.get(0)
-                    && durability.equals(durabilities.get(0))) {
+                    && durability.equals(durabilities.get(0)) && at.variant().equals(report.settings().variants().get(0))) {
                 // The ceiling through the leader's host on this topology and placement, measured once in the same run
                 // (the replicas idle beside it).
                 measureEcho(env, at, placement, report);
@@ -298,8 +330,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
         for (int c : clients) {
             UdpEcho.Result echo = c == 1 ? one : UdpEcho.measure(env.host(0).ns(), leader, leaderCpus, env.clientHost().ns(), clientCpus, c,
                     Duration.ofSeconds(1), Duration.ofSeconds(duration), at.valueSize());
-            Cell cell = new Cell(at.protocol(), at.replicas(), at.mode(), at.placement(), c, at.valueSize(), at.batch(), at.durability());
-            report.limit(cell, echo.roundTripsPerSecond());
+            report.limit(at.withClients(c), echo.roundTripsPerSecond());
             System.out.printf(Locale.ROOT, "n=%d %-14s %5d B physical limit (UDP echo, %d outstanding): %.0f round trips/s%n",
                     at.replicas(), at.placement(), at.valueSize(), c, echo.roundTripsPerSecond());
         }

@@ -23,16 +23,20 @@ import java.util.Map;
 final class ClusterMeasurement {
     /**
      * Where a cell ran: protocol, cluster size, mode, CPU placement, clients, request size, batch
-     * size and durability.
+     * size, durability, and the variant of an A/B run ("" without one).
      */
     record Cell(ReplicationProtocol protocol, int replicas, String mode, String placement, int clients, int valueSize, int batch,
-                String durability) {
+                String durability, String variant) {
         String key() {
-            return protocol.word() + "/" + replicas + "/" + mode + "/" + placement + "/" + clients + "/" + valueSize + "/" + batch + "/" + durability;
+            return protocol.word() + "/" + replicas + "/" + mode + "/" + placement + "/" + clients + "/" + valueSize + "/" + batch + "/"
+                    + durability + "/" + variant;
         }
 
-        /** The same cell in another mode (of the same protocol). */
-        Cell inMode(String m) { return new Cell(protocol, replicas, m, placement, clients, valueSize, batch, durability); }
+        /** The same cell in another mode (of the same protocol and variant). */
+        Cell inMode(String m) { return new Cell(protocol, replicas, m, placement, clients, valueSize, batch, durability, variant); }
+
+        /** The same cell with {@code c} clients. */
+        Cell withClients(int c) { return new Cell(protocol, replicas, mode, placement, c, valueSize, batch, durability, variant); }
 
         /** The key of the physical limit measured for this cell's topology, placement, clients and size (any protocol, batch, durability). */
         String limitKey() { return replicas + "/" + placement + "/" + clients + "/" + valueSize; }

@@ -47,10 +47,15 @@ public final class MainJob implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "1", description = "VR batch size (default: ${DEFAULT-VALUE})")
     int batchSize;
 
-    @Option(names = "--jvm-warmup", defaultValue = "5",
+    @Option(names = "--jvm-warmup", defaultValue = "8",
             description = "seconds of unrecorded load per mode before measuring, so the first mode does not pay for the JIT "
                     + "(default: ${DEFAULT-VALUE})")
     int jvmWarmup;
+
+    @Option(names = "--replicas-as", defaultValue = "processes",
+            description = "processes: every replica a JVM of its own in its namespace, pinned whole with its host's kernel receive "
+                    + "work; in-jvm: replicas as threads of this JVM (default: ${DEFAULT-VALUE})")
+    String hosting;
 
     @Option(names = "--placement", defaultValue = "pinned",
             description = "pinned: each host's event loop and kernel receive work (threaded NAPI) on its CPUs; "
@@ -72,17 +77,20 @@ public final class MainJob implements Callable<Integer> {
         if (replicas < 1 || replicas % 2 == 0 || replicas > 7) throw new IllegalArgumentException("--replicas must be 1, 3, 5 or 7");
         if (jvmWarmup < 0 || duration < 1 || warmup < 0 || clients < 1)
             throw new IllegalArgumentException("--duration and --clients must be at least 1, --warmup and --jvm-warmup at least 0");
+        if (!hosting.equals("processes") && !hosting.equals("in-jvm"))
+            throw new IllegalArgumentException("--replicas-as must be processes or in-jvm, got '" + hosting + "'");
         if (!BenchmarkSuite.PLACEMENTS.contains(placement))
             throw new IllegalArgumentException("--placement must be one of " + BenchmarkSuite.PLACEMENTS + ", got '" + placement + "'");
         List<ReplicationProtocol> protocols = protocolNames.stream().map(ReplicationProtocol::parse).distinct().toList();
         for (String d : durabilities) dev.electrode.server.Durability.parse(d); // fail before any measurement
         if (protocols.contains(ReplicationProtocol.RAFT) && durabilities.stream().anyMatch(d -> !d.strip().equalsIgnoreCase("memory")))
             throw new IllegalArgumentException("--durability sync/async is measured with VR only (its group-commit figures): use --protocol vr, or --durability memory");
-        System.out.printf("Electrode main job: %s, %d replicas in network namespaces, %d closed-loop clients, %d-byte puts, batch size %d, "
-                + "%s placement%n", protocols.stream().map(ReplicationProtocol::label).toList(), replicas, clients, valueSize, batchSize, placement);
+        System.out.printf("Electrode main job: %s, %d replicas in network namespaces (%s), %d closed-loop clients, %d-byte puts, batch size %d, "
+                + "%s placement%n", protocols.stream().map(ReplicationProtocol::label).toList(), replicas,
+                processes() ? "a JVM each" : "in this JVM", clients, valueSize, batchSize, placement);
         List<Offload> all = List.of(Offload.BROADCAST, Offload.FAST_ACK, Offload.QUORUM_PRUNE);
-        JvmWarmup.run(protocols, replicas, List.of(List.of(), all), clients, batchSize, ClusterMeasurement.DEFAULT_MTU, valueSize,
-                Duration.ofSeconds(jvmWarmup));
+        if (!processes()) JvmWarmup.run(protocols, replicas, List.of(List.of(), all), clients, batchSize, ClusterMeasurement.DEFAULT_MTU,
+                valueSize, Duration.ofSeconds(jvmWarmup));
         if (durabilities.stream().anyMatch(d -> !d.equalsIgnoreCase("memory"))) {
             // The physical limit of sync: one small append and force at a time, on the disk the journals use.
             System.out.println("disk: " + FsyncProbe.measure(Path.of("target", "main-job"), 2000).summary());
@@ -101,17 +109,22 @@ public final class MainJob implements Callable<Integer> {
 
     private Figures run(ReplicationProtocol protocol, String mode, List<Offload> offloads, String durability) throws Exception {
         TestbedSpec spec = ClusterMeasurement.testbed(protocol, replicas, offloads, batchSize, ClusterMeasurement.DEFAULT_MTU)
-                .withPlacement(BenchmarkSuite.placementFor(placement, CpuPlacement.defaults())).withDurability(durability);
+                .withPlacement(BenchmarkSuite.placementFor(placement, CpuPlacement.defaults())).withDurability(durability)
+                .withProcesses(processes()).withReplicaJvmOptions(BenchmarkSuite.DEFAULT_JVM_OPTIONS);
         String name = column(protocol, mode);
         System.out.printf("%n[%s] building the topology and starting the replicas...%n", name);
         Path dir = Path.of("target", "main-job", protocol.word() + "-" + mode + "-" + durability);
         TestbedEnv env = new TestbedEnv(spec, dir);
         try {
+            if (processes() && jvmWarmup > 0) { // new JVMs: their hot paths compiled before anything is measured
+                System.out.printf("[%s] JVM warm-up, %d s (not recorded)...%n", name, jvmWarmup);
+                dev.electrode.client.LoadGenerator.run(env.client(), clients, Duration.ZERO, Duration.ofSeconds(jvmWarmup), valueSize, 1000);
+            }
             System.out.printf("[%s, durability %s] measuring for %d s...%n", name, durability, duration);
-            Figures f = ClusterMeasurement.measure(env, new ClusterMeasurement.Cell(protocol, replicas, mode, placement, clients, valueSize, batchSize, durability),
+            Figures f = ClusterMeasurement.measure(env, new ClusterMeasurement.Cell(protocol, replicas, mode, placement, clients, valueSize, batchSize, durability, ""),
                     !offloads.isEmpty(), Duration.ofSeconds(warmup), Duration.ofSeconds(duration));
             System.out.printf("[%s, durability %s] %s%n", name, durability, f.load().summary());
-            if (!durability.equals("memory")) {
+            if (!durability.equals("memory") && !processes() && protocol == ReplicationProtocol.VR) {
                 // Group commit: operations the leader committed per force of its journal (warm-up included).
                 dev.electrode.server.ReplicaServer leader = env.inJvm(0).server();
                 long ops = leader.query(v -> v.commitNum());
@@ -124,6 +137,8 @@ public final class MainJob implements Callable<Integer> {
             if (!left.isEmpty()) System.err.println("warning: namespaces left behind: " + left);
         }
     }
+
+    private boolean processes() { return hosting.equals("processes"); }
 
     /** A column's name: "plain VR", "Electrode" (VR), "plain Raft", "Raft + Electrode". */
     private static String column(ReplicationProtocol protocol, String mode) {
@@ -146,6 +161,7 @@ public final class MainJob implements Callable<Integer> {
         row("latency p50 (us)", f, x -> x.load().percentileMicros(50), "%.0f");
         row("latency p99 (us)", f, x -> x.load().percentileMicros(99), "%.0f");
         row("leader protocol-thread CPU per op (us)", f, Figures::leaderCpuUs, "%.2f");
+        if (processes()) row("leader JVM CPU per op (us), all threads", f, Figures::leaderProcessCpuUs, "%.2f");
         row("follower protocol-thread CPU per op (us)", f, Figures::followerCpuUs, "%.2f");
         row("leader socket sends per op (UDP Out)", f, Figures::leaderOut, "%.2f");
         row("leader socket receives per op (UDP In)", f, Figures::leaderIn, "%.2f");
