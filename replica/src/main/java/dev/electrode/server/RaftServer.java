@@ -228,7 +228,7 @@ public final class RaftServer implements AutoCloseable {
 
     /** The periodic poll runs while the kernel may fast-ack for this replica: while it follows. */
     private void updateDrainTimer() {
-        if (offloads.fastAck()) loop.drainPeriodically(core.role() != RaftRole.LEADER, this::drainKernelLog);
+        if (offloads.fastAck()) loop.drainPeriodically(core.role() != RaftRole.LEADER, !offloads.kernelAcks(), this::drainKernelLog);
     }
 
     @Override

@@ -19,8 +19,18 @@ import java.util.function.Supplier;
  * cannot be written stops the replica. Replica thread only, unless a method says otherwise.
  */
 final class ReplicaLoop {
-    /** How often the kernel log is drained when no datagram wakes the replica up. */
-    static final long DRAIN_PERIOD_MICROS = 500;
+    /** System property: microseconds between drains of the kernel log when no datagram wakes the replica up. */
+    static final String DRAIN_PERIOD_PROPERTY = "electrode.offload.drainPeriodMicros";
+
+    /**
+     * How often the kernel log is drained when no datagram wakes the replica up (every datagram
+     * drains it first) while the kernel acknowledges: nothing waits for the drain then but the
+     * follower's own log, and each timer wake-up costs the follower's CPU (A/B in docs/bench/ab).
+     */
+    static final long DRAIN_PERIOD_MICROS = Long.getLong(DRAIN_PERIOD_PROPERTY, 5000);
+
+    /** The drain period with deferred acks: each acknowledgement waits for the drain that finds its entry. */
+    static final long DEFERRED_ACK_DRAIN_PERIOD_MICROS = Long.getLong(DRAIN_PERIOD_PROPERTY, 500);
 
     private final String name;
     private final ReplicaErrors errors;
@@ -138,14 +148,19 @@ final class ReplicaLoop {
         }
     }
 
-    /** Runs {@code drain} and ends the turn every {@link #DRAIN_PERIOD_MICROS} while {@code wanted}; stops it otherwise. */
-    void drainPeriodically(boolean wanted, Runnable drain) {
+    /**
+     * Runs {@code drain} and ends the turn periodically while {@code wanted} ({@link
+     * #DEFERRED_ACK_DRAIN_PERIOD_MICROS} if {@code acksWait}, else {@link #DRAIN_PERIOD_MICROS});
+     * stops it otherwise.
+     */
+    void drainPeriodically(boolean wanted, boolean acksWait, Runnable drain) {
         if (closed) return;
         if (wanted && drainTimer == null) {
+            long period = acksWait ? DEFERRED_ACK_DRAIN_PERIOD_MICROS : DRAIN_PERIOD_MICROS;
             drainTimer = endpoint.eventLoop().scheduleAtFixedRate(() -> {
                 drain.run();
                 endTurn();
-            }, DRAIN_PERIOD_MICROS, DRAIN_PERIOD_MICROS, TimeUnit.MICROSECONDS);
+            }, period, period, TimeUnit.MICROSECONDS);
         } else if (!wanted && drainTimer != null) {
             drainTimer.cancel(false);
             drainTimer = null;

@@ -142,7 +142,7 @@ public final class ReplicaServer implements AutoCloseable {
      * is not the active leader; the leader would only wake up to find the ring empty.
      */
     private void updateDrainTimer() {
-        if (offloads.fastAck()) loop.drainPeriodically(!core.isActiveLeader(), this::drainKernelLog);
+        if (offloads.fastAck()) loop.drainPeriodically(!core.isActiveLeader(), !offloads.kernelAcks(), this::drainKernelLog);
     }
 
     /**

@@ -123,7 +123,7 @@ class BenchmarkSuiteTest {
         assertEquals(java.util.Set.of("memory", "sync"), csv.stream().skip(1).map(l -> l.split(",", -1)[durability])
                 .collect(java.util.stream.Collectors.toSet()));
         String printed = buf.toString();
-        assertTrue(printed.matches("(?s).*n=3 pinned\\s+\\d+ B batch 1\\s+sync\\s+all\\s+round 1: [^\\n]*, \\d+\\.\\d\\d ops per leader force.*"), printed);
+        assertTrue(printed.matches("(?s).*n=3 pinned\\s+\\d+ B batch 1\\s+sync\\s+all\\s+round 1: [^\\n]*; \\d+\\.\\d\\d ops per leader force.*"), printed);
         assertTrue(printed.matches("(?s).*\\| 3 \\| pinned\\s+\\|\\s+1 \\| sync\\s+\\|.*"), "the table has the sync rows: " + printed);
     }
 
