@@ -29,47 +29,56 @@ import java.util.function.ToDoubleFunction;
 final class BenchPlots {
     private static final int WIDTH = 900, HEIGHT = 560;
 
-    private BenchPlots() {}
+    /** The batch size, durability and variant the plots being written show. */
+    private final int batch;
+    private final String durability;
+    private final String variant;
 
-    /** The batch size and durability the per-size plots show (the first of each the run measured, or the one being written). */
-    private static int batch;
-    private static String durability;
-    private static String variant;
+    private BenchPlots(int batch, String durability, String variant) {
+        this.batch = batch;
+        this.durability = durability;
+        this.variant = variant;
+    }
 
-    /** Writes the plots into {@code dir}; returns their files. */
-    static synchronized List<Path> write(BenchReport report, Path dir) throws IOException {
+    /**
+     * Writes the plots into {@code dir}, a set per durability and variant (the first batch size;
+     * the batch plot has them all); returns their files.
+     */
+    static List<Path> write(BenchReport report, Path dir) throws IOException {
         System.setProperty("java.awt.headless", "true");
         BenchReport.Settings s = report.settings();
         int clients = s.clients().stream().mapToInt(Integer::intValue).max().orElseThrow();
         int size = s.valueSizes().get(0);
-        batch = s.batchSizes().get(0);
         List<Path> files = new ArrayList<>();
         for (String v : s.variants())
-        for (String d : s.durabilities()) {
-            durability = d;
-            variant = v;
-            String suffix = (s.durabilities().size() > 1 ? "-" + d : "") + (v.isEmpty() ? "" : "-" + v);
-            for (String place : s.placements()) {
-                files.add(save(throughput(report, place, clients, size), dir.resolve("throughput-vs-replicas-" + place + suffix)));
-                files.add(save(speedup(report, place, clients, size), dir.resolve("speedup-vs-replicas-" + place + suffix)));
-                for (int n : s.replicas()) {
-                    files.add(save(latencyCdf(report, n, place, clients, size), dir.resolve("latency-cdf-n" + n + "-" + place + suffix)));
-                    files.add(save(cpuPerOp(report, n, place, clients, size), dir.resolve("cpu-per-op-n" + n + "-" + place + suffix)));
-                }
-                if (s.batchSizes().size() > 1)
-                    files.add(save(overBatch(report, place, clients, size), dir.resolve("throughput-vs-batch-" + place + suffix)));
-            }
-        }
+            for (String d : s.durabilities())
+                new BenchPlots(s.batchSizes().get(0), d, v).writeSet(report, dir, clients, size, files);
         return files;
     }
 
+    /** This set's plots, named with its durability and variant where the run had several. */
+    private void writeSet(BenchReport report, Path dir, int clients, int size, List<Path> files) throws IOException {
+        BenchReport.Settings s = report.settings();
+        String suffix = (s.durabilities().size() > 1 ? "-" + durability : "") + (variant.isEmpty() ? "" : "-" + variant);
+        for (String place : s.placements()) {
+            files.add(save(throughput(report, place, clients, size), dir.resolve("throughput-vs-replicas-" + place + suffix)));
+            files.add(save(speedup(report, place, clients, size), dir.resolve("speedup-vs-replicas-" + place + suffix)));
+            for (int n : s.replicas()) {
+                files.add(save(latencyCdf(report, n, place, clients, size), dir.resolve("latency-cdf-n" + n + "-" + place + suffix)));
+                files.add(save(cpuPerOp(report, n, place, clients, size), dir.resolve("cpu-per-op-n" + n + "-" + place + suffix)));
+            }
+            if (s.batchSizes().size() > 1)
+                files.add(save(overBatch(report, place, clients, size), dir.resolve("throughput-vs-batch-" + place + suffix)));
+        }
+    }
+
     /** The cell of the plotted batch size and durability. */
-    private static Cell cell(BenchReport r, ReplicationProtocol protocol, int n, String mode, String place, int clients, int size) {
+    private Cell cell(BenchReport r, ReplicationProtocol protocol, int n, String mode, String place, int clients, int size) {
         return new Cell(protocol, n, mode, place, clients, size, batch, durability, variant);
     }
 
     /** Throughput against batch size, a series per cluster size, protocol and mode (log-scale batch axis). */
-    private static XYChart overBatch(BenchReport r, String place, int clients, int size) {
+    private XYChart overBatch(BenchReport r, String place, int clients, int size) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
                 .title("Throughput by batch size, " + clients + " clients, " + size + "-byte puts (" + place + " placement, " + durability + ")")
                 .xAxisTitle("batch size (operations per append)").yAxisTitle("committed ops/s (median)").build();
@@ -97,7 +106,7 @@ final class BenchPlots {
         return Path.of(base + ".png");
     }
 
-    private static XYChart throughput(BenchReport r, String place, int clients, int size) {
+    private XYChart throughput(BenchReport r, String place, int clients, int size) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
                 .title("Throughput, " + clients + " closed-loop clients, " + size + "-byte puts (" + place + " placement)")
                 .xAxisTitle("replicas").yAxisTitle("committed ops/s (median)").build();
@@ -110,7 +119,7 @@ final class BenchPlots {
     }
 
     /** Each mode's median throughput over its protocol's plain mode, against cluster size (1.0 = no gain). */
-    private static XYChart speedup(BenchReport r, String place, int clients, int size) {
+    private XYChart speedup(BenchReport r, String place, int clients, int size) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
                 .title("Throughput over the same protocol without offloads, " + clients + " clients, " + size + "-byte puts (" + place + " placement)")
                 .xAxisTitle("replicas").yAxisTitle("median ops/s / plain mode's median ops/s").build();
@@ -140,7 +149,7 @@ final class BenchPlots {
         if (!x.isEmpty()) chart.addSeries(name, x, y);
     }
 
-    private static XYChart latencyCdf(BenchReport r, int n, String place, int clients, int size) {
+    private XYChart latencyCdf(BenchReport r, int n, String place, int clients, int size) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
                 .title("Latency CDF, " + n + " replicas, " + clients + " clients, " + size + "-byte puts (" + place + " placement)")
                 .xAxisTitle("latency (us)").yAxisTitle("fraction of operations").build();
@@ -164,7 +173,7 @@ final class BenchPlots {
         chart.addSeries(name, x, y);
     }
 
-    private static CategoryChart cpuPerOp(BenchReport r, int n, String place, int clients, int size) {
+    private CategoryChart cpuPerOp(BenchReport r, int n, String place, int clients, int size) {
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
                 .title("CPU per operation, " + n + " replicas, " + clients + " clients (" + place + " placement)")
                 .xAxisTitle("mode").yAxisTitle("microseconds per committed op (median)").build();
