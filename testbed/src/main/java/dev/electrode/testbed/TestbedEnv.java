@@ -324,6 +324,12 @@ public final class TestbedEnv implements AutoCloseable {
         return kernelOffloads.get(i);
     }
 
+    /** Replica {@code i}'s kernel counters: read from its maps in this JVM, or from the report its process prints. */
+    public Map<dev.electrode.bpf.Counter, Long> kernelCounters(int i) {
+        if (replicas.get(i) instanceof ReplicaNode.Process p) return p.report().bpf();
+        return offloads(i).bpf().counters();
+    }
+
     /** How replica {@code i}'s XDP program is attached (NATIVE, SKB): asked in this JVM, or read from what its process printed when ready. */
     public String xdpMode(int i) {
         if (replicas.get(i) instanceof ReplicaNode.Process p) return p.xdpMode();

@@ -41,8 +41,8 @@ public final class BenchmarkSuite implements Callable<Integer> {
      * Netty's leak detector off as in this JVM (ci/run-testbed-main.sh), since it samples buffers
      * with a stack trace each.
      */
-    static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-Dio.netty.leakDetection.level=disabled");
     private static final String DEFAULT_JVM_OPTIONS_TEXT = "-XX:+UseSerialGC -Dio.netty.leakDetection.level=disabled";
+    static final List<String> DEFAULT_JVM_OPTIONS = List.of(DEFAULT_JVM_OPTIONS_TEXT.split(" "));
 
     /** Placements: "naive" leaves threads and kernel receive work where the scheduler puts them. */
     static final List<String> PLACEMENTS = List.of("pinned", "pinned-softirq", "naive");

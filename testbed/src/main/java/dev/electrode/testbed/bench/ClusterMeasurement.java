@@ -140,10 +140,8 @@ final class ClusterMeasurement {
         return l;
     }
 
-    /** Replica {@code i}'s kernel counters: read from its maps in this JVM, or from the report a process prints. */
     private static Map<Counter, Long> counters(TestbedEnv env, int i, boolean offloads) {
-        if (!offloads) return Map.of();
-        return env.processCpuNanos(i) >= 0 ? env.report(i).bpf() : env.offloads(i).bpf().counters();
+        return offloads ? env.kernelCounters(i) : Map.of();
     }
 
     private static long get(Map<Counter, Long> m, Counter c) { return m.getOrDefault(c, 0L); }
