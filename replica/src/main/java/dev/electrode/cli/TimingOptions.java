@@ -32,6 +32,11 @@ public final class TimingOptions {
                     + " in it (default: ${DEFAULT-VALUE})")
     int recoveryBytes;
 
+    @Option(names = "--commit-period-us", defaultValue = "0",
+            description = "0: the leader sends a Commit after every commit advance; otherwise at most one per period, microseconds,"
+                    + " so followers wake less often (default: ${DEFAULT-VALUE})")
+    long commitPeriodMicros;
+
     /**
      * The Raft settings these options give: the heartbeat, an election timeout drawn from
      * [view-change, 2 x view-change), the batch size as the most entries per AppendEntries, the
@@ -50,7 +55,7 @@ public final class TimingOptions {
         VrSettings d = VrSettings.DEFAULT;
         try {
             return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMs * 1000, resendMs * 1000, viewChangeMs * 1000,
-                    d.stateTransferBytes(), d.maxBufferedPrepares(), snapshotEvery, recoveryBytes, d.maxPrepareBytes());
+                    d.stateTransferBytes(), d.maxBufferedPrepares(), snapshotEvery, recoveryBytes, d.maxPrepareBytes(), commitPeriodMicros);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(cmd, e.getMessage());
         }

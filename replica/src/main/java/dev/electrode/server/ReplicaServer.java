@@ -85,6 +85,9 @@ public final class ReplicaServer implements AutoCloseable {
      */
     public static final String FIT_PREPARES_PROPERTY = "electrode.vr.fitPreparesToFrame";
 
+    /** System property: overrides the settings' commit period, microseconds (for A/B runs of the benchmark suite). */
+    public static final String COMMIT_PERIOD_PROPERTY = "electrode.vr.commitPeriodMicros";
+
     private ReplicaServer(ClusterConfig config, int index, VrSettings settings, Application app, boolean recovering,
                           InetSocketAddress bindAddress, Options options) throws InterruptedException {
         StatusListener listener = options.listener();
@@ -107,6 +110,8 @@ public final class ReplicaServer implements AutoCloseable {
         // Batched Prepares that fit one frame of the fast path: a fragmented one would only take the slow path.
         VrSettings fitted = Boolean.parseBoolean(System.getProperty(FIT_PREPARES_PROPERTY, "true"))
                 ? settings.withMaxPrepareBytes(Math.min(settings.maxPrepareBytes(), offloads.appendBodyLimit())) : settings;
+        String commitPeriod = System.getProperty(COMMIT_PERIOD_PROPERTY);
+        if (commitPeriod != null) fitted = fitted.withCommitPeriod(Long.parseLong(commitPeriod));
         this.core = new VrReplica(config.size(), index, fitted, app, new SocketOutbox(), recovering && !restored, nonces::nextLong);
         if (durable != null) durable.attach(core, restored);
         this.loop = new ReplicaLoop("replica " + index, VrTimer.values().length, errors, durable, () -> DurableState.metaOf(core),

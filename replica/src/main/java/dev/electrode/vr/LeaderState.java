@@ -17,6 +17,10 @@ final class LeaderState {
     boolean sentSinceHeartbeat;
     /** The close-batch timer is armed. */
     boolean closeBatchArmed;
+    /** The commit-period timer is armed: a Commit went out less than a period ago. */
+    boolean commitPeriodArmed;
+    /** The commit number the last Commit carried. */
+    long announcedCommit;
     /** clientId -> the request id appended for it and not executed yet. */
     final Map<Long, Long> inFlight = new HashMap<>();
     /** clientId -> where to send its replies. */
@@ -33,6 +37,7 @@ final class LeaderState {
         Arrays.fill(ackedUpTo, 0);
         lastBatchEnd = lastOp;
         commitAtLastResend = commitNum;
+        announcedCommit = commitNum;
         preparedAtLastResend = lastOp;
         inFlight.clear();
     }

@@ -212,6 +212,7 @@ public final class VrReplica {
                 leaderState.closeBatchArmed = false;
                 if (isActiveLeader() && log.lastOp() > leaderState.lastBatchEnd) closeBatch();
             }
+            case COMMIT -> onCommitPeriodTimer();
         }
     }
 
@@ -316,13 +317,33 @@ public final class VrReplica {
         long quorumOp = leaderState.quorumOp(me, f);
         if (quorumOp <= commitNum) return;
         commitUpTo(quorumOp);
-        sendToFollowers(CommitMessage.newBuilder().setView(view).setOpnum(commitNum).build());
+        announceCommit();
         maybeCloseBatch();
     }
 
+    /** Tells the followers the new commit number now, or when the commit period ends if a Commit went out within it. */
+    private void announceCommit() {
+        if (settings.commitPeriodMicros() == 0) {
+            sendCommit();
+        } else if (!leaderState.commitPeriodArmed) {
+            sendCommit();
+            leaderState.commitPeriodArmed = true;
+            out.setTimer(VrTimer.COMMIT, settings.commitPeriodMicros());
+        }
+    }
+
+    private void onCommitPeriodTimer() {
+        leaderState.commitPeriodArmed = false;
+        if (isActiveLeader() && commitNum > leaderState.announcedCommit) announceCommit();
+    }
+
+    private void sendCommit() {
+        sendToFollowers(CommitMessage.newBuilder().setView(view).setOpnum(commitNum).build());
+        leaderState.announcedCommit = commitNum;
+    }
+
     private void onHeartbeatTimer() {
-        if (isActiveLeader() && !leaderState.sentSinceHeartbeat)
-            sendToFollowers(CommitMessage.newBuilder().setView(view).setOpnum(commitNum).build());
+        if (isActiveLeader() && !leaderState.sentSinceHeartbeat) sendCommit();
         leaderState.sentSinceHeartbeat = false;
         out.setTimer(VrTimer.HEARTBEAT, settings.heartbeatMicros());
     }
@@ -865,6 +886,10 @@ public final class VrReplica {
         if (leaderState.closeBatchArmed) {
             leaderState.closeBatchArmed = false;
             out.cancelTimer(VrTimer.CLOSE_BATCH);
+        }
+        if (leaderState.commitPeriodArmed) {
+            leaderState.commitPeriodArmed = false;
+            out.cancelTimer(VrTimer.COMMIT);
         }
         bufferedPrepares.clear();
         stateTransferPending = false;

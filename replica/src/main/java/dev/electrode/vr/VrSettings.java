@@ -19,10 +19,13 @@ package dev.electrode.vr;
  * @param maxPrepareBytes       largest Prepare body the leader builds from several requests: a batch is
  *                              cut before it outgrows it (a single request may exceed it), so that every
  *                              Prepare fits one frame of the offloads' fast path (no IP fragments)
+ * @param commitPeriodMicros    0: the leader sends a Commit after every commit advance (as the reference
+ *                              prototype); otherwise at most one per period, the first at once and the
+ *                              latest commit number when the period ends, so followers wake less often
  */
 public record VrSettings(int batchSize, long batchTimeoutMicros, long heartbeatMicros, long resendMicros,
                          long viewChangeMicros, int stateTransferBytes, int maxBufferedPrepares, long snapshotEveryOps,
-                         int recoveryBytes, int maxPrepareBytes) {
+                         int recoveryBytes, int maxPrepareBytes, long commitPeriodMicros) {
     /** Idle heartbeat of the reference prototype's leader (fixed in its source): 1 s. */
     public static final long PROTOTYPE_HEARTBEAT_MICROS = 1_000_000;
     /** Largest RecoveryResponse log a replica sends: well inside a receiver's 32 MiB reassembly limit. */
@@ -33,7 +36,7 @@ public record VrSettings(int batchSize, long batchTimeoutMicros, long heartbeatM
      * of both implementations (Java 50 ms, prototype 1 s), so mixed clusters stay in their view.
      */
     public static final VrSettings DEFAULT = new VrSettings(64, 500, 50_000, 100_000, 2_500_000, 64 * 1024, 1024, 100_000, 1 << 20,
-            Integer.MAX_VALUE);
+            Integer.MAX_VALUE, 0);
 
     public VrSettings {
         if (batchSize < 1) throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
@@ -48,35 +51,42 @@ public record VrSettings(int batchSize, long batchTimeoutMicros, long heartbeatM
         if (recoveryBytes < 1024 || recoveryBytes > MAX_RECOVERY_BYTES)
             throw new IllegalArgumentException("recovery response limit must be 1024.." + MAX_RECOVERY_BYTES + " bytes, got " + recoveryBytes);
         if (maxPrepareBytes < 1) throw new IllegalArgumentException("Prepare body limit must be positive, got " + maxPrepareBytes);
+        if (commitPeriodMicros < 0 || commitPeriodMicros >= heartbeatMicros)
+            throw new IllegalArgumentException("commit period must be 0..heartbeat period (" + heartbeatMicros + " us), got " + commitPeriodMicros);
     }
 
     /** These settings with another batch size. */
     public VrSettings withBatchSize(int n) {
-        return new VrSettings(n, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes, maxPrepareBytes);
+        return new VrSettings(n, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes, maxPrepareBytes, commitPeriodMicros);
     }
 
     /** These settings with another snapshot interval. */
     public VrSettings withSnapshotEvery(long ops) {
-        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, ops, recoveryBytes, maxPrepareBytes);
+        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, ops, recoveryBytes, maxPrepareBytes, commitPeriodMicros);
     }
 
     /** These settings with another state transfer chunk size. */
     public VrSettings withStateTransferBytes(int bytes) {
-        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, bytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes, maxPrepareBytes);
+        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, bytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes, maxPrepareBytes, commitPeriodMicros);
     }
 
     /** These settings with another limit on the log carried by a RecoveryResponse. */
     public VrSettings withRecoveryBytes(int bytes) {
-        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, bytes, maxPrepareBytes);
+        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, bytes, maxPrepareBytes, commitPeriodMicros);
     }
 
     /** These settings with other heartbeat, resend and view-change periods. */
     public VrSettings withTimers(long heartbeat, long resend, long viewChange) {
-        return new VrSettings(batchSize, batchTimeoutMicros, heartbeat, resend, viewChange, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes, maxPrepareBytes);
+        return new VrSettings(batchSize, batchTimeoutMicros, heartbeat, resend, viewChange, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes, maxPrepareBytes, commitPeriodMicros);
     }
 
     /** These settings with another limit on the body of a batched Prepare. */
     public VrSettings withMaxPrepareBytes(int bytes) {
-        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes, bytes);
+        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes, bytes, commitPeriodMicros);
+    }
+
+    /** These settings with another commit period (0: a Commit after every commit advance). */
+    public VrSettings withCommitPeriod(long micros) {
+        return new VrSettings(batchSize, batchTimeoutMicros, heartbeatMicros, resendMicros, viewChangeMicros, stateTransferBytes, maxBufferedPrepares, snapshotEveryOps, recoveryBytes, maxPrepareBytes, micros);
     }
 }

@@ -9,5 +9,7 @@ public enum VrTimer {
     /** Follower: start a view change if the leader was silent for a whole period; also bounds view changes and recovery attempts. */
     VIEW_CHANGE,
     /** Leader: close a partly filled batch. */
-    CLOSE_BATCH
+    CLOSE_BATCH,
+    /** Leader: the commit period ended; announce the commit number if it moved since the last Commit. */
+    COMMIT
 }
