@@ -50,6 +50,8 @@ public final class TestbedEnv implements AutoCloseable {
     private dev.electrode.bpf.ElectrodeBpf peerPass; // XDP_PASS on the switch side, for XDP_TX delivery
     private final List<String> namespaces = new ArrayList<>();
     private final Map<Integer, List<Integer>> napiThreads = new LinkedHashMap<>();
+    /** This JVM's CPUs before the placement pinned it whole to the client's (null: not pinned). */
+    private CpuSet jvmCpusBefore;
     private Faults faults;
     private VrClient client;
     private final Thread shutdownHook = new Thread(this::closeQuietly, "testbed-teardown");
@@ -126,6 +128,13 @@ public final class TestbedEnv implements AutoCloseable {
             for (ReplicaNode r : replicas) r.pinTo(placement.of(r.index(), n));
             if (client != null) {
                 CpuSet cpus = placement.of(n, n);
+                if (spec.replicasAsProcesses()) {
+                    // Only the client runs here: its compiler and collector threads share the client's CPUs too,
+                    // as a replica process's do, instead of landing on the leader's.
+                    long self = ProcessHandle.current().pid();
+                    jvmCpusBefore = Affinity.of((int) self);
+                    Affinity.pinProcess(self, cpus);
+                }
                 client.runOnEventLoop(() -> Affinity.pinCurrentThread(cpus));
             }
         } catch (InterruptedException e) {
@@ -525,6 +534,14 @@ public final class TestbedEnv implements AutoCloseable {
             }
         }
         replicas.clear();
+        if (jvmCpusBefore != null) {
+            try {
+                Affinity.pinProcess(ProcessHandle.current().pid(), jvmCpusBefore);
+            } catch (RuntimeException e) {
+                System.err.println("testbed " + dir + ": cannot give this JVM its CPUs back: " + e.getMessage());
+            }
+            jvmCpusBefore = null;
+        }
         for (var k : kernelOffloads) k.close();
         kernelOffloads.clear();
         if (peerPass != null) peerPass.close();

@@ -81,6 +81,36 @@ class CpuPlacementTest {
     }
 
     @Test
+    void withReplicaProcessesThisJvmRunsWhollyOnTheClientsCpusUntilTheTestbedCloses() throws Exception {
+        RootRequired.assumeRoot();
+        CpuPlacement placement = CpuPlacement.defaults();
+        int self = (int) ProcessHandle.current().pid();
+        CpuSet before = Affinity.of(self);
+        assertNotEquals(placement.client(), before, "the placement is narrower than this JVM's CPUs, so the check means something");
+        TestbedEnv env = new TestbedEnv(TestbedSpec.defaults(1).withCapture(false).withPlacement(placement).withProcesses(true),
+                Path.of("target", "testbed", "CpuPlacementTest"));
+        try {
+            // Every thread of this JVM (its compiler and collector too), not only the client's event loop.
+            int checked = 0;
+            try (var tasks = java.nio.file.Files.list(Path.of("/proc/self/task"))) {
+                for (Path t : tasks.toList()) {
+                    int tid = Integer.parseInt(t.getFileName().toString());
+                    String name = java.nio.file.Files.readString(t.resolve("comm")).strip();
+                    if (name.startsWith("C2 Compiler") || name.equals("VM Thread")) {
+                        assertEquals(placement.client(), Affinity.of(tid), "thread " + name);
+                        checked++;
+                    }
+                }
+            }
+            assertTrue(checked >= 2, "found this JVM's compiler and VM threads: " + checked);
+            env.client().newSession().invokeSync(KvOps.put("k", "v"));
+        } finally {
+            assertEquals(List.of(), env.close(false));
+        }
+        assertEquals(before, Affinity.of(self), "this JVM's CPUs are given back when the testbed closes");
+    }
+
+    @Test
     void withoutPlacementNothingIsThreaded() {
         RootRequired.assumeRoot();
         TestbedEnv env = new TestbedEnv(TestbedSpec.defaults(1).withCapture(false), Path.of("target", "testbed", "CpuPlacementTest"));

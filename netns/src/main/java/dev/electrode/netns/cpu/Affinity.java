@@ -18,16 +18,22 @@ public final class Affinity {
         pin(0, cpus);
     }
 
-    /** Pins thread (or process) {@code tid} to {@code cpus}; 0 is the calling thread. */
     /** Pins every thread of process {@code pid} to {@code cpus}; threads it starts later inherit their creator's CPUs. */
     public static void pinProcess(long pid, CpuSet cpus) {
         try (java.util.stream.Stream<java.nio.file.Path> tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc", Long.toString(pid), "task"))) {
-            for (java.nio.file.Path t : tasks.toList()) pin(Integer.parseInt(t.getFileName().toString()), cpus);
+            for (java.nio.file.Path t : tasks.toList()) {
+                try {
+                    pin(Integer.parseInt(t.getFileName().toString()), cpus);
+                } catch (NetnsException e) {
+                    if (java.nio.file.Files.exists(t)) throw e; // else the thread ended since the listing
+                }
+            }
         } catch (java.io.IOException e) {
             throw new dev.electrode.netns.NetnsException("cannot list threads of process " + pid + ": " + e.getMessage(), e);
         }
     }
 
+    /** Pins thread (or process) {@code tid} to {@code cpus}; 0 is the calling thread. */
     public static void pin(int tid, CpuSet cpus) {
         byte[] m = cpus.requireOnline().mask(MASK_BYTES);
         Pointer p = Memory.allocateDirect(Runtime.getRuntime(LibC.INSTANCE), MASK_BYTES);

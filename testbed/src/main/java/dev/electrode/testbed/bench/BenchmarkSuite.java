@@ -37,11 +37,14 @@ public final class BenchmarkSuite implements Callable<Integer> {
     static final Map<String, List<Offload>> MODES = dev.electrode.testbed.OffloadModes.MODES;
 
     /**
-     * Replica processes' JVM options unless given: the collector of the testbed's replicas, and
+     * Replica processes' JVM options unless given: the collector of the testbed's replicas;
      * Netty's leak detector off as in this JVM (ci/run-testbed-main.sh), since it samples buffers
-     * with a stack trace each.
+     * with a stack trace each; and the heap on transparent huge pages, touched at start, since a
+     * page fault in this VM costs so much that the first collections into fresh pages stalled a
+     * replica for 0.2-0.9 s (A/B in docs/bench/ab/heap-pages.txt).
      */
-    private static final String DEFAULT_JVM_OPTIONS_TEXT = "-XX:+UseSerialGC -Dio.netty.leakDetection.level=disabled";
+    private static final String DEFAULT_JVM_OPTIONS_TEXT =
+            "-XX:+UseSerialGC -Dio.netty.leakDetection.level=disabled -XX:+UseTransparentHugePages -XX:+AlwaysPreTouch";
     static final List<String> DEFAULT_JVM_OPTIONS = List.of(DEFAULT_JVM_OPTIONS_TEXT.split(" "));
 
     /** Placements: "naive" leaves threads and kernel receive work where the scheduler puts them. */
