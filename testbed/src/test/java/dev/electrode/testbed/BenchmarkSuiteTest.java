@@ -85,9 +85,13 @@ class BenchmarkSuiteTest {
         assertTrue(json.contains("\"protocol\": \"raft\"") && json.contains("\"protocol\": \"vr\""), json);
     }
 
-    /** Durability modes side by side in one run: a sweep each, the disk's fsync probe, the group-commit batch per cell. */
-    @Test
-    void sweepsEachDurabilityModeInOneRun(@TempDir Path out) throws Exception {
+    /**
+     * Durability modes side by side in one run: a sweep each, the disk's fsync probe, the
+     * group-commit batch per cell (read in this JVM, or from a replica process's report).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"in-jvm", "processes"})
+    void sweepsEachDurabilityModeInOneRun(String hosting, @TempDir Path out) throws Exception {
         RootRequired.assumeRoot();
         java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
         java.io.PrintStream old = System.out;
@@ -107,7 +111,7 @@ class BenchmarkSuiteTest {
             System.setOut(tee);
             exit = new CommandLine(new BenchmarkSuite()).execute("--replicas", "3", "--modes", "plain,all", "--clients", "4",
                     "--placement", "pinned", "--repetitions", "1", "--duration", "1", "--warmup", "0", "--jvm-warmup", "1",
-                    "--durability", "memory,sync", "--replicas-as", "in-jvm", "--out", out.toString());
+                    "--durability", "memory,sync", "--replicas-as", hosting, "--out", out.toString());
         } finally {
             System.setOut(old);
         }
