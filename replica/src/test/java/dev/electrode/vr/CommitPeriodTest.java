@@ -1,16 +1,12 @@
 package dev.electrode.vr;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.Message;
 import dev.electrode.app.ClientAddress;
 import dev.electrode.app.KvStore;
 import dev.electrode.wire.proto.*;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -21,22 +17,11 @@ import static org.junit.jupiter.api.Assertions.*;
 class CommitPeriodTest {
     private static final ClientAddress CLIENT = new ClientAddress() {};
 
-    private static final class RecordingOutbox implements Outbox {
-        final List<Message> toAll = new ArrayList<>();
-        final Map<VrTimer, Long> armed = new EnumMap<>(VrTimer.class);
-
-        @Override public void toReplica(int idx, Message m) {}
-        @Override public void toAllReplicas(Message m) { toAll.add(m); }
-        @Override public void toClient(ClientAddress clientAddress, Message m) {}
-        @Override public void setTimer(VrTimer timer, long delayMicros) { armed.put(timer, delayMicros); }
-        @Override public void cancelTimer(VrTimer timer) { armed.remove(timer); }
-
-        /** The opnums of the Commits sent since the last call. */
-        List<Long> takeCommits() {
-            List<Long> c = toAll.stream().filter(CommitMessage.class::isInstance).map(m -> ((CommitMessage) m).getOpnum()).toList();
-            toAll.clear();
-            return c;
-        }
+    /** The opnums of the Commits sent since the last call. */
+    private static List<Long> takeCommits(RecordingOutbox out) {
+        List<Long> c = out.toAll(CommitMessage.class).stream().map(CommitMessage::getOpnum).toList();
+        out.sent.clear();
+        return c;
     }
 
     /** Leader 0 of 3 with batch size 1: one request, then follower 1's PrepareOK commits it. */
@@ -59,7 +44,7 @@ class CommitPeriodTest {
         VrReplica r = leader(VrSettings.DEFAULT.withCommitPeriod(0), out);
         for (long op = 1; op <= 3; op++) {
             commitOne(r, op);
-            assertEquals(List.of(op), out.takeCommits());
+            assertEquals(List.of(op), takeCommits(out));
         }
         assertFalse(out.armed.containsKey(VrTimer.COMMIT));
     }
@@ -69,24 +54,24 @@ class CommitPeriodTest {
         RecordingOutbox out = new RecordingOutbox();
         VrReplica r = leader(VrSettings.DEFAULT.withCommitPeriod(1000), out);
         commitOne(r, 1);
-        assertEquals(List.of(1L), out.takeCommits(), "the first Commit of a quiet spell leaves at once");
+        assertEquals(List.of(1L), takeCommits(out), "the first Commit of a quiet spell leaves at once");
         assertEquals(1000L, out.armed.get(VrTimer.COMMIT));
         commitOne(r, 2);
         commitOne(r, 3);
-        assertEquals(List.of(), out.takeCommits(), "within the period commits are only noted");
+        assertEquals(List.of(), takeCommits(out), "within the period commits are only noted");
 
         out.armed.remove(VrTimer.COMMIT);
         r.onTimer(VrTimer.COMMIT);
-        assertEquals(List.of(3L), out.takeCommits(), "the period ends with the latest commit number");
+        assertEquals(List.of(3L), takeCommits(out), "the period ends with the latest commit number");
         assertEquals(1000L, out.armed.get(VrTimer.COMMIT), "and starts another period");
 
         out.armed.remove(VrTimer.COMMIT);
         r.onTimer(VrTimer.COMMIT);
-        assertEquals(List.of(), out.takeCommits(), "nothing new: no Commit");
+        assertEquals(List.of(), takeCommits(out), "nothing new: no Commit");
         assertFalse(out.armed.containsKey(VrTimer.COMMIT), "and the period lapses");
 
         commitOne(r, 4);
-        assertEquals(List.of(4L), out.takeCommits(), "after a lapsed period the next Commit leaves at once");
+        assertEquals(List.of(4L), takeCommits(out), "after a lapsed period the next Commit leaves at once");
     }
 
     @Test
@@ -95,12 +80,12 @@ class CommitPeriodTest {
         VrReplica r = leader(VrSettings.DEFAULT.withCommitPeriod(1000), out);
         commitOne(r, 1);
         commitOne(r, 2);
-        out.takeCommits();
+        takeCommits(out);
         r.onTimer(VrTimer.HEARTBEAT); // something was sent since the last tick: no heartbeat yet
         r.onTimer(VrTimer.HEARTBEAT);
-        assertEquals(List.of(2L), out.takeCommits(), "the idle heartbeat carries the latest commit number");
+        assertEquals(List.of(2L), takeCommits(out), "the idle heartbeat carries the latest commit number");
         r.onTimer(VrTimer.COMMIT);
-        assertEquals(List.of(), out.takeCommits(), "the period's end has nothing left to announce");
+        assertEquals(List.of(), takeCommits(out), "the period's end has nothing left to announce");
     }
 
     @Test

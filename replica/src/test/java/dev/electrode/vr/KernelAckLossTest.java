@@ -1,13 +1,11 @@
 package dev.electrode.vr;
 
-import dev.electrode.app.ClientAddress;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
 import dev.electrode.app.KvStore;
 import dev.electrode.wire.proto.*;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -18,21 +16,6 @@ import static org.junit.jupiter.api.Assertions.*;
  * through recovery instead.
  */
 class KernelAckLossTest {
-    /** Records what the core sends; stopFastAcks answers as told. */
-    private static final class RecordingOutbox implements Outbox {
-        final List<Message> toAll = new ArrayList<>();
-        final List<Message> toOne = new ArrayList<>();
-        KernelAcks onStop = KernelAcks.NONE;
-        int stops;
-
-        @Override public void toReplica(int idx, Message m) { toOne.add(m); }
-        @Override public void toAllReplicas(Message m) { toAll.add(m); }
-        @Override public void toClient(ClientAddress clientAddress, Message m) {}
-        @Override public void setTimer(VrTimer timer, long delayMicros) {}
-        @Override public void cancelTimer(VrTimer timer) {}
-        @Override public KernelAcks stopFastAcks() { stops++; return onStop; }
-    }
-
     private static PrepareMessage prepare(long op) {
         Request r = Request.newBuilder().setOp(ByteString.copyFromUtf8("x")).setClientid(1).setClientreqid(op).build();
         return PrepareMessage.newBuilder().setView(0).setOpnum(op).setBatchstart(op).addRequest(r).build();
@@ -51,17 +34,17 @@ class KernelAckLossTest {
     void anUnusableKernelAckSendsANormalFollowerIntoRecovery() {
         RecordingOutbox out = new RecordingOutbox();
         VrReplica r = follower(out);
-        out.toAll.clear();
+        out.sent.clear();
         r.onKernelAckUnusable(0);
         assertEquals(Status.RECOVERING, r.status());
         assertEquals(1, r.stats().kernelAcksUnusable);
         assertEquals(1, out.stops, "the kernel stopped acknowledging before the Recovery message left");
-        assertEquals(1, out.toAll.size());
-        assertInstanceOf(RecoveryMessage.class, out.toAll.get(0));
+        assertEquals(1, out.toAll().size());
+        assertInstanceOf(RecoveryMessage.class, out.toAll().get(0));
         // A Prepare now gets no acknowledgement from it.
-        out.toOne.clear();
+        out.sent.clear();
         r.onReplicaMessage(0, prepare(3));
-        assertTrue(out.toOne.stream().noneMatch(m -> m instanceof PrepareOKMessage), "acknowledged while recovering: " + out.toOne);
+        assertTrue(out.toOne().stream().noneMatch(m -> m instanceof PrepareOKMessage), "acknowledged while recovering: " + out.toOne());
     }
 
     @Test
@@ -78,14 +61,12 @@ class KernelAckLossTest {
         RecordingOutbox out = new RecordingOutbox();
         VrReplica r = follower(out);
         out.onStop = new KernelAcks(List.of(prepare(3)), true);
-        out.toAll.clear();
-        out.toOne.clear();
+        out.sent.clear();
         r.onTimer(VrTimer.VIEW_CHANGE); // heard from the leader in this period
         r.onTimer(VrTimer.VIEW_CHANGE); // silence: start a view change, fence the kernel
         assertEquals(Status.RECOVERING, r.status());
         assertEquals(1, r.stats().kernelAcksUnusable);
-        List<Message> sent = new ArrayList<>(out.toAll);
-        sent.addAll(out.toOne);
+        List<Message> sent = out.sent.stream().map(RecordingOutbox.Sent::m).toList();
         assertTrue(sent.stream().noneMatch(m -> m instanceof StartViewChangeMessage || m instanceof DoViewChangeMessage),
                 "voted in the view change: " + sent);
         assertTrue(sent.stream().anyMatch(m -> m instanceof RecoveryMessage));

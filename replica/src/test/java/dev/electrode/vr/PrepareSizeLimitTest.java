@@ -1,13 +1,11 @@
 package dev.electrode.vr;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.Message;
 import dev.electrode.app.ClientAddress;
 import dev.electrode.app.KvStore;
 import dev.electrode.wire.proto.*;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -19,20 +17,6 @@ import static org.junit.jupiter.api.Assertions.*;
 class PrepareSizeLimitTest {
     private static final ClientAddress CLIENT = new ClientAddress() {};
 
-    private static final class RecordingOutbox implements Outbox {
-        final List<Message> toAll = new ArrayList<>();
-
-        @Override public void toReplica(int idx, Message m) {}
-        @Override public void toAllReplicas(Message m) { toAll.add(m); }
-        @Override public void toClient(ClientAddress clientAddress, Message m) {}
-        @Override public void setTimer(VrTimer timer, long delayMicros) {}
-        @Override public void cancelTimer(VrTimer timer) {}
-
-        List<PrepareMessage> prepares() {
-            return toAll.stream().filter(PrepareMessage.class::isInstance).map(PrepareMessage.class::cast).toList();
-        }
-    }
-
     private static RequestMessage request(long client, int valueBytes) {
         return RequestMessage.newBuilder().setReq(Request.newBuilder().setOp(ByteString.copyFrom(new byte[valueBytes]))
                 .setClientid(client).setClientreqid(1)).build();
@@ -43,7 +27,7 @@ class PrepareSizeLimitTest {
         VrReplica r = new VrReplica(3, 0, settings, new KvStore(), out, false, () -> 1);
         r.start();
         r.onClientMessage(CLIENT, request(1, 10));
-        assertEquals(1, out.prepares().size());
+        assertEquals(1, out.toAll(PrepareMessage.class).size());
         return r;
     }
 
@@ -55,7 +39,8 @@ class PrepareSizeLimitTest {
         for (long c = 2; c <= 41; c++) r.onClientMessage(CLIENT, request(c, 90)); // 40 requests of about 100 bytes
         // Full batches left at once; the rest leaves when the batch timer fires.
         r.onTimer(VrTimer.CLOSE_BATCH);
-        List<PrepareMessage> sent = out.prepares().subList(1, out.prepares().size());
+        List<PrepareMessage> all = out.toAll(PrepareMessage.class);
+        List<PrepareMessage> sent = all.subList(1, all.size());
         assertTrue(sent.size() >= 4, "40 requests of ~100 bytes need at least four 1000-byte batches: " + sent.size());
         long next = 2;
         for (PrepareMessage p : sent) {
@@ -66,10 +51,10 @@ class PrepareSizeLimitTest {
         assertEquals(42, next, "every request was sent");
 
         // Nothing acknowledged for a whole period: the resent suffix is cut to the limit as well.
-        out.toAll.clear();
+        out.sent.clear();
         r.onTimer(VrTimer.RESEND);
         r.onTimer(VrTimer.RESEND);
-        List<PrepareMessage> resent = out.prepares();
+        List<PrepareMessage> resent = out.toAll(PrepareMessage.class);
         assertFalse(resent.isEmpty(), "the uncommitted suffix was resent");
         next = 1;
         for (PrepareMessage p : resent) {
@@ -88,7 +73,7 @@ class PrepareSizeLimitTest {
         r.onClientMessage(CLIENT, request(3, 2000));
         r.onClientMessage(CLIENT, request(4, 50));
         r.onTimer(VrTimer.CLOSE_BATCH);
-        List<String> batches = out.prepares().stream().skip(1).map(p -> p.getBatchstart() + ".." + p.getOpnum()).toList();
+        List<String> batches = out.toAll(PrepareMessage.class).stream().skip(1).map(p -> p.getBatchstart() + ".." + p.getOpnum()).toList();
         assertEquals(List.of("2..2", "3..3", "4..4"), batches);
     }
 
@@ -98,7 +83,7 @@ class PrepareSizeLimitTest {
         VrReplica r = leaderWithBatchInFlight(VrSettings.DEFAULT.withBatchSize(16), out);
         for (long c = 2; c <= 41; c++) r.onClientMessage(CLIENT, request(c, 90));
         r.onTimer(VrTimer.CLOSE_BATCH);
-        List<String> batches = out.prepares().stream().skip(1).map(p -> p.getBatchstart() + ".." + p.getOpnum()).toList();
+        List<String> batches = out.toAll(PrepareMessage.class).stream().skip(1).map(p -> p.getBatchstart() + ".." + p.getOpnum()).toList();
         assertEquals(List.of("2..17", "18..33", "34..41"), batches);
     }
 }

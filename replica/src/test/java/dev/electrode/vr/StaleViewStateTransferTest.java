@@ -2,12 +2,10 @@ package dev.electrode.vr;
 
 import dev.electrode.app.ClientAddress;
 import com.google.protobuf.ByteString;
-import com.google.protobuf.Message;
 import dev.electrode.app.KvStore;
 import dev.electrode.wire.proto.*;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -18,23 +16,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * replica answered by a newer view enters it; chunks never claim a commit point beyond themselves.
  */
 class StaleViewStateTransferTest {
-    private record Sent(int to, Message m) {}
-
     private static final ClientAddress CLIENT = new ClientAddress() {};
-
-    private static final class RecordingOutbox implements Outbox {
-        final List<Sent> sent = new ArrayList<>();
-
-        @Override public void toReplica(int idx, Message m) { sent.add(new Sent(idx, m)); }
-        @Override public void toAllReplicas(Message m) { sent.add(new Sent(-1, m)); }
-        @Override public void toClient(ClientAddress clientAddress, Message m) {}
-        @Override public void setTimer(VrTimer timer, long delayMicros) {}
-        @Override public void cancelTimer(VrTimer timer) {}
-
-        <T extends Message> List<T> of(Class<T> type) {
-            return sent.stream().map(Sent::m).filter(type::isInstance).map(type::cast).toList();
-        }
-    }
 
     private static Request request(long id, String op) {
         return Request.newBuilder().setOp(ByteString.copyFromUtf8(op)).setClientid(7).setClientreqid(id).build();
