@@ -339,6 +339,22 @@ public final class TestbedEnv implements AutoCloseable {
         return offloads(i).bpf().counters();
     }
 
+    /** A VR replica's commit number and its journal's forces, read together. */
+    public record JournalProgress(long commit, long forces) {}
+
+    /**
+     * VR replica {@code i}'s commit number and its journal's forces so far (it has a journal):
+     * asked in this JVM, or read from the report its process prints.
+     */
+    public JournalProgress journalProgress(int i) {
+        if (replicas.get(i) instanceof ReplicaNode.Process p) {
+            ReplicaReport r = p.report();
+            return new JournalProgress(r.commit(), r.counter("forces"));
+        }
+        dev.electrode.server.ReplicaServer server = inJvm(i).server();
+        return new JournalProgress(server.query(v -> v.commitNum()), server.journalForces());
+    }
+
     /** How replica {@code i}'s XDP program is attached (NATIVE, SKB): asked in this JVM, or read from what its process printed when ready. */
     public String xdpMode(int i) {
         if (replicas.get(i) instanceof ReplicaNode.Process p) return p.xdpMode();

@@ -290,12 +290,13 @@ public final class BenchmarkSuite implements Callable<Integer> {
             for (int c : clients) {
                 Cell cell = at.withClients(c);
                 boolean groupCommit = durable && at.protocol() == ReplicationProtocol.VR;
-                long[] before = groupCommit ? leaderCommitAndForces(env) : null;
+                TestbedEnv.JournalProgress before = groupCommit ? env.journalProgress(0) : null;
                 Figures f = ClusterMeasurement.measure(env, cell, !offloads.isEmpty(), Duration.ofSeconds(warmup), Duration.ofSeconds(duration));
                 String batch = "";
                 if (groupCommit) { // group commit: operations the leader committed per force of its journal
-                    long[] after = leaderCommitAndForces(env);
-                    batch = String.format("; %.2f ops per leader force", (double) (after[0] - before[0]) / Math.max(1, after[1] - before[1]));
+                    TestbedEnv.JournalProgress after = env.journalProgress(0);
+                    batch = String.format("; %.2f ops per leader force",
+                            (double) (after.commit() - before.commit()) / Math.max(1, after.forces() - before.forces()));
                 }
                 System.out.printf("n=%d %-14s %5d B batch %-3d %-6s %-17s round %d: %s%s%n", at.replicas(), at.placement(), at.valueSize(),
                         at.batch(), durability, report.label(cell), rep + 1, f.load().summary(), batch);
@@ -311,15 +312,6 @@ public final class BenchmarkSuite implements Callable<Integer> {
             List<String> left = env.close(false);
             if (!left.isEmpty()) throw new IllegalStateException("namespaces left behind: " + left);
         }
-    }
-
-    /** The leader's commit number and its journal's forces so far: asked in this JVM, or from a process's report. */
-    private long[] leaderCommitAndForces(TestbedEnv env) {
-        if (processes()) {
-            dev.electrode.testbed.ReplicaReport r = env.report(0);
-            return new long[] {r.commit(), r.counter("forces")};
-        }
-        return new long[] {env.inJvm(0).server().query(v -> v.commitNum()), env.inJvm(0).server().journalForces()};
     }
 
     /**
