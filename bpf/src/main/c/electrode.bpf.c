@@ -7,6 +7,8 @@
  * Which messages those are, and where their fast meta fields sit, comes from the map
  * "protocol" (parse.h); VR's epoch is its view, Raft's its term; an index is VR's opnum.
  *   electrode_xdp_pass  - for the peer end of a veth, so that XDP_TX frames are delivered.
+ *   electrode_advance_last_op - run by user space (BPF_PROG_TEST_RUN): move last_op forward
+ *                         atomically, since XDP may move it at any moment.
  * Anything not recognised, and any state the programs are unsure about, goes up the stack.
  */
 #include <linux/bpf.h>
@@ -610,6 +612,33 @@ int electrode_tc_egress(struct __sk_buff *skb)
 		return fan_out(skb, cfg, ctl, f.ip_len, meta_off, meta_a);
 	}
 	return TC_ACT_OK;
+}
+
+/* ------------------------------------------------------------------ user space's advance */
+
+/*
+ * User space appended up to args->last_op through its socket (or a state transfer): the fast
+ * path may take the next op from there. A read and a write of the map from user space could
+ * undo an advance XDP made in between; this compare-and-swap only ever moves last_op forward.
+ */
+SEC("syscall")
+int electrode_advance_last_op(struct electrode_advance *args)
+{
+	struct electrode_control *ctl = get_control();
+	if (!ctl)
+		return ELECTRODE_ADVANCE_NO_MAP;
+	__u64 target = args->last_op;
+	for (int i = 0; i < ELECTRODE_ADVANCE_TRIES; i++) {
+		__u64 cur = ctl->last_op;
+		if (cur >= target) {
+			args->last_op = cur;
+			return ELECTRODE_ADVANCE_AHEAD;
+		}
+		if (__sync_val_compare_and_swap(&ctl->last_op, cur, target) == cur)
+			return ELECTRODE_ADVANCE_MOVED;
+	}
+	args->last_op = ctl->last_op;
+	return ELECTRODE_ADVANCE_CONTENDED;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

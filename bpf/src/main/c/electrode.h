@@ -117,6 +117,21 @@ struct electrode_control {
 	__u64 last_op;       /* advanced by the XDP fast path with compare-and-swap */
 };
 
+/* Context of electrode_advance_last_op (BPF_PROG_TEST_RUN of a syscall program): user space
+ * moves last_op forward to its log's end without undoing a fast path that got further. */
+struct electrode_advance {
+	__u64 last_op;       /* in: user space's last op; out: last_op as the program left it */
+};
+/* Compare-and-swap attempts of one advance; each failure means XDP moved last_op meanwhile. */
+#define ELECTRODE_ADVANCE_TRIES 16
+/* electrode_advance_last_op's return codes. */
+enum electrode_advance_result {
+	ELECTRODE_ADVANCE_MOVED = 0,     /* last_op now equals the given op */
+	ELECTRODE_ADVANCE_AHEAD = 1,     /* last_op was already at or beyond it: left alone */
+	ELECTRODE_ADVANCE_CONTENDED = 2, /* every attempt lost to XDP: left alone */
+	ELECTRODE_ADVANCE_NO_MAP = 3,
+};
+
 /* Leader: acknowledgements of one operation (map "quorum", ELECTRODE_QUORUM_SLOTS entries). */
 struct electrode_quorum_entry {
 	__u32 view;          /* low 32 bits, as in the fast meta */

@@ -28,6 +28,7 @@ public final class ElectrodeBpf implements AutoCloseable {
     public static final String XDP_PROGRAM = "electrode_xdp";
     public static final String TC_PROGRAM = "electrode_tc_egress";
     public static final String XDP_PASS_PROGRAM = "electrode_xdp_pass";
+    public static final String ADVANCE_PROGRAM = "electrode_advance_last_op";
 
     /** How an XDP program ended up attached. */
     public enum XdpMode { NATIVE, GENERIC }
@@ -44,10 +45,11 @@ public final class ElectrodeBpf implements AutoCloseable {
     private final LibBpf lib = LibBpf.get();
     private final jnr.ffi.Runtime rt = LibBpf.runtime();
     private final BpfObject object;
-    private final int xdpFd, tcFd, xdpPassFd;
+    private final int xdpFd, tcFd, xdpPassFd, advanceFd;
     private final int configFd, replicasFd, controlFd, quorumFd, countersFd, ringFd;
     private final int cpus;
-    private final Pointer key, value, perCpu;
+    private final Pointer key, value, perCpu, advanceCtx;
+    private final TestRun advanceRun = new TestRun();
     private final List<Attachment> attachments = new ArrayList<>();
     private PrepareRing ring;
     private boolean closed;
@@ -60,6 +62,7 @@ public final class ElectrodeBpf implements AutoCloseable {
             xdpFd = object.programFd(XDP_PROGRAM);
             tcFd = object.programFd(TC_PROGRAM);
             xdpPassFd = object.programFd(XDP_PASS_PROGRAM);
+            advanceFd = object.programFd(ADVANCE_PROGRAM);
             configFd = object.mapFd("config");
             replicasFd = object.mapFd("replicas");
             controlFd = object.mapFd("control");
@@ -70,6 +73,7 @@ public final class ElectrodeBpf implements AutoCloseable {
             key = Memory.allocateDirect(rt, 4, true);
             value = Memory.allocateDirect(rt, 64, true);
             perCpu = Memory.allocateDirect(rt, 8L * cpus, true);
+            advanceCtx = Memory.allocateDirect(rt, Layouts.Advance.SIZE, true);
         } catch (RuntimeException e) {
             object.close();
             throw e;
@@ -182,6 +186,23 @@ public final class ElectrodeBpf implements AutoCloseable {
         return new ControlState(value.getInt(Layouts.Control.STATUS), value.getInt(Layouts.Control.MY_IDX),
                 value.getInt(Layouts.Control.LEADER_IDX), value.getInt(Layouts.Control.BATCH_SIZE),
                 value.getLong(Layouts.Control.VIEW), value.getLong(Layouts.Control.LAST_OP));
+    }
+
+    /**
+     * Moves the programs' last op forward to {@code lastOp}, atomically in the kernel: never back,
+     * since XDP may have fast-acknowledged further meanwhile. Returns true if it moved, false if
+     * the programs were already there or beyond.
+     */
+    public synchronized boolean advanceLastOp(long lastOp) {
+        advanceCtx.putLong(Layouts.Advance.LAST_OP, lastOp);
+        int r = advanceRun.runSyscall(advanceFd, advanceCtx, Layouts.Advance.SIZE);
+        return switch (r) {
+            case Layouts.Advance.MOVED -> true;
+            case Layouts.Advance.AHEAD -> false;
+            case Layouts.Advance.CONTENDED -> throw new BpfException(ADVANCE_PROGRAM + ": XDP moved last_op " + Layouts.Advance.TRIES
+                    + " times while it tried to advance it to " + lastOp + "; left at " + advanceCtx.getLong(Layouts.Advance.LAST_OP));
+            default -> throw new BpfException(ADVANCE_PROGRAM + " returned " + r + " (no control map entry?)");
+        };
     }
 
     /** The quorum table entry of {@code slot}. */

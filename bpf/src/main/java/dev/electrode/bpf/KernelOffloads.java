@@ -125,10 +125,8 @@ public final class KernelOffloads implements Offloads {
 
     @Override
     public void logAdvanced(long lastOp) {
-        ControlState c = bpf.readControl();
-        // Only forward: XDP may have acknowledged further ahead already (those are in the ring).
-        if (c.lastOp() < lastOp)
-            bpf.writeControl(new ControlState(c.status(), c.myIdx(), c.leaderIdx(), c.batchSize(), c.view(), lastOp));
+        // Only forward, in one atomic step: XDP may have acknowledged further already (those are in the ring).
+        bpf.advanceLastOp(lastOp);
     }
 
     @Override

@@ -44,6 +44,16 @@ public final class Layouts {
         public static final int LAST_OP = 24;
     }
 
+    /** struct electrode_advance: the context of electrode_advance_last_op */
+    public static final class Advance {
+        public static final int SIZE = 8;
+        public static final int LAST_OP = 0;
+        /** enum electrode_advance_result */
+        public static final int MOVED = 0, AHEAD = 1, CONTENDED = 2, NO_MAP = 3;
+        /** ELECTRODE_ADVANCE_TRIES */
+        public static final int TRIES = 16;
+    }
+
     /** struct electrode_quorum_entry */
     public static final class QuorumEntry {
         public static final int SIZE = 16;

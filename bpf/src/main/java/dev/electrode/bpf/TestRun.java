@@ -9,7 +9,7 @@ public final class TestRun {
     public record Result(int retval, byte[] frame, int durationNanos) {}
 
     // struct bpf_test_run_opts (libbpf 1.1) offsets.
-    private static final int SZ = 0, DATA_IN = 8, DATA_OUT = 16, DATA_SIZE_IN = 24, DATA_SIZE_OUT = 28;
+    private static final int SZ = 0, DATA_IN = 8, DATA_OUT = 16, DATA_SIZE_IN = 24, DATA_SIZE_OUT = 28, CTX_IN = 32, CTX_SIZE_IN = 48;
     private static final int RETVAL = 56, REPEAT = 60, DURATION = 64, OPTS_SIZE = 80;
     private static final int OUT_CAPACITY = 16 * 1024;
 
@@ -37,5 +37,18 @@ public final class TestRun {
         byte[] result = new byte[Math.min(outLen, OUT_CAPACITY)];
         out.get(0, result, 0, result.length);
         return new Result(opts.getInt(RETVAL), result, opts.getInt(DURATION));
+    }
+
+    /**
+     * Runs syscall program {@code progFd} once on the {@code ctxSize} bytes at {@code ctx}, which
+     * the kernel copies back after the run (the program's output); returns the program's return code.
+     */
+    public int runSyscall(int progFd, Pointer ctx, int ctxSize) {
+        opts.setMemory(0, OPTS_SIZE, (byte) 0);
+        opts.putLong(SZ, OPTS_SIZE);
+        opts.putPointer(CTX_IN, ctx); // a syscall program takes no data, no repeat: the kernel refuses them
+        opts.putInt(CTX_SIZE_IN, ctxSize);
+        BpfException.check(LibBpf.get().bpf_prog_test_run_opts(progFd, opts), "bpf_prog_test_run_opts (syscall program)");
+        return opts.getInt(RETVAL);
     }
 }

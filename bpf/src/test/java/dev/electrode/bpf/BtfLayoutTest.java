@@ -40,6 +40,7 @@ class BtfLayoutTest {
                     new Field("status", Layouts.Control.STATUS, 4), new Field("my_idx", Layouts.Control.MY_IDX, 4),
                     new Field("leader_idx", Layouts.Control.LEADER_IDX, 4), new Field("batch_size", Layouts.Control.BATCH_SIZE, 4),
                     new Field("view", Layouts.Control.VIEW, 8), new Field("last_op", Layouts.Control.LAST_OP, 8));
+            assertStruct(btf, "electrode_advance", Layouts.Advance.SIZE, new Field("last_op", Layouts.Advance.LAST_OP, 8));
             assertStruct(btf, "electrode_quorum_entry", Layouts.QuorumEntry.SIZE,
                     new Field("view", Layouts.QuorumEntry.VIEW, 4), new Field("opnum", Layouts.QuorumEntry.OPNUM, 4),
                     new Field("acks", Layouts.QuorumEntry.ACKS, 4), new Field("reserved", Layouts.QuorumEntry.RESERVED, 4));
@@ -86,6 +87,13 @@ class BtfLayoutTest {
         Matcher deferred = Pattern.compile("ELECTRODE_FAST_ACK_DEFERRED = (\\d+)").matcher(h);
         assertTrue(deferred.find(), "ELECTRODE_FAST_ACK_DEFERRED not in enum electrode_offload");
         assertEquals(Layouts.FAST_ACK_DEFERRED, Integer.parseInt(deferred.group(1)));
+        assertEquals(Layouts.Advance.TRIES, define(h, "ELECTRODE_ADVANCE_TRIES"));
+        for (String[] r : new String[][] {{"MOVED", "" + Layouts.Advance.MOVED}, {"AHEAD", "" + Layouts.Advance.AHEAD},
+                {"CONTENDED", "" + Layouts.Advance.CONTENDED}, {"NO_MAP", "" + Layouts.Advance.NO_MAP}}) {
+            Matcher a = Pattern.compile("ELECTRODE_ADVANCE_" + r[0] + " = (\\d+)").matcher(h);
+            assertTrue(a.find(), "ELECTRODE_ADVANCE_" + r[0] + " not in enum electrode_advance_result");
+            assertEquals(r[1], a.group(1), "ELECTRODE_ADVANCE_" + r[0]);
+        }
 
         String body = h.substring(h.indexOf("enum electrode_counter {"), h.indexOf("ELECTRODE_CTR_NUM"));
         Matcher m = Pattern.compile("ELECTRODE_CTR_([A-Z_]+)").matcher(body);
