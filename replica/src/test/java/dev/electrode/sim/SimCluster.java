@@ -222,6 +222,8 @@ public final class SimCluster {
         private long pendingSnapshotOp = -1;
         private ByteString pendingSnapshot;
         private final List<Runnable> held = new ArrayList<>(); // what the current turn sent
+        /** What leaves once the latest force in progress completes (null: none in progress). */
+        private List<Runnable> awaitingForce;
         private boolean inTurn;
 
         /**
@@ -256,7 +258,10 @@ public final class SimCluster {
                     journal.write();
                     if (snap) data.compact(vr.log().base());
                     if (!mustForce) {
-                        for (Runnable r : out) r.run();
+                        // The server forces inside the turn, so no later turn's datagrams overtake an
+                        // earlier force: here they wait for the one still running, if any.
+                        if (awaitingForce != null) awaitingForce.addAll(out);
+                        else for (Runnable r : out) r.run();
                         return;
                     }
                     forcedMeta = meta;
@@ -266,6 +271,8 @@ public final class SimCluster {
                 // The force takes time, and a crash may come first: what the turn sent leaves once it is done.
                 int inc = incarnation;
                 var j = journal;
+                List<Runnable> waiting = new ArrayList<>(out);
+                awaitingForce = waiting;
                 schedule(FSYNC_MICROS, () -> {
                     if (!up || inc != incarnation) return;
                     try {
@@ -273,7 +280,8 @@ public final class SimCluster {
                     } catch (java.io.IOException e) {
                         violations.add("seed " + seed + ": replica " + idx + " journal: " + e);
                     }
-                    for (Runnable r : out) r.run();
+                    if (awaitingForce == waiting) awaitingForce = null;
+                    for (Runnable r : waiting) r.run();
                 });
                 return;
             }
@@ -315,6 +323,7 @@ public final class SimCluster {
             up = true;
             app = new RecordingKv();
             held.clear();
+            awaitingForce = null;
             pendingSnapshot = null;
             forcedMeta = null;
             dev.electrode.vr.VrReplica.Restored restored = null;
@@ -353,6 +362,7 @@ public final class SimCluster {
             incarnation++;
             kernel.reset();
             held.clear();
+            awaitingForce = null;
             if (durable) {
                 disk.crash(rnd, rnd.nextBoolean()); // power loss: unforced writes lost, the last one maybe torn
                 journal = null;
