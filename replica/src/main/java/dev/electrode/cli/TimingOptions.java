@@ -32,9 +32,9 @@ public final class TimingOptions {
                     + " in it (default: ${DEFAULT-VALUE})")
     int recoveryBytes;
 
-    @Option(names = "--commit-period-us", defaultValue = "0",
-            description = "0: the leader sends a Commit after every commit advance; otherwise at most one per period, microseconds,"
-                    + " so followers wake less often (default: ${DEFAULT-VALUE})")
+    @Option(names = "--commit-period-us", defaultValue = "" + VrSettings.DEFAULT_COMMIT_PERIOD_MICROS,
+            description = "the leader sends at most one Commit per period, microseconds, so followers wake less often; at most the"
+                    + " heartbeat period; 0: a Commit after every commit advance, as the reference prototype (default: ${DEFAULT-VALUE})")
     long commitPeriodMicros;
 
     /**

@@ -111,7 +111,7 @@ public final class ReplicaServer implements AutoCloseable {
         VrSettings fitted = Boolean.parseBoolean(System.getProperty(FIT_PREPARES_PROPERTY, "true"))
                 ? settings.withMaxPrepareBytes(Math.min(settings.maxPrepareBytes(), offloads.appendBodyLimit())) : settings;
         String commitPeriod = System.getProperty(COMMIT_PERIOD_PROPERTY);
-        if (commitPeriod != null) fitted = fitted.withCommitPeriod(Long.parseLong(commitPeriod));
+        if (commitPeriod != null) fitted = withCommitPeriodProperty(fitted, commitPeriod);
         this.core = new VrReplica(config.size(), index, fitted, app, new SocketOutbox(), recovering && !restored, nonces::nextLong);
         if (durable != null) durable.attach(core, restored);
         this.loop = new ReplicaLoop("replica " + index, VrTimer.values().length, errors, durable, () -> DurableState.metaOf(core),
@@ -373,5 +373,15 @@ public final class ReplicaServer implements AutoCloseable {
 
         @Override
         public void cancelTimer(VrTimer timer) { loop.cancelTimer(timer.ordinal()); }
+    }
+
+    /** {@code settings} with the commit period {@link #COMMIT_PERIOD_PROPERTY} gives, or an error that names the property. */
+    static VrSettings withCommitPeriodProperty(VrSettings settings, String value) {
+        try {
+            return settings.withCommitPeriod(Long.parseLong(value.trim()));
+        } catch (IllegalArgumentException e) { // NumberFormatException included
+            throw new IllegalArgumentException("-D" + COMMIT_PERIOD_PROPERTY + "=" + value + ": " + (e instanceof NumberFormatException
+                    ? "not a number of microseconds" : e.getMessage()), e);
+        }
     }
 }

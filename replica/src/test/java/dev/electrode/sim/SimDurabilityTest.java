@@ -63,7 +63,9 @@ class SimDurabilityTest {
                 Random plan = new Random(seed * 104729);
                 int n = plan.nextBoolean() ? 3 : 5;
                 VrSettings settings = VrSettings.DEFAULT.withBatchSize(1 + plan.nextInt(8)).withTimers(10_000, 20_000, 100_000)
-                        .withSnapshotEvery(10 + plan.nextInt(60)).withStateTransferBytes(1024);
+                        .withSnapshotEvery(10 + plan.nextInt(60)).withStateTransferBytes(1024)
+                        // Half the seeds with a Commit per advance, half with the default period (drawn apart from the plan).
+                        .withCommitPeriod(new Random(seed * 131).nextBoolean() ? 0 : VrSettings.DEFAULT_COMMIT_PERIOD_MICROS);
                 SimCluster sim = new SimCluster(seed, n, settings, 4, offloads, true, deferred);
                 int clients = 1 + plan.nextInt(4);
                 for (int i = 0; i < clients; i++) sim.addClient(100 + plan.nextInt(300)).start();

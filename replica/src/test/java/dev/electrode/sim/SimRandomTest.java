@@ -86,9 +86,10 @@ class SimRandomTest {
         int f = (n - 1) / 2;
         VrSettings settings = VrSettings.DEFAULT.withBatchSize(1 + plan.nextInt(8)).withTimers(10_000, 20_000, 100_000)
                 .withSnapshotEvery(10 + plan.nextInt(60)).withStateTransferBytes(1024);
-        // Half the seeds announce commits at most once per period (drawn apart from the plan, which stays as it was).
+        // Half the seeds announce every commit advance, half at most once per random period (drawn apart
+        // from the plan, which stays as it was).
         Random commits = new Random(seed * 131);
-        if (commits.nextBoolean()) settings = settings.withCommitPeriod(1 + commits.nextInt(5_000));
+        settings = settings.withCommitPeriod(commits.nextBoolean() ? 1 + commits.nextInt(5_000) : 0);
         SimCluster sim = new SimCluster(seed, n, settings, 4, offloads);
         int clients = 1 + plan.nextInt(4);
         for (int i = 0; i < clients; i++) sim.addClient(100 + plan.nextInt(300)).start();

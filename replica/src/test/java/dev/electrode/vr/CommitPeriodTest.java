@@ -89,9 +89,10 @@ class CommitPeriodTest {
     }
 
     @Test
-    void aPeriodNotShorterThanTheHeartbeatIsRefused() {
+    void aPeriodLongerThanTheHeartbeatIsRefused() {
         VrSettings d = VrSettings.DEFAULT;
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.withCommitPeriod(d.heartbeatMicros()));
+        assertEquals(d.heartbeatMicros(), d.withCommitPeriod(d.heartbeatMicros()).commitPeriodMicros());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> d.withCommitPeriod(d.heartbeatMicros() + 1));
         assertTrue(e.getMessage().contains("commit period"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> d.withCommitPeriod(-1));
     }
