@@ -25,8 +25,7 @@ public final class TestRun {
             in = Memory.allocateDirect(LibBpf.runtime(), inCapacity);
         }
         in.put(0, frame, 0, frame.length);
-        opts.setMemory(0, OPTS_SIZE, (byte) 0);
-        opts.putLong(SZ, OPTS_SIZE);
+        clearOpts();
         opts.putPointer(DATA_IN, in);
         opts.putPointer(DATA_OUT, out);
         opts.putInt(DATA_SIZE_IN, frame.length);
@@ -44,11 +43,16 @@ public final class TestRun {
      * the kernel copies back after the run (the program's output); returns the program's return code.
      */
     public int runSyscall(int progFd, Pointer ctx, int ctxSize) {
-        opts.setMemory(0, OPTS_SIZE, (byte) 0);
-        opts.putLong(SZ, OPTS_SIZE);
+        clearOpts();
         opts.putPointer(CTX_IN, ctx); // a syscall program takes no data, no repeat: the kernel refuses them
         opts.putInt(CTX_SIZE_IN, ctxSize);
         BpfException.check(LibBpf.get().bpf_prog_test_run_opts(progFd, opts), "bpf_prog_test_run_opts (syscall program)");
         return opts.getInt(RETVAL);
+    }
+
+    /** Zeroes the options and sets their size, as libbpf expects before each run. */
+    private void clearOpts() {
+        opts.setMemory(0, OPTS_SIZE, (byte) 0);
+        opts.putLong(SZ, OPTS_SIZE);
     }
 }

@@ -73,6 +73,13 @@ class BtfLayoutTest {
         return v.startsWith("0x") ? Long.parseLong(v.substring(2), 16) : Long.parseLong(v);
     }
 
+    /** The value an enumerator is given explicitly in the header ({@code NAME = 8,}). */
+    private static int enumValue(String header, String name) {
+        Matcher m = Pattern.compile(name + " = (\\d+)").matcher(header);
+        assertTrue(m.find(), name + " not given a value in an enum");
+        return Integer.parseInt(m.group(1));
+    }
+
     @Test
     void constantsAndCountersMatchTheHeader() throws IOException {
         String h = header();
@@ -84,16 +91,12 @@ class BtfLayoutTest {
         assertEquals(Layouts.TypeName.NAME_MAX, define(h, "ELECTRODE_TYPE_NAME_MAX"));
         assertEquals(dev.electrode.offload.OffloadProtocol.TYPE_NAME_MAX, define(h, "ELECTRODE_TYPE_NAME_MAX"));
         assertEquals(dev.electrode.offload.OffloadProtocol.FAST_ACK_NAME_LEN, define(h, "ELECTRODE_FAST_ACK_NAME_LEN"));
-        Matcher deferred = Pattern.compile("ELECTRODE_FAST_ACK_DEFERRED = (\\d+)").matcher(h);
-        assertTrue(deferred.find(), "ELECTRODE_FAST_ACK_DEFERRED not in enum electrode_offload");
-        assertEquals(Layouts.FAST_ACK_DEFERRED, Integer.parseInt(deferred.group(1)));
+        assertEquals(Layouts.FAST_ACK_DEFERRED, enumValue(h, "ELECTRODE_FAST_ACK_DEFERRED"));
         assertEquals(Layouts.Advance.TRIES, define(h, "ELECTRODE_ADVANCE_TRIES"));
-        for (String[] r : new String[][] {{"MOVED", "" + Layouts.Advance.MOVED}, {"AHEAD", "" + Layouts.Advance.AHEAD},
-                {"CONTENDED", "" + Layouts.Advance.CONTENDED}, {"NO_MAP", "" + Layouts.Advance.NO_MAP}}) {
-            Matcher a = Pattern.compile("ELECTRODE_ADVANCE_" + r[0] + " = (\\d+)").matcher(h);
-            assertTrue(a.find(), "ELECTRODE_ADVANCE_" + r[0] + " not in enum electrode_advance_result");
-            assertEquals(r[1], a.group(1), "ELECTRODE_ADVANCE_" + r[0]);
-        }
+        assertEquals(Layouts.Advance.MOVED, enumValue(h, "ELECTRODE_ADVANCE_MOVED"));
+        assertEquals(Layouts.Advance.AHEAD, enumValue(h, "ELECTRODE_ADVANCE_AHEAD"));
+        assertEquals(Layouts.Advance.CONTENDED, enumValue(h, "ELECTRODE_ADVANCE_CONTENDED"));
+        assertEquals(Layouts.Advance.NO_MAP, enumValue(h, "ELECTRODE_ADVANCE_NO_MAP"));
 
         String body = h.substring(h.indexOf("enum electrode_counter {"), h.indexOf("ELECTRODE_CTR_NUM"));
         Matcher m = Pattern.compile("ELECTRODE_CTR_([A-Z_]+)").matcher(body);
