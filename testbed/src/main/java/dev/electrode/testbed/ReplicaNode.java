@@ -25,6 +25,9 @@ import java.util.function.Function;
  * in a container that shares the host's namespace.
  */
 public abstract sealed class ReplicaNode implements AutoCloseable {
+    /** Name prefixes of a HotSpot JVM's JIT compiler threads (Linux cuts thread names to 15 characters). */
+    public static final List<String> JIT_COMPILER_THREADS = List.of("C1 Compiler", "C2 Compiler");
+
     protected final int index;
     protected final NetNamespace ns;
     private CpuSet cpus; // null: not pinned
@@ -424,6 +427,9 @@ public abstract sealed class ReplicaNode implements AutoCloseable {
 
         /** CPU time of the whole JVM of this incarnation, every thread, in nanoseconds. */
         public long processCpuNanos() { return dev.electrode.netns.cpu.CpuTime.processNanos(process.pid()); }
+
+        /** CPU time of this incarnation's JIT compiler threads (HotSpot's C1 and C2), in nanoseconds. */
+        public long compilerCpuNanos() { return dev.electrode.netns.cpu.CpuTime.threadsNanos(process.pid(), JIT_COMPILER_THREADS); }
 
         /** Status, view and leader from a process replica's status line. */
         public record StatusLine(String status, long view, int leader) {}

@@ -317,6 +317,16 @@ public final class TestbedEnv implements AutoCloseable {
         return replicas.get(i) instanceof ReplicaNode.Process p ? p.processCpuNanos() : -1;
     }
 
+    /** CPU time of replica {@code i}'s JIT compiler threads, in nanoseconds (-1 for replicas in this JVM). */
+    public long compilerCpuNanos(int i) {
+        return replicas.get(i) instanceof ReplicaNode.Process p ? p.compilerCpuNanos() : -1;
+    }
+
+    /** CPU time of this JVM's JIT compiler threads (the client's, and in-JVM replicas'), in nanoseconds. */
+    public static long ownCompilerCpuNanos() {
+        return dev.electrode.netns.cpu.CpuTime.threadsNanos(ProcessHandle.current().pid(), ReplicaNode.JIT_COMPILER_THREADS);
+    }
+
     public VrClient client() {
         if (client == null) throw new IllegalStateException("@Testbed(cluster = false): no client");
         return client;

@@ -111,7 +111,7 @@ class BenchmarkSuiteTest {
             System.setOut(tee);
             exit = new CommandLine(new BenchmarkSuite()).execute("--replicas", "3", "--modes", "plain,all", "--clients", "4",
                     "--placement", "pinned", "--repetitions", "1", "--duration", "1", "--warmup", "0", "--jvm-warmup", "1",
-                    "--durability", "memory,sync", "--replicas-as", hosting, "--out", out.toString());
+                    "--jvm-warmup-max", "1", "--durability", "memory,sync", "--replicas-as", hosting, "--out", out.toString());
         } finally {
             System.setOut(old);
         }
@@ -129,6 +129,10 @@ class BenchmarkSuiteTest {
         String printed = buf.toString();
         assertTrue(printed.matches("(?s).*n=3 pinned\\s+\\d+ B batch 1\\s+sync\\s+all\\s+round 1: [^\\n]*; \\d+\\.\\d\\d ops per leader force.*"), printed);
         assertTrue(printed.matches("(?s).*\\| 3 \\| pinned\\s+\\|\\s+1 \\| sync\\s+\\|.*"), "the table has the sync rows: " + printed);
+        if (hosting.equals("processes")) { // new JVMs per testbed: each warm-up says how busy the compilers still were
+            assertTrue(printed.matches("(?s).*JVM warm-up: \\d+ s, compilers (quiet|NOT quiet at the maximum) \\(compiler CPU in the last \\d+ s: "
+                    + "replica 0 \\d+ ms, replica 1 \\d+ ms, replica 2 \\d+ ms, client \\d+ ms\\).*"), printed);
+        }
     }
 
     /**
@@ -141,7 +145,7 @@ class BenchmarkSuiteTest {
         RootRequired.assumeRoot();
         int exit = new CommandLine(new BenchmarkSuite()).execute("--replicas", "3", "--modes", "plain,all", "--clients", "1",
                 "--placement", "pinned", "--repetitions", "1", "--duration", "1", "--warmup", "0", "--jvm-warmup", "1",
-                "--batch-sizes", "1,4", "--variant", "A=", "--variant", "B=-Delectrode.vr.fitPreparesToFrame=false",
+                "--jvm-warmup-max", "1", "--batch-sizes", "1,4", "--variant", "A=", "--variant", "B=-Delectrode.vr.fitPreparesToFrame=false",
                 "--out", out.toString());
         assertEquals(0, exit);
         Path dir;
@@ -159,6 +163,7 @@ class BenchmarkSuiteTest {
             assertTrue(Double.parseDouble(f[header.indexOf("leader_jvm_cpu_us_per_op")]) >= Double.parseDouble(f[header.indexOf("leader_cpu_us_per_op")]) * 0.9,
                     "the whole JVM ran at least its protocol thread (tick resolution aside): " + line);
             assertTrue(Double.parseDouble(f[header.indexOf("echo_rtt_p50_us")]) > 0, line);
+            assertTrue(Double.parseDouble(f[header.indexOf("jit_cpu_ms_per_s")]) >= 0, "the compilers' CPU while measuring: " + line);
             if (f[header.indexOf("mode")].equals("all")) {
                 assertEquals("NATIVE", f[header.indexOf("xdp_mode")], line);
                 assertTrue(Double.parseDouble(f[header.indexOf("fast_acks_per_op")]) > 0.2, "counters from the processes' reports: " + line);
@@ -174,7 +179,7 @@ class BenchmarkSuiteTest {
         for (String[] args : List.of(new String[] {"--modes", "bogus"}, new String[] {"--placement", "everywhere"},
                 new String[] {"--mtu", "100"}, new String[] {"--leader-cpus", "4000"}, new String[] {"--follower-cpus", "x"},
                 new String[] {"--replica-cpus", "0/x"}, new String[] {"--replica-cpus", "0//1"},
-                new String[] {"--replicas", "4"}, new String[] {"--clients", "0"}, new String[] {"--durability", "sometimes"},
+                new String[] {"--replicas", "4"}, new String[] {"--clients", "0"}, new String[] {"--jvm-warmup-max", "-1"}, new String[] {"--durability", "sometimes"},
                 new String[] {"--replicas-as", "threads"}, new String[] {"--batch-sizes", "0"}, new String[] {"--variant", "noequals"},
                 new String[] {"--variant", "A=", "--variant", "A=-Dx=1"}, new String[] {"--replicas-as", "in-jvm", "--variant", "A="},
                 new String[] {"--replicas-as", "in-jvm", "--replica-jvm-options", "-Xmx1g"})) {

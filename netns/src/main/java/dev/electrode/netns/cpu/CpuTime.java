@@ -58,6 +58,32 @@ public final class CpuTime {
         }
     }
 
+    /**
+     * Nanoseconds the living threads of process {@code pid} whose names start with one of
+     * {@code prefixes} have run (e.g. a JVM's compiler threads, "C1 CompilerThre" and "C2 CompilerThre").
+     */
+    public static long threadsNanos(long pid, List<String> prefixes) {
+        long sum = 0;
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String comm = Files.readString(t.resolve("comm")).strip();
+                    for (String p : prefixes) {
+                        if (!comm.startsWith(p)) continue;
+                        String s = Files.readString(t.resolve("schedstat")).strip();
+                        sum += Long.parseLong(s.substring(0, s.indexOf(' ')));
+                        break;
+                    }
+                } catch (IOException ended) {
+                    // the thread ended while listed: its time is gone with it
+                }
+            }
+            return sum;
+        } catch (IOException | RuntimeException e) {
+            throw new NetnsException("cannot read the threads of process " + pid + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Time one CPU spent per kind since boot, in nanoseconds (from /proc/stat). */
     public record PerCpu(int cpu, long user, long system, long softirq, long irq, long idle, long steal) {
         /** The time from {@code earlier} to this. */

@@ -124,26 +124,27 @@ final class BenchReport {
         System.out.printf("%n%s%nmedian [min-max] over repetitions; CPU figures in microseconds per committed operation; "
                 + "'rx' is the host's kernel receive work (NAPI threads, pinned placement only); 'jvm' is the whole replica process "
                 + "(replicas as processes only); 'p50/rtt' is the median latency over the median one-outstanding UDP echo round trip "
-                + "between the client's and the leader's hosts, measured in the same run; cpu%d is the leader's CPU%n",
+                + "between the client's and the leader's hosts, measured in the same run; 'jit' is the JIT compilers' CPU in every JVM "
+                + "(replicas and client) while measuring, in ms per second; cpu%d is the leader's CPU%n",
                 settings, leaderCpu());
         System.out.println("| n | placement      | batch | durability | clients | mode              | ops/s [min-max]          | of limit | vs plain "
                 + "| p50 us | p99 us | p50/rtt | p99/p50 | leader thread | leader jvm | leader rx | follower thread | follower jvm | follower rx "
-                + "| cpu" + leaderCpu() + " busy | cpu" + leaderCpu() + " softirq |");
+                + "| cpu" + leaderCpu() + " busy | cpu" + leaderCpu() + " softirq | jit ms/s |");
         System.out.println("|--:|----------------|------:|------------|--------:|-------------------|--------------------------|---------:|---------:"
                 + "|-------:|-------:|--------:|--------:|--------------:|-----------:|----------:|----------------:|-------------:|------------:"
-                + "|---------:|------------:|");
+                + "|---------:|------------:|---------:|");
         for (Cell c : cells()) {
             double med = median(c, BenchReport::throughput);
             double plain = median(c.inMode("plain"), BenchReport::throughput);
             double p50 = median(c, f -> f.load().percentileMicros(50)), p99 = median(c, f -> f.load().percentileMicros(99));
             System.out.printf(Locale.ROOT, "| %d | %-14s | %5d | %-10s | %7d | %-17s | %7.0f [%6.0f-%6.0f] | %7.0f%% | %8.2f | %6.0f | %6.0f "
-                            + "| %7.2f | %7.2f | %13.1f | %10.1f | %9.1f | %15.1f | %12.1f | %11.1f | %7.0f%% | %10.0f%% |%n",
+                            + "| %7.2f | %7.2f | %13.1f | %10.1f | %9.1f | %15.1f | %12.1f | %11.1f | %7.0f%% | %10.0f%% | %8.1f |%n",
                     c.replicas(), c.placement(), c.batch(), c.durability(), c.clients(), label(c), med,
                     min(c, BenchReport::throughput), max(c, BenchReport::throughput), 100 * med / limitOf(c), med / plain, p50, p99,
                     p50 / roundTripMicros(c, 50), p99 / p50,
                     median(c, Figures::leaderCpuUs), median(c, Figures::leaderProcessCpuUs), median(c, Figures::leaderKernelRxUs),
                     median(c, Figures::followerCpuUs), median(c, Figures::followerProcessCpuUs), median(c, Figures::followerKernelRxUs),
-                    100 * cpuShare(c, leaderCpu(), false), 100 * cpuShare(c, leaderCpu(), true));
+                    100 * cpuShare(c, leaderCpu(), false), 100 * cpuShare(c, leaderCpu(), true), median(c, Figures::jitMsPerS));
         }
         roundTrips.forEach((k, r) -> System.out.printf(Locale.ROOT, "echo round trip n/placement/bytes %s: p50 %.1f us, p99 %.1f us, %.0f round trips/s%n",
                 k, r.rttMicros(50), r.rttMicros(99), r.roundTripsPerSecond()));
@@ -155,7 +156,7 @@ final class BenchReport {
                 + "timeouts,leader_cpu_us_per_op,follower_cpu_us_per_op,leader_kernel_rx_us_per_op,follower_kernel_rx_us_per_op,"
                 + "leader_udp_out_per_op,leader_udp_in_per_op,follower_udp_in_per_op,clones_per_op,fast_acks_per_op,acks_pruned_per_op,"
                 + "xdp_mode,physical_limit_per_s,batch_size,durability,hosting,leader_jvm_cpu_us_per_op,follower_jvm_cpu_us_per_op,"
-                + "echo_rtt_p50_us,echo_rtt_p99_us,variant");
+                + "echo_rtt_p50_us,echo_rtt_p99_us,variant,jit_cpu_ms_per_s");
         for (int i = 0; i < cpus; i++) sb.append(",cpu").append(i).append("_busy,cpu").append(i).append("_softirq");
         sb.append('\n');
         for (Cell c : cells()) {
@@ -166,8 +167,8 @@ final class BenchReport {
                         l.percentileMicros(50), l.percentileMicros(90), l.percentileMicros(99), l.percentileMicros(99.9), l.timeouts(),
                         f.leaderCpuUs(), f.followerCpuUs(), f.leaderKernelRxUs(), f.followerKernelRxUs(), f.leaderOut(), f.leaderIn(),
                         f.followerIn(), f.clones(), f.fastAcks(), f.pruned(), f.xdpMode(), limitOf(c)));
-                sb.append(String.format(Locale.ROOT, ",%d,%s,%s,%.3f,%.3f,%.1f,%.1f,%s", c.batch(), c.durability(), settings.hosting(),
-                        f.leaderProcessCpuUs(), f.followerProcessCpuUs(), roundTripMicros(c, 50), roundTripMicros(c, 99), c.variant()));
+                sb.append(String.format(Locale.ROOT, ",%d,%s,%s,%.3f,%.3f,%.1f,%.1f,%s,%.1f", c.batch(), c.durability(), settings.hosting(),
+                        f.leaderProcessCpuUs(), f.followerProcessCpuUs(), roundTripMicros(c, 50), roundTripMicros(c, 99), c.variant(), f.jitMsPerS()));
                 for (CpuShare s : f.cpus()) sb.append(String.format(Locale.ROOT, ",%.3f,%.3f", s.busy(), s.softirq()));
                 sb.append('\n');
             }
@@ -192,7 +193,8 @@ final class BenchReport {
                             + "\"p90_us\": %.1f, \"p99_us\": %.1f, \"p999_us\": %.1f, \"leader_cpu_us_per_op\": %.3f, "
                             + "\"follower_cpu_us_per_op\": %.3f, \"leader_kernel_rx_us_per_op\": %.3f, \"follower_kernel_rx_us_per_op\": %.3f, "
                             + "\"leader_udp_out_per_op\": %.3f, \"follower_udp_in_per_op\": %.3f, \"batch_size\": %d, \"durability\": \"%s\", "
-                            + "\"leader_jvm_cpu_us_per_op\": %.3f, \"echo_rtt_p50_us\": %.1f, \"echo_rtt_p99_us\": %.1f, \"variant\": \"%s\"}",
+                            + "\"leader_jvm_cpu_us_per_op\": %.3f, \"echo_rtt_p50_us\": %.1f, \"echo_rtt_p99_us\": %.1f, \"variant\": \"%s\", "
+                            + "\"jit_cpu_ms_per_s\": %.1f}",
                     c.protocol().word(), c.replicas(), c.placement(), c.valueSize(), c.clients(), c.mode(), of(c).size(), med,
                     min(c, BenchReport::throughput), max(c, BenchReport::throughput), med / median(c.inMode("plain"), BenchReport::throughput),
                     med / limitOf(c), limitOf(c), median(c, f -> f.load().percentileMicros(50)),
@@ -200,7 +202,7 @@ final class BenchReport {
                     median(c, f -> f.load().percentileMicros(99.9)), median(c, Figures::leaderCpuUs), median(c, Figures::followerCpuUs),
                     median(c, Figures::leaderKernelRxUs), median(c, Figures::followerKernelRxUs), median(c, Figures::leaderOut),
                     median(c, Figures::followerIn), c.batch(), c.durability(), median(c, Figures::leaderProcessCpuUs),
-                    roundTripMicros(c, 50), roundTripMicros(c, 99), c.variant()));
+                    roundTripMicros(c, 50), roundTripMicros(c, 99), c.variant(), median(c, Figures::jitMsPerS)));
         }
         sb.append(String.join(",\n", rows)).append("\n  ]\n}\n");
         Files.writeString(file, sb.toString().replace("NaN", "null"));

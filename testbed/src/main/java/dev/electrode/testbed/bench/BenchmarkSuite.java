@@ -119,9 +119,16 @@ public final class BenchmarkSuite implements Callable<Integer> {
 
     @Option(names = "--jvm-warmup", defaultValue = "8",
             description = "seconds of unrecorded load so the JIT has compiled the hot paths before anything is measured: "
-                    + "per mode before the first cell (in-jvm), or at the start of every testbed, whose JVMs are new (processes) "
-                    + "(default: ${DEFAULT-VALUE})")
+                    + "per mode before the first cell (in-jvm), or at the start of every testbed, whose JVMs are new (processes; "
+                    + "then at least this long, cycling through the client counts, and on until the compilers are quiet, "
+                    + "see --jvm-warmup-max) (default: ${DEFAULT-VALUE})")
     int jvmWarmup;
+
+    @Option(names = "--jvm-warmup-max", defaultValue = "60",
+            description = "with replicas as processes, the longest warm-up: past --jvm-warmup it goes on until, over a whole cycle "
+                    + "of the client counts, no JVM's JIT compilers used more than 1% of a CPU; equal to --jvm-warmup for a fixed "
+                    + "warm-up; never shorter than --jvm-warmup (default: ${DEFAULT-VALUE})")
+    int jvmWarmupMax;
 
     @Option(names = "--durability", split = ",", defaultValue = "memory",
             description = "durability modes, each a full sweep in the same run: memory, sync, async (default: ${DEFAULT-VALUE})")
@@ -244,8 +251,8 @@ public final class BenchmarkSuite implements Callable<Integer> {
                 "--batch-sizes values must be 1..1024, got " + b);
         if (processes() && protocols.contains(ReplicationProtocol.RAFT) && batchSizes.stream().anyMatch(b -> b != 1))
             throw new CommandLine.ParameterException(cl, "--batch-sizes above 1 are measured with VR only (Raft replicas append one entry per request)");
-        if (repetitions < 1 || duration < 1 || warmup < 0 || jvmWarmup < 0) throw new CommandLine.ParameterException(cl,
-                "--repetitions and --duration must be at least 1, --warmup and --jvm-warmup at least 0");
+        if (repetitions < 1 || duration < 1 || warmup < 0 || jvmWarmup < 0 || jvmWarmupMax < 0) throw new CommandLine.ParameterException(cl,
+                "--repetitions and --duration must be at least 1, --warmup, --jvm-warmup and --jvm-warmup-max at least 0");
         CpuPlacement d = CpuPlacement.defaults();
         try {
             List<CpuSet> perReplica = new ArrayList<>();
@@ -284,8 +291,8 @@ public final class BenchmarkSuite implements Callable<Integer> {
                 .withDurability(durability).withProcesses(processes()).withReplicaJvmOptions(jvmOptions(at.variant())), runDir);
         try {
             if (processes() && jvmWarmup > 0) { // new JVMs: compile their hot paths before anything is measured
-                dev.electrode.client.LoadGenerator.run(env.client(), Collections.max(clients), Duration.ZERO, Duration.ofSeconds(jvmWarmup),
-                        at.valueSize(), 1000);
+                System.out.println(JitSettling.run(env, clients, at.valueSize(), Duration.ofSeconds(jvmWarmup),
+                        Duration.ofSeconds(Math.max(jvmWarmup, jvmWarmupMax))).summary());
             }
             for (int c : clients) {
                 Cell cell = at.withClients(c);

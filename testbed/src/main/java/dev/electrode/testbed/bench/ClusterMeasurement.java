@@ -51,7 +51,8 @@ final class ClusterMeasurement {
     /** What one measurement found; per-op figures are averages over the measured window, NaN where not measured. */
     record Figures(Cell cell, LoadGenerator.Result load, double leaderCpuUs, double followerCpuUs, double leaderProcessCpuUs,
                    double followerProcessCpuUs, double leaderKernelRxUs, double followerKernelRxUs, double leaderOut, double leaderIn,
-                   double followerIn, double clones, double fastAcks, double pruned, String xdpMode, List<CpuShare> cpus) {}
+                   double followerIn, double clones, double fastAcks, double pruned, String xdpMode, List<CpuShare> cpus,
+                   double jitMsPerS) {}
 
     private ClusterMeasurement() {}
 
@@ -71,12 +72,12 @@ final class ClusterMeasurement {
     static Figures measure(TestbedEnv env, Cell cell, boolean offloads, Duration warmup, Duration duration) throws InterruptedException {
         int n = env.replicaCount();
         if (!warmup.isZero()) LoadGenerator.run(env.client(), cell.clients(), warmup, Duration.ofMillis(500), cell.valueSize(), 1000);
-        long[] cpu0 = cpu(env), napi0 = napi(env), proc0 = processCpu(env);
+        long[] cpu0 = cpu(env), napi0 = napi(env), proc0 = processCpu(env), jit0 = JitSettling.compilerNanos(env);
         List<Map<String, Long>> snmp0 = snmp(env);
         List<CpuTime.PerCpu> perCpu0 = CpuTime.perCpu();
         Map<Counter, Long> leader0 = counters(env, 0, offloads), follower0 = counters(env, Math.min(1, n - 1), offloads);
         LoadGenerator.Result r = LoadGenerator.run(env.client(), cell.clients(), Duration.ZERO, duration, cell.valueSize(), 1000);
-        long[] cpu1 = cpu(env), napi1 = napi(env), proc1 = processCpu(env);
+        long[] cpu1 = cpu(env), napi1 = napi(env), proc1 = processCpu(env), jit1 = JitSettling.compilerNanos(env);
         List<Map<String, Long>> snmp1 = snmp(env);
         List<CpuTime.PerCpu> perCpu1 = CpuTime.perCpu();
         Map<Counter, Long> leader1 = counters(env, 0, offloads), follower1 = counters(env, Math.min(1, n - 1), offloads);
@@ -111,7 +112,7 @@ final class ClusterMeasurement {
                 (get(leader1, Counter.CLONES_SENT) - get(leader0, Counter.CLONES_SENT)) / ops,
                 (get(follower1, Counter.FAST_ACKED) - get(follower0, Counter.FAST_ACKED)) / ops,
                 (get(leader1, Counter.ACK_PRUNED) - get(leader0, Counter.ACK_PRUNED)) / ops,
-                offloads ? env.xdpMode(0) : "-", shares);
+                offloads ? env.xdpMode(0) : "-", shares, JitSettling.totalBetween(jit0, jit1) / 1e6 / r.seconds());
     }
 
     private static long[] cpu(TestbedEnv env) {

@@ -48,9 +48,14 @@ public final class MainJob implements Callable<Integer> {
     int batchSize;
 
     @Option(names = "--jvm-warmup", defaultValue = "8",
-            description = "seconds of unrecorded load per mode before measuring, so the first mode does not pay for the JIT "
-                    + "(default: ${DEFAULT-VALUE})")
+            description = "seconds of unrecorded load per mode before measuring, so the first mode does not pay for the JIT; with "
+                    + "replicas as processes at least this long, then on until the JIT compilers are quiet (default: ${DEFAULT-VALUE})")
     int jvmWarmup;
+
+    @Option(names = "--jvm-warmup-max", defaultValue = "60",
+            description = "with replicas as processes, the longest warm-up: past --jvm-warmup it goes on until no JVM's JIT compilers "
+                    + "used more than 1% of a CPU over the last 2 s; never shorter than --jvm-warmup (default: ${DEFAULT-VALUE})")
+    int jvmWarmupMax;
 
     @Option(names = "--replicas-as", defaultValue = "processes",
             description = "processes: every replica a JVM of its own in its namespace, pinned whole with its host's kernel receive "
@@ -75,8 +80,8 @@ public final class MainJob implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (replicas < 1 || replicas % 2 == 0 || replicas > 7) throw new IllegalArgumentException("--replicas must be 1, 3, 5 or 7");
-        if (jvmWarmup < 0 || duration < 1 || warmup < 0 || clients < 1)
-            throw new IllegalArgumentException("--duration and --clients must be at least 1, --warmup and --jvm-warmup at least 0");
+        if (jvmWarmup < 0 || jvmWarmupMax < 0 || duration < 1 || warmup < 0 || clients < 1)
+            throw new IllegalArgumentException("--duration and --clients must be at least 1, --warmup, --jvm-warmup and --jvm-warmup-max at least 0");
         if (!hosting.equals("processes") && !hosting.equals("in-jvm"))
             throw new IllegalArgumentException("--replicas-as must be processes or in-jvm, got '" + hosting + "'");
         if (!BenchmarkSuite.PLACEMENTS.contains(placement))
@@ -117,8 +122,9 @@ public final class MainJob implements Callable<Integer> {
         TestbedEnv env = new TestbedEnv(spec, dir);
         try {
             if (processes() && jvmWarmup > 0) { // new JVMs: their hot paths compiled before anything is measured
-                System.out.printf("[%s] JVM warm-up, %d s (not recorded)...%n", name, jvmWarmup);
-                dev.electrode.client.LoadGenerator.run(env.client(), clients, Duration.ZERO, Duration.ofSeconds(jvmWarmup), valueSize, 1000);
+                System.out.printf("[%s] JVM warm-up, at least %d s (not recorded)...%n", name, jvmWarmup);
+                System.out.printf("[%s] %s%n", name, JitSettling.run(env, List.of(clients), valueSize, Duration.ofSeconds(jvmWarmup),
+                        Duration.ofSeconds(Math.max(jvmWarmup, jvmWarmupMax))).summary());
             }
             System.out.printf("[%s, durability %s] measuring for %d s...%n", name, durability, duration);
             Figures f = ClusterMeasurement.measure(env, new ClusterMeasurement.Cell(protocol, replicas, mode, placement, clients, valueSize, batchSize, durability, ""),
