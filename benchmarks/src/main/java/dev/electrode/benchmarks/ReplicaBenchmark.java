@@ -63,6 +63,16 @@ public class ReplicaBenchmark {
         return leader.commitNum();
     }
 
+    /** The same, with the ACK taken by its fields, as the server takes a follower's kernel-built MyPrepareOK. */
+    @Benchmark
+    public long requestPrepareKernelAckCommit() {
+        long id = ++reqId;
+        leader.onClientMessage(CLIENT, RequestMessage.newBuilder()
+                .setReq(Request.newBuilder().setOp(op).setClientid(42).setClientreqid(id)).build());
+        leader.onPrepareOk(1, 0, leader.lastOp(), 1);
+        return leader.commitNum();
+    }
+
     @Benchmark
     public ClientTable.Entry clientTableLookup() {
         return table.get(++reqId % 10_000);

@@ -38,7 +38,11 @@ public class RingDrainBenchmark {
     @Param({"16", "512"})
     int opSize;
 
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+
     ElectrodeBpf bpf;
+    long drainAllocated, drained;
     PrepareRing ring;
     final TestRun run = new TestRun();
     long nextOp = 1;
@@ -67,9 +71,20 @@ public class RingDrainBenchmark {
 
     @Benchmark
     public int drain(Blackhole bh) {
+        long before = THREADS.getCurrentThreadAllocatedBytes();
         int n = ring.drain((view, opnum, start, ip, port, mac, body) -> bh.consume(body.get(body.limit() - 1)));
+        drainAllocated += THREADS.getCurrentThreadAllocatedBytes() - before;
+        drained += n;
         if (n != RECORDS) throw new IllegalStateException("drained " + n + " of " + RECORDS);
         return n;
+    }
+
+    /** The drain's own allocation per record ({@code -prof gc} also counts the untimed fill). */
+    @TearDown(Level.Iteration)
+    public void reportDrainAllocation() {
+        System.out.printf(" [drain alone: %.1f B allocated per record over %d records]", (double) drainAllocated / drained, drained);
+        drainAllocated = 0;
+        drained = 0;
     }
 
     @TearDown(Level.Trial)

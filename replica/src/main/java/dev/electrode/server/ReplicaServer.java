@@ -295,12 +295,29 @@ public final class ReplicaServer implements AutoCloseable {
             int replica = config.indexOf(from);
             if (replica < 0) {
                 core.onClientMessage(new UdpClient(from), frame.body());
-            } else if (frame.body() instanceof PrepareOKMessage ok && (frame.meta().c() & WireFormat.QUORUM_FLAG) != 0
-                    && offloads.quorumPrune()) {
+            } else if (frame.body() instanceof PrepareOKMessage ok && quorumSet(frame.meta().c())) {
                 core.onAckSet(replica, ok, frame.meta().c() & ~WireFormat.QUORUM_FLAG);
             } else {
                 core.onReplicaMessage(replica, frame.body());
             }
+        }
+
+        /** A follower's kernel-built MyPrepareOK, straight to the core as its fields: nothing allocated. */
+        @Override
+        public void onKernelAck(InetSocketAddress from, MessageType type, long view, long opnum, int sender, int metaA, int metaB, int metaC) {
+            int replica = config.indexOf(from);
+            if (!started || replica < 0 || type != MessageType.MY_PREPARE_OK) { // the rare cases take the frame's path
+                UdpEndpoint.Receiver.super.onKernelAck(from, type, view, opnum, sender, metaA, metaB, metaC);
+                return;
+            }
+            drainKernelLog();
+            if (quorumSet(metaC)) core.onAckSet(replica, view, opnum, sender, metaC & ~WireFormat.QUORUM_FLAG);
+            else core.onPrepareOk(replica, view, opnum, sender);
+        }
+
+        /** True if an acknowledgement's meta word c is the set of acknowledgers the quorum-pruning offload counted. */
+        private boolean quorumSet(int metaC) {
+            return (metaC & WireFormat.QUORUM_FLAG) != 0 && offloads.quorumPrune();
         }
     }
 

@@ -36,6 +36,14 @@ public final class UdpEndpoint implements AutoCloseable {
     public interface Receiver {
         void onFrame(InetSocketAddress from, Frame frame);
 
+        /**
+         * A kernel-built acknowledgement, given by its fields (see {@link KernelAckSink}): a
+         * receiver that takes it so allocates nothing for it; by default it arrives as a frame.
+         */
+        default void onKernelAck(InetSocketAddress from, MessageType type, long epoch, long index, int sender, int metaA, int metaB, int metaC) {
+            onFrame(from, FrameDecoder.kernelAckFrame(type, epoch, index, sender, metaA, metaB, metaC));
+        }
+
         /** Called after each batch of reads: a good moment to flush replies. */
         default void onReadComplete() {}
 
@@ -68,6 +76,13 @@ public final class UdpEndpoint implements AutoCloseable {
      * (Netty's busy-wait select strategy): no wake-up per datagram, at the price of a whole CPU.
      */
     public static final String BUSY_WAIT_PROPERTY = "electrode.transport.busyWait";
+
+    /**
+     * System property: "true" builds every kernel-built acknowledgement into a frame (as before the
+     * receivers took them by their fields), for A/B runs.
+     */
+    public static final String KERNEL_ACKS_AS_FRAMES_PROPERTY = "electrode.transport.kernelAcksAsFrames";
+    private static final boolean KERNEL_ACKS_AS_FRAMES = Boolean.getBoolean(KERNEL_ACKS_AS_FRAMES_PROPERTY);
 
     /** System property: microseconds of SO_BUSY_POLL on every socket (0, the default: off). */
     public static final String BUSY_POLL_PROPERTY = "electrode.transport.busyPollMicros";
@@ -197,16 +212,23 @@ public final class UdpEndpoint implements AutoCloseable {
         if (ownsGroup) group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
-    private final class InboundHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+    private final class InboundHandler extends SimpleChannelInboundHandler<DatagramPacket> implements KernelAckSink {
         private final Receiver receiver;
+        private InetSocketAddress sender; // of the datagram being decoded, for onKernelAck
 
         InboundHandler(Receiver receiver) { this.receiver = receiver; }
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
             stats.datagramsReceived++;
-            DecodeResult r = decoder.decode(packet.sender(), packet.content().nioBuffer(), System.nanoTime());
-            if (r instanceof DecodeResult.Decoded d) receiver.onFrame(packet.sender(), d.frame());
+            sender = packet.sender();
+            DecodeResult r = decoder.decode(sender, packet.content().nioBuffer(), System.nanoTime(), KERNEL_ACKS_AS_FRAMES ? null : this);
+            if (r instanceof DecodeResult.Decoded d) receiver.onFrame(sender, d.frame());
+        }
+
+        @Override
+        public void onKernelAck(MessageType type, long epoch, long index, int from, int metaA, int metaB, int metaC) {
+            receiver.onKernelAck(sender, type, epoch, index, from, metaA, metaB, metaC);
         }
 
         @Override

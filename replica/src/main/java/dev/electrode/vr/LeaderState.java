@@ -27,10 +27,14 @@ final class LeaderState {
     final Map<Long, ClientAddress> clientAddresses = new HashMap<>();
 
     private final long[] ackedUpTo;
+    private final long[] followerAcks; // quorumOp's scratch: one per ACK, so not allocated each time
     private long commitAtLastResend;
     private long preparedAtLastResend;
 
-    LeaderState(int n) { this.ackedUpTo = new long[n]; }
+    LeaderState(int n) {
+        this.ackedUpTo = new long[n];
+        this.followerAcks = new long[Math.max(0, n - 1)];
+    }
 
     /** Starts a view: nothing acknowledged, and the whole log counts as sent. */
     void reset(long lastOp, long commitNum) {
@@ -55,7 +59,7 @@ final class LeaderState {
     /** The highest op that {@code f} followers (besides {@code me}) acknowledged, within the batches sent. */
     long quorumOp(int me, int f) {
         if (f == 0) return lastBatchEnd;
-        long[] acks = new long[ackedUpTo.length - 1];
+        long[] acks = followerAcks;
         int k = 0;
         for (int i = 0; i < ackedUpTo.length; i++) if (i != me) acks[k++] = ackedUpTo[i];
         Arrays.sort(acks);

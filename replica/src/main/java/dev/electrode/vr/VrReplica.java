@@ -301,15 +301,23 @@ public final class VrReplica {
     }
 
     private void onPrepareOk(int from, PrepareOKMessage ok) {
-        if (ok.getReplicaIdx() != from) {
+        onPrepareOk(from, ok.getView(), ok.getOpnum(), ok.getReplicaIdx());
+    }
+
+    /**
+     * A PrepareOK from replica {@code from}, given by its fields: the path of the kernel-built
+     * acknowledgement, which the decoder hands over without building a message.
+     */
+    public void onPrepareOk(int from, long okView, long opnum, int replicaIdx) {
+        if (from < 0 || from >= n || from == me || replicaIdx != from) {
             stats.messagesFromWrongSender++;
             return;
         }
-        if (!isActiveLeader() || ok.getView() != view || ok.getOpnum() > log.lastOp()) {
+        if (!isActiveLeader() || okView != view || opnum > log.lastOp()) {
             stats.messagesIgnored++;
             return;
         }
-        if (leaderState.acked(from, ok.getOpnum())) maybeCommitAsLeader();
+        if (leaderState.acked(from, opnum)) maybeCommitAsLeader();
     }
 
     /** Commits up to the highest opnum that f followers have acknowledged (the leader is the (f+1)-th). */
@@ -421,17 +429,22 @@ public final class VrReplica {
      * replicas, never claim a different operation, since the kernel tags it with (view, opnum).
      */
     public void onAckSet(int from, PrepareOKMessage ok, int ackBits) {
-        if (ok.getReplicaIdx() != from || (ackBits & (1 << from)) == 0) {
-            onReplicaMessage(from, ok); // not a consistent set: count the sender alone
+        onAckSet(from, ok.getView(), ok.getOpnum(), ok.getReplicaIdx(), ackBits);
+    }
+
+    /** {@link #onAckSet(int, PrepareOKMessage, int)} with the acknowledgement given by its fields. */
+    public void onAckSet(int from, long okView, long opnum, int replicaIdx, int ackBits) {
+        if (from < 0 || from >= n || replicaIdx != from || (ackBits & (1 << from)) == 0) {
+            onPrepareOk(from, okView, opnum, replicaIdx); // not a consistent set: count the sender alone
             return;
         }
-        if (!isActiveLeader() || ok.getView() != view || ok.getOpnum() > log.lastOp()) {
+        if (!isActiveLeader() || okView != view || opnum > log.lastOp()) {
             stats.messagesIgnored++;
             return;
         }
         stats.ackSetsApplied++;
         for (int r = 0; r < n; r++) {
-            if (r != me && (ackBits & (1 << r)) != 0) leaderState.acked(r, ok.getOpnum());
+            if (r != me && (ackBits & (1 << r)) != 0) leaderState.acked(r, opnum);
         }
         maybeCommitAsLeader();
     }

@@ -11,5 +11,9 @@ public sealed interface DecodeResult {
     /** A valid fragment was stored; the message is not complete yet. */
     record Pending() implements DecodeResult {}
 
+    /** A kernel-built acknowledgement went to the caller's {@link KernelAckSink} as its fields. */
+    record Delivered() implements DecodeResult {}
+
     Pending PENDING = new Pending();
+    Delivered DELIVERED = new Delivered();
 }

@@ -46,22 +46,31 @@ public final class FrameDecoder {
     /**
      * Decodes the datagram between {@code datagram}'s position and limit, received from
      * {@code sender} (the key for fragment reassembly) at {@code nowNanos}. The buffer's
-     * position is not preserved.
+     * position and byte order are not preserved.
      */
     public DecodeResult decode(Object sender, ByteBuffer datagram, long nowNanos) {
-        ByteBuffer buf = datagram.slice().order(ByteOrder.LITTLE_ENDIAN);
+        return decode(sender, datagram, nowNanos, null);
+    }
+
+    /**
+     * {@link #decode(Object, ByteBuffer, long)}, but a kernel-built acknowledgement goes to
+     * {@code acks} as its fields (the result is then {@link DecodeResult#DELIVERED}) rather than
+     * into a frame; with {@code acks} null it becomes a frame like any message.
+     */
+    public DecodeResult decode(Object sender, ByteBuffer datagram, long nowNanos, KernelAckSink acks) {
+        ByteBuffer buf = datagram.order(ByteOrder.LITTLE_ENDIAN); // relative reads from its position; no slice to allocate
         if (buf.remaining() < 4) return reject(DecodeError.TOO_SHORT);
         int magic = buf.getInt();
-        if (magic == WireFormat.NONFRAG_MAGIC) return decodeBody(buf);
+        if (magic == WireFormat.NONFRAG_MAGIC) return decodeBody(buf, acks);
         if (magic != WireFormat.FRAG_MAGIC) return reject(DecodeError.BAD_MAGIC);
         Reassembler.Offer offer = reassembler.offer(sender, buf, nowNanos);
         if (offer.error() != null) return reject(offer.error());
         if (offer.message() == null) return DecodeResult.PENDING;
-        return decodeBody(offer.message().order(ByteOrder.LITTLE_ENDIAN));
+        return decodeBody(offer.message().order(ByteOrder.LITTLE_ENDIAN), acks);
     }
 
     /** Decodes typeLen, type, meta, dataLen and body; {@code buf} is positioned after the magic. */
-    private DecodeResult decodeBody(ByteBuffer buf) {
+    private DecodeResult decodeBody(ByteBuffer buf, KernelAckSink acks) {
         if (buf.remaining() < 8) return reject(DecodeError.TOO_SHORT);
         long typeLen = buf.getLong();
         if (typeLen <= 0 || typeLen > WireFormat.MAX_TYPE_NAME_LEN || typeLen > buf.remaining())
@@ -70,7 +79,7 @@ public final class FrameDecoder {
         if (type == null) return reject(DecodeError.UNKNOWN_TYPE);
         buf.position(buf.position() + (int) typeLen);
         if (buf.remaining() < WireFormat.FAST_META_LEN + 8) return reject(DecodeError.TOO_SHORT);
-        FastMeta meta = new FastMeta(buf.getInt(), buf.getInt(), buf.getInt());
+        int metaA = buf.getInt(), metaB = buf.getInt(), metaC = buf.getInt();
         long dataLen = buf.getLong();
         if (dataLen != buf.remaining()) return reject(DecodeError.BAD_DATA_LENGTH);
 
@@ -79,9 +88,13 @@ public final class FrameDecoder {
             if (dataLen != WireFormat.MY_PREPARE_OK_BODY_LEN) return reject(DecodeError.BAD_DATA_LENGTH);
             long epoch = buf.getLong(), index = buf.getLong();
             int sender = buf.getInt();
-            body = type == MessageType.MY_PREPARE_OK
-                    ? PrepareOKMessage.newBuilder().setView(epoch).setOpnum(index).setReplicaIdx(sender).build()
-                    : dev.electrode.raft.proto.AppendEntriesResponse.newBuilder().setTerm(epoch).setMatchIndex(index).setFollower(sender).build();
+            if (acks != null) {
+                stats.countDecoded(type);
+                acks.onKernelAck(type, epoch, index, sender, metaA, metaB, metaC);
+                return DecodeResult.DELIVERED;
+            }
+            stats.countDecoded(type);
+            return new DecodeResult.Decoded(kernelAckFrame(type, epoch, index, sender, metaA, metaB, metaC));
         } else {
             try {
                 body = type.parser().parseFrom(buf);
@@ -90,7 +103,18 @@ public final class FrameDecoder {
             }
         }
         stats.countDecoded(type);
-        return new DecodeResult.Decoded(new Frame(type, body, meta));
+        return new DecodeResult.Decoded(new Frame(type, body, new FastMeta(metaA, metaB, metaC)));
+    }
+
+    /** The frame of a kernel-built acknowledgement given by its fields (see {@link KernelAckSink}). */
+    public static Frame kernelAckFrame(MessageType type, long epoch, long index, int sender, int metaA, int metaB, int metaC) {
+        Message body = switch (type) {
+            case MY_PREPARE_OK -> PrepareOKMessage.newBuilder().setView(epoch).setOpnum(index).setReplicaIdx(sender).build();
+            case RAFT_FAST_ACK -> dev.electrode.raft.proto.AppendEntriesResponse.newBuilder().setTerm(epoch).setMatchIndex(index)
+                    .setFollower(sender).build();
+            default -> throw new IllegalArgumentException(type + " is not built by the kernel");
+        };
+        return new Frame(type, body, new FastMeta(metaA, metaB, metaC));
     }
 
     private DecodeResult reject(DecodeError e) {

@@ -314,7 +314,8 @@ public final class SimCluster {
         void kernelPass(int from, dev.electrode.wire.proto.PrepareOKMessage ok, FastMeta meta) {
             turn(() -> {
                 kernel.maybeDrainBeforeInput(rnd);
-                vr.onAckSet(from, ok, meta.c() & ~WireFormat.QUORUM_FLAG);
+                // By its fields, as the server takes a kernel-built ACK from the decoder.
+                vr.onAckSet(from, ok.getView(), ok.getOpnum(), ok.getReplicaIdx(), meta.c() & ~WireFormat.QUORUM_FLAG);
             });
         }
 

@@ -25,9 +25,29 @@ class DecoderFuzzTest {
         if (r instanceof DecodeResult.Decoded d) assertNotNull(d.frame().body());
     }
 
+    /**
+     * The same datagram through a fresh decoder twice, once with a {@link KernelAckSink}: a
+     * kernel-built acknowledgement reaches the sink with exactly the fields and meta the frame
+     * would carry; everything else decodes or is rejected alike.
+     */
+    private static void assertSinkAgrees(byte[] datagram) {
+        DecodeResult framed = new FrameDecoder().decode("fuzz", ByteBuffer.wrap(datagram), 0);
+        List<Object> fields = new java.util.ArrayList<>();
+        DecodeResult sunk = new FrameDecoder().decode("fuzz", ByteBuffer.wrap(datagram), 0,
+                (type, epoch, index, sender, a, b, c) -> fields.add(FrameDecoder.kernelAckFrame(type, epoch, index, sender, a, b, c)));
+        if (framed instanceof DecodeResult.Decoded d && d.frame().type().kernelBuilt()) {
+            assertEquals(DecodeResult.DELIVERED, sunk);
+            assertEquals(List.of(d.frame()), fields);
+        } else {
+            assertEquals(framed, sunk);
+            assertTrue(fields.isEmpty());
+        }
+    }
+
     @Property(tries = 3000)
     void randomBytes(@ForAll @Size(max = 300) byte[] datagram) {
         assertHandled(SHARED, datagram);
+        assertSinkAgrees(datagram);
     }
 
     @Provide
@@ -58,6 +78,7 @@ class DecoderFuzzTest {
             default -> { m = java.util.Arrays.copyOf(frame, frame.length + 1 + (pos % 16)); m[frame.length] = value; }
         }
         assertHandled(SHARED, m);
+        assertSinkAgrees(m);
     }
 
     /** Fragment headers with arbitrary ids, offsets and lengths. */

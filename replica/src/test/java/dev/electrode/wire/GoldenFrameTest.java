@@ -72,6 +72,30 @@ class GoldenFrameTest {
         assertRoundTrip(golden, MessageType.MY_PREPARE_OK, m, FastMeta.forMessage(MessageType.MY_PREPARE_OK, m));
     }
 
+    /** The leader's hot path: the same golden MyPrepareOK handed over as its fields, with no frame built. */
+    @Test
+    void myPrepareOkGoesToASinkAsItsFields() {
+        byte[] golden = new Bytes().hex("18 03 05 20").u64(24).ascii("specpaxos.vr.MyPrepareOK")
+                .u32(3).u32(7).u32(0x4000_0003).u64(20)
+                .u64(3).u64(7).u32(1).build();
+        FrameDecoder decoder = new FrameDecoder();
+        long[] got = new long[7];
+        MessageType[] type = new MessageType[1];
+        DecodeResult r = decoder.decode("peer", ByteBuffer.wrap(golden), 0, (t, epoch, index, sender, a, b, c) -> {
+            type[0] = t;
+            got[0] = epoch; got[1] = index; got[2] = sender; got[3] = a; got[4] = b; got[5] = c; got[6]++;
+        });
+        assertEquals(DecodeResult.DELIVERED, r);
+        assertEquals(MessageType.MY_PREPARE_OK, type[0]);
+        assertArrayEquals(new long[] {3, 7, 1, 3, 7, 0x4000_0003, 1}, got);
+        assertEquals(1, decoder.stats().decoded(MessageType.MY_PREPARE_OK), "counted as decoded");
+        // A body of the wrong length is rejected before the sink hears of it.
+        byte[] shortBody = java.util.Arrays.copyOf(golden, golden.length - 1);
+        shortBody[4 + 8 + 24 + 12] = 19;
+        assertEquals(new DecodeResult.Rejected(DecodeError.BAD_DATA_LENGTH),
+                decoder.decode("peer", ByteBuffer.wrap(shortBody), 0, (t, e, i, s, a, b, c) -> fail("sink called")));
+    }
+
     @Test
     void commitAsBroadcastAndPlain() {
         CommitMessage m = CommitMessage.newBuilder().setView(0).setOpnum(1).build();
