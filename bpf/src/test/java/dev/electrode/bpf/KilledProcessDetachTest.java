@@ -29,13 +29,14 @@ class KilledProcessDetachTest {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             NsProcess p = NsProcess.start(h.ns(), List.of(java, "-cp", System.getProperty("java.class.path"),
                     AttachAndHold.class.getName(), "eth0"), dir.resolve("out"), dir.resolve("err"));
-            await().atMost(Duration.ofSeconds(30)).until(() -> p.stdoutContains("ATTACHED") || !p.isAlive());
+            // A new JVM loads and verifies the programs: minutes under the kernel-test VM's emulated CPU.
+            await().atMost(Patience.of(Duration.ofSeconds(30))).until(() -> p.stdoutContains("ATTACHED") || !p.isAlive());
             assertTrue(p.isAlive(), "child failed: see " + p.stderr());
             assertNotEquals(0, (int) h.ns().call(() -> ElectrodeBpf.attachedXdpProgramId("eth0")));
             assertTrue(h.ns().call(() -> ElectrodeBpf.tcFilterAttached("eth0")));
 
             p.kill();
-            await().atMost(Duration.ofSeconds(10)).until(() -> h.ns().call(() -> ElectrodeBpf.attachedXdpProgramId("eth0")) == 0);
+            await().atMost(Patience.of(Duration.ofSeconds(10))).until(() -> h.ns().call(() -> ElectrodeBpf.attachedXdpProgramId("eth0")) == 0);
             assertTrue(h.ns().call(() -> ElectrodeBpf.tcFilterAttached("eth0")), "the netlink TC filter outlived the process");
 
             try (ElectrodeBpf next = ElectrodeBpf.load()) {

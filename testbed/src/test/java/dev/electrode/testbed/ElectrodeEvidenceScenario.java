@@ -62,15 +62,17 @@ abstract class ElectrodeEvidenceScenario {
         // Quiet point: remember how much each capture and counter holds.
         int[] hostSkip = new int[n], switchSkip = new int[n];
         awaitCaptured(env, WARMUP);
+        // Kernel counters as each replica reports them (in this JVM, or from a process in a namespace or container),
+        // read in the same quiet moment as the captures: a heartbeat COMMIT between the two would count in one only.
+        List<ReplicaReport> beforeReports = new ArrayList<>();
         List<Map<String, Long>> before = atQuietMoment(env, () -> {
+            beforeReports.clear();
             for (int i = 0; i < n; i++) {
                 hostSkip[i] = env.wire(i).count();
                 switchSkip[i] = env.switchWire(i).count();
+                beforeReports.add(env.report(i));
             }
         });
-        // Kernel counters as each replica reports them (in this JVM, or from a process in a namespace or container).
-        List<ReplicaReport> beforeReports = new ArrayList<>();
-        for (int i = 0; i < n; i++) beforeReports.add(env.report(i));
 
         VrClient.Session s = env.client().newSession();
         for (int i = 0; i < OPS; i++) s.invokeSync(KvOps.put("k" + i, "v" + i));
@@ -80,12 +82,15 @@ abstract class ElectrodeEvidenceScenario {
 
         InetAddress leader = env.host(0).address();
         List<List<WireFrame>> eths = new ArrayList<>(), switches = new ArrayList<>();
+        List<ReplicaReport> afterReports = new ArrayList<>();
         List<Map<String, Long>> afterAll = atQuietMoment(env, () -> {
             eths.clear();
             switches.clear();
+            afterReports.clear();
             for (int i = 0; i < n; i++) {
                 eths.add(after(env.wire(i), hostSkip[i]));
                 switches.add(after(env.switchWire(i), switchSkip[i]));
+                afterReports.add(env.report(i));
             }
         });
         List<WireFrame> leaderEth = eths.get(0);
@@ -112,7 +117,7 @@ abstract class ElectrodeEvidenceScenario {
         assertEquals(sends, leaderAfter.get("Udp.OutDatagrams") - before.get(0).get("Udp.OutDatagrams"),
                 "leader socket sends (broadcast " + on.contains(Offload.BROADCAST) + ")" + table);
         if (on.contains(Offload.BROADCAST)) {
-            assertEquals(prepares + commits, env.report(0).bpf(Counter.CLONES_SENT) - beforeReports.get(0).bpf(Counter.CLONES_SENT),
+            assertEquals(prepares + commits, afterReports.get(0).bpf(Counter.CLONES_SENT) - beforeReports.get(0).bpf(Counter.CLONES_SENT),
                     "every copy came from the TC fan-out");
         }
 
@@ -153,7 +158,7 @@ abstract class ElectrodeEvidenceScenario {
                         + " ACKs at the leader's port %.2f, at its stack %.2f; TC clones %.2f; XDP fast acks %.2f (all followers)%n",
                 getClass().getSimpleName(), n, env.topology().getClass().getSimpleName(), on,
                 (double) sends / OPS, (double) inbound / OPS, (double) acksOnWire / OPS, (double) acksAtLeader / OPS,
-                (double) (env.report(0).bpf(Counter.CLONES_SENT) - beforeReports.get(0).bpf(Counter.CLONES_SENT)) / OPS,
+                (double) (afterReports.get(0).bpf(Counter.CLONES_SENT) - beforeReports.get(0).bpf(Counter.CLONES_SENT)) / OPS,
                 (double) fastAcks / OPS);
         // Every replica holds the same state.
         env.awaitCommitted(last, Duration.ofSeconds(10));
