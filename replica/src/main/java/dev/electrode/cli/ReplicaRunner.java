@@ -30,6 +30,12 @@ public final class ReplicaRunner {
     public static final java.util.regex.Pattern REPORT_PATTERN = java.util.regex.Pattern.compile(
             "replica (\\d+) report (\\d+): status (\\w+) view (\\d+) leader (-?\\d+) lastOp (\\d+) commit (\\d+) digest (\\w+); (.*)");
 
+    /**
+     * The digest field of a report asked for by SIGUSR1: hashing the whole store runs on the event
+     * loop (and wakes the JIT), which a supervisor reading counters under load must not cause.
+     */
+    public static final String DIGEST_SKIPPED = "skipped";
+
     private ReplicaRunner() {}
 
     /** What the runner asks of a running replica, VR or Raft. */
@@ -37,8 +43,8 @@ public final class ReplicaRunner {
         /** "status S view V leader L" now. */
         String status();
 
-        /** The status, then "lastOp O commit C digest D". */
-        String state();
+        /** The status, then "lastOp O commit C digest D" (D is {@link #DIGEST_SKIPPED} unless {@code digest}). */
+        String state(boolean digest);
 
         String countersLine();
 
@@ -57,7 +63,8 @@ public final class ReplicaRunner {
      * rejections by reason, kernel-ack rejections, journal, and {@code extraStats}) is printed
      * every {@code statsEverySeconds} seconds (0: only the stop line). On SIGHUP it prints at once
      * a line {@code replica I report N: status S view V leader L lastOp O commit C digest D; <stats>}
-     * ({@link #REPORT_PATTERN}), N counting from 1 per run: what a supervisor polls.
+     * ({@link #REPORT_PATTERN}), N counting from 1 per run: what a supervisor polls. SIGUSR1 prints
+     * the same line without hashing the store (digest {@link #DIGEST_SKIPPED}).
      */
     public static int run(ClusterConfig cfg, int index, VrSettings settings, boolean recovering, ReplicaServer.Options options,
                           String readySuffix, Supplier<String> extraStats, int statsEverySeconds) throws InterruptedException {
@@ -69,9 +76,9 @@ public final class ReplicaRunner {
             @Override public String status() {
                 return server.query(v -> "status " + v.status() + " view " + v.view() + " leader " + v.leaderOf(v.view()));
             }
-            @Override public String state() {
+            @Override public String state(boolean digest) {
                 return server.query(v -> "status " + v.status() + " view " + v.view() + " leader " + v.leaderOf(v.view())
-                        + " lastOp " + v.lastOp() + " commit " + v.commitNum() + " digest " + store.digest());
+                        + " lastOp " + v.lastOp() + " commit " + v.commitNum() + " digest " + (digest ? store.digest() : DIGEST_SKIPPED));
             }
             @Override public String countersLine() { return server.countersLine(); }
             @Override public String localAddress() { return String.valueOf(server.endpoint().localAddress()); }
@@ -93,9 +100,9 @@ public final class ReplicaRunner {
             @Override public String status() {
                 return server.query(r -> "status " + raftStatus(r.role(), r.leader()) + " view " + r.term() + " leader " + r.leader());
             }
-            @Override public String state() {
+            @Override public String state(boolean digest) {
                 return server.query(r -> "status " + raftStatus(r.role(), r.leader()) + " view " + r.term() + " leader " + r.leader()
-                        + " lastOp " + r.lastIndex() + " commit " + r.commitIndex() + " digest " + store.digest());
+                        + " lastOp " + r.lastIndex() + " commit " + r.commitIndex() + " digest " + (digest ? store.digest() : DIGEST_SKIPPED));
             }
             @Override public String countersLine() { return server.countersLine(); }
             @Override public String localAddress() { return String.valueOf(server.endpoint().localAddress()); }
@@ -120,7 +127,7 @@ public final class ReplicaRunner {
                             int statsEverySeconds) throws InterruptedException {
         BlockingQueue<String> signals = new LinkedBlockingQueue<>();
         // SIGTERM/SIGINT end the replica cleanly with exit code 0 (the JVM default would be 143/130).
-        for (String sig : new String[] {"TERM", "INT", "HUP"}) {
+        for (String sig : new String[] {"TERM", "INT", "HUP", "USR1"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> signals.add(s.getName()));
         }
         System.out.println("replica " + index + " " + readyPrefix + ReplicaProcess.READY_MARKER + " " + server.localAddress()
@@ -131,9 +138,9 @@ public final class ReplicaRunner {
         long nextStats = statsEverySeconds > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(statsEverySeconds) : Long.MAX_VALUE;
         int reports = 0;
         for (String signal; !"TERM".equals(signal = signals.poll(200, TimeUnit.MILLISECONDS)) && !"INT".equals(signal); ) {
-            if ("HUP".equals(signal)) {
+            if ("HUP".equals(signal) || "USR1".equals(signal)) {
                 int n = ++reports;
-                System.out.println("replica " + index + " report " + n + ": " + server.state() + "; " + server.countersLine() + extraStats.get());
+                System.out.println("replica " + index + " report " + n + ": " + server.state("HUP".equals(signal)) + "; " + server.countersLine() + extraStats.get());
                 System.out.flush();
             }
             if (server.failure() != null) {

@@ -345,7 +345,7 @@ public final class TestbedEnv implements AutoCloseable {
 
     /** Replica {@code i}'s kernel counters: read from its maps in this JVM, or from the report its process prints. */
     public Map<dev.electrode.bpf.Counter, Long> kernelCounters(int i) {
-        if (replicas.get(i) instanceof ReplicaNode.Process p) return p.report().bpf();
+        if (replicas.get(i) instanceof ReplicaNode.Process p) return p.counterReport().bpf();
         return offloads(i).bpf().counters();
     }
 
@@ -358,7 +358,7 @@ public final class TestbedEnv implements AutoCloseable {
      */
     public JournalProgress journalProgress(int i) {
         if (replicas.get(i) instanceof ReplicaNode.Process p) {
-            ReplicaReport r = p.report();
+            ReplicaReport r = p.counterReport();
             return new JournalProgress(r.commit(), r.counter("forces"));
         }
         dev.electrode.server.ReplicaServer server = inJvm(i).server();

@@ -32,6 +32,14 @@ class RaftProcessesTest {
         long fastAcked = 0;
         for (int i = 0; i < 3; i++) if (i != first) fastAcked += env.report(i).bpf(Counter.FAST_ACKED);
         assertTrue(fastAcked >= 100, "the followers' kernels took the appends (deferred acks, SYNC): " + fastAcked);
+        // The report for readings under load (SIGUSR1) carries the same counters and skips the digest.
+        int follower = (first + 1) % 3;
+        ReplicaReport full = env.report(follower), light = ((ReplicaNode.Process) env.replica(follower)).counterReport();
+        assertEquals(dev.electrode.cli.ReplicaRunner.DIGEST_SKIPPED, light.digest());
+        assertTrue(full.digest().matches("[0-9a-f]{64}"), full.digest());
+        assertEquals(full.bpf(Counter.FAST_ACKED), light.bpf(Counter.FAST_ACKED));
+        assertEquals(full.commit(), light.commit());
+        assertEquals(full.number() + 1, light.number());
 
         env.replica(first).kill();
         int second = env.awaitLeader(first, Duration.ofSeconds(20));

@@ -292,7 +292,7 @@ public final class BenchmarkSuite implements Callable<Integer> {
         try {
             if (processes() && jvmWarmup > 0) { // new JVMs: compile their hot paths before anything is measured
                 System.out.println(JitSettling.run(env, clients, at.valueSize(), Duration.ofSeconds(jvmWarmup),
-                        Duration.ofSeconds(Math.max(jvmWarmup, jvmWarmupMax))).summary());
+                        Duration.ofSeconds(Math.max(jvmWarmup, jvmWarmupMax)), () -> ClusterMeasurement.Readings.take(env, !offloads.isEmpty())).summary());
             }
             for (int c : clients) {
                 Cell cell = at.withClients(c);

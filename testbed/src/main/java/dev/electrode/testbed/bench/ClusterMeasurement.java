@@ -5,6 +5,7 @@ import dev.electrode.bpf.Offload;
 import dev.electrode.client.LoadGenerator;
 import dev.electrode.netns.NetStats;
 import dev.electrode.netns.cpu.CpuTime;
+import dev.electrode.testbed.ReplicaNode;
 import dev.electrode.testbed.ReplicationProtocol;
 import dev.electrode.testbed.TestbedEnv;
 import dev.electrode.testbed.TestbedSpec;
@@ -54,6 +55,23 @@ final class ClusterMeasurement {
                    double followerIn, double clones, double fastAcks, double pruned, String xdpMode, List<CpuShare> cpus,
                    double jitMsPerS) {}
 
+    /**
+     * Everything a measurement reads before and after its load: CPU times, datagram counts, and the
+     * offloads' counters of the leader and follower 1 (a report from a replica process). The JIT
+     * warm-up takes them too, so that the code reading them is compiled before anything is measured.
+     */
+    record Readings(long[] cpu, long[] napi, long[] proc, long[] jit, List<Map<String, Long>> snmp, List<CpuTime.PerCpu> perCpu,
+                    Map<Counter, Long> leader, Map<Counter, Long> follower) {
+        static Readings take(TestbedEnv env, boolean offloads) {
+            long[] cpu = ClusterMeasurement.cpu(env), napi = ClusterMeasurement.napi(env), proc = processCpu(env),
+                    jit = JitSettling.compilerNanos(env);
+            List<Map<String, Long>> snmp = ClusterMeasurement.snmp(env);
+            List<CpuTime.PerCpu> perCpu = CpuTime.perCpu();
+            int n = env.replicaCount();
+            return new Readings(cpu, napi, proc, jit, snmp, perCpu, counters(env, 0, offloads), counters(env, Math.min(1, n - 1), offloads));
+        }
+    }
+
     private ClusterMeasurement() {}
 
     /** The link MTU the kernel gives a veth; asking for it leaves the links as created. */
@@ -72,47 +90,43 @@ final class ClusterMeasurement {
     static Figures measure(TestbedEnv env, Cell cell, boolean offloads, Duration warmup, Duration duration) throws InterruptedException {
         int n = env.replicaCount();
         if (!warmup.isZero()) LoadGenerator.run(env.client(), cell.clients(), warmup, Duration.ofMillis(500), cell.valueSize(), 1000);
-        long[] cpu0 = cpu(env), napi0 = napi(env), proc0 = processCpu(env), jit0 = JitSettling.compilerNanos(env);
-        List<Map<String, Long>> snmp0 = snmp(env);
-        List<CpuTime.PerCpu> perCpu0 = CpuTime.perCpu();
-        Map<Counter, Long> leader0 = counters(env, 0, offloads), follower0 = counters(env, Math.min(1, n - 1), offloads);
+        Readings before = Readings.take(env, offloads);
         LoadGenerator.Result r = LoadGenerator.run(env.client(), cell.clients(), Duration.ZERO, duration, cell.valueSize(), 1000);
-        long[] cpu1 = cpu(env), napi1 = napi(env), proc1 = processCpu(env), jit1 = JitSettling.compilerNanos(env);
-        List<Map<String, Long>> snmp1 = snmp(env);
-        List<CpuTime.PerCpu> perCpu1 = CpuTime.perCpu();
-        Map<Counter, Long> leader1 = counters(env, 0, offloads), follower1 = counters(env, Math.min(1, n - 1), offloads);
+        Readings after = Readings.take(env, offloads);
         double ops = Math.max(1, r.ops());
+        String busyCompilers = JitSettling.busy(before.jit(), after.jit(), r.seconds());
+        if (!busyCompilers.isEmpty()) System.out.println("  " + cell.protocol().label() + " " + cell.mode() + " n=" + n + ", JIT busy while measuring: " + busyCompilers);
         if (offloads) {
-            System.out.println("  " + cell.protocol().label() + " " + cell.mode() + " n=" + n + ", decisions per op: leader XDP/TC " + perOp(leader0, leader1, ops)
-                    + "; follower " + Math.min(1, n - 1) + " XDP " + perOp(follower0, follower1, ops));
+            System.out.println("  " + cell.protocol().label() + " " + cell.mode() + " n=" + n + ", decisions per op: leader XDP/TC " + perOp(before.leader(), after.leader(), ops)
+                    + "; follower " + Math.min(1, n - 1) + " XDP " + perOp(before.follower(), after.follower(), ops));
         }
         double followerCpu = 0, followerIn = 0, followerNapi = 0, followerProc = 0;
         for (int i = 1; i < n; i++) {
-            followerCpu += cpu1[i] - cpu0[i];
-            followerProc += proc1[i] - proc0[i];
-            followerNapi += napi1[i] - napi0[i];
-            followerIn += delta(snmp0, snmp1, i, "Udp.InDatagrams");
+            followerCpu += after.cpu()[i] - before.cpu()[i];
+            followerProc += after.proc()[i] - before.proc()[i];
+            followerNapi += after.napi()[i] - before.napi()[i];
+            followerIn += delta(before.snmp(), after.snmp(), i, "Udp.InDatagrams");
         }
         int followers = Math.max(1, n - 1);
         boolean placed = !env.napiThreads(0).isEmpty();
         List<CpuShare> shares = new ArrayList<>();
-        for (int i = 0; i < perCpu1.size(); i++) {
-            CpuTime.PerCpu d = perCpu1.get(i).minus(perCpu0.get(i));
+        for (int i = 0; i < after.perCpu().size(); i++) {
+            CpuTime.PerCpu d = after.perCpu().get(i).minus(before.perCpu().get(i));
             shares.add(new CpuShare(d.cpu(), d.share(d.total() - d.idle() - d.steal()), d.share(d.softirq() + d.irq()),
                     d.share(d.system()), d.share(d.user())));
         }
-        boolean processes = proc0[0] >= 0;
-        return new Figures(cell, r, (cpu1[0] - cpu0[0]) / 1000.0 / ops, followerCpu / followers / 1000.0 / ops,
-                processes ? (proc1[0] - proc0[0]) / 1000.0 / ops : Double.NaN,
+        boolean processes = before.proc()[0] >= 0;
+        return new Figures(cell, r, (after.cpu()[0] - before.cpu()[0]) / 1000.0 / ops, followerCpu / followers / 1000.0 / ops,
+                processes ? (after.proc()[0] - before.proc()[0]) / 1000.0 / ops : Double.NaN,
                 processes && n > 1 ? followerProc / followers / 1000.0 / ops : Double.NaN,
-                placed ? (napi1[0] - napi0[0]) / 1000.0 / ops : Double.NaN,
+                placed ? (after.napi()[0] - before.napi()[0]) / 1000.0 / ops : Double.NaN,
                 placed ? followerNapi / followers / 1000.0 / ops : Double.NaN,
-                delta(snmp0, snmp1, 0, "Udp.OutDatagrams") / ops, delta(snmp0, snmp1, 0, "Udp.InDatagrams") / ops,
+                delta(before.snmp(), after.snmp(), 0, "Udp.OutDatagrams") / ops, delta(before.snmp(), after.snmp(), 0, "Udp.InDatagrams") / ops,
                 followerIn / followers / ops,
-                (get(leader1, Counter.CLONES_SENT) - get(leader0, Counter.CLONES_SENT)) / ops,
-                (get(follower1, Counter.FAST_ACKED) - get(follower0, Counter.FAST_ACKED)) / ops,
-                (get(leader1, Counter.ACK_PRUNED) - get(leader0, Counter.ACK_PRUNED)) / ops,
-                offloads ? env.xdpMode(0) : "-", shares, JitSettling.totalBetween(jit0, jit1) / 1e6 / r.seconds());
+                (get(after.leader(), Counter.CLONES_SENT) - get(before.leader(), Counter.CLONES_SENT)) / ops,
+                (get(after.follower(), Counter.FAST_ACKED) - get(before.follower(), Counter.FAST_ACKED)) / ops,
+                (get(after.leader(), Counter.ACK_PRUNED) - get(before.leader(), Counter.ACK_PRUNED)) / ops,
+                offloads ? env.xdpMode(0) : "-", shares, JitSettling.totalBetween(before.jit(), after.jit()) / 1e6 / r.seconds());
     }
 
     private static long[] cpu(TestbedEnv env) {
@@ -142,6 +156,8 @@ final class ClusterMeasurement {
     }
 
     private static Map<Counter, Long> counters(TestbedEnv env, int i, boolean offloads) {
+        // A replica process reports in every mode, so that plain and Electrode cells are read alike.
+        if (env.replica(i) instanceof ReplicaNode.Process p) return p.counterReport().bpf();
         return offloads ? env.kernelCounters(i) : Map.of();
     }
 

@@ -45,8 +45,12 @@ final class JitSettling {
     /**
      * Runs closed-loop load cycling through {@code clientCounts} for at least {@code min}, then until a
      * whole cycle in which every JVM's compiler used at most {@link #QUIET_SHARE} of a CPU, or {@code max}.
+     * {@code readings} runs before and after each step's load, as the measurement's readings do: a
+     * replica's report is code the load never runs, and compiled first inside a measured window it
+     * charged hundreds of milliseconds of JIT to the leader's CPU.
      */
-    static Outcome run(TestbedEnv env, List<Integer> clientCounts, int valueSize, Duration min, Duration max) throws InterruptedException {
+    static Outcome run(TestbedEnv env, List<Integer> clientCounts, int valueSize, Duration min, Duration max, Runnable readings)
+            throws InterruptedException {
         long start = System.nanoTime();
         // Shorter steps when the whole warm-up may not last one cycle of full steps (quick runs, tests).
         Duration step = STEP.multipliedBy(clientCounts.size()).compareTo(max) <= 0 ? STEP
@@ -54,7 +58,11 @@ final class JitSettling {
         while (true) {
             long cycleStart = System.nanoTime();
             long[] before = compilerNanos(env);
-            for (int c : clientCounts) LoadGenerator.run(env.client(), c, Duration.ZERO, step, valueSize, 1000);
+            for (int c : clientCounts) {
+                readings.run();
+                LoadGenerator.run(env.client(), c, Duration.ZERO, step, valueSize, 1000);
+                readings.run();
+            }
             long[] after = compilerNanos(env);
             long now = System.nanoTime(), cycle = now - cycleStart;
             long[] millis = new long[after.length];
@@ -76,6 +84,19 @@ final class JitSettling {
         for (int i = 0; i < n; i++) c[i] = env.compilerCpuNanos(i);
         c[n] = TestbedEnv.ownCompilerCpuNanos();
         return c;
+    }
+
+    /**
+     * The JVMs whose compiler used more than {@link #QUIET_SHARE} of a CPU between two {@link #compilerNanos}
+     * readings {@code seconds} apart, with their milliseconds ("" if none).
+     */
+    static String busy(long[] before, long[] after, double seconds) {
+        List<String> busy = new ArrayList<>();
+        for (int i = 0; i < after.length; i++) {
+            if (after[i] < 0 || delta(before[i], after[i]) <= QUIET_SHARE * seconds * 1e9) continue;
+            busy.add((i == after.length - 1 ? "client" : "replica " + i) + " " + delta(before[i], after[i]) / 1_000_000 + " ms");
+        }
+        return String.join(", ", busy);
     }
 
     /** Compiler CPU of every JVM between two {@link #compilerNanos} readings, in nanoseconds. */

@@ -124,7 +124,7 @@ public final class MainJob implements Callable<Integer> {
             if (processes() && jvmWarmup > 0) { // new JVMs: their hot paths compiled before anything is measured
                 System.out.printf("[%s] JVM warm-up, at least %d s (not recorded)...%n", name, jvmWarmup);
                 System.out.printf("[%s] %s%n", name, JitSettling.run(env, List.of(clients), valueSize, Duration.ofSeconds(jvmWarmup),
-                        Duration.ofSeconds(Math.max(jvmWarmup, jvmWarmupMax))).summary());
+                        Duration.ofSeconds(Math.max(jvmWarmup, jvmWarmupMax)), () -> ClusterMeasurement.Readings.take(env, !offloads.isEmpty())).summary());
             }
             System.out.printf("[%s, durability %s] measuring for %d s...%n", name, durability, duration);
             Figures f = ClusterMeasurement.measure(env, new ClusterMeasurement.Cell(protocol, replicas, mode, placement, clients, valueSize, batchSize, durability, ""),
