@@ -24,10 +24,10 @@ final class BenchReport {
 
         @Override public String toString() {
             return String.format("protocols %s; replicas %s%s; %d interleaved repetitions of %d s (after %d s warm-up), batch sizes %s, "
-                            + "durability %s, MTU %d; pinned placement: %s",
+                            + "durability %s, MTU %d, snapshots every %d ops; pinned placement: %s",
                     protocols.stream().map(ReplicationProtocol::label).toList(), hosting,
                     hosting.equals("processes") ? " (JVM options " + String.join(" ", replicaJvmOptions) + ")" : "",
-                    repetitions, durationS, warmupS, batchSizes, durabilities, mtu, cpus)
+                    repetitions, durationS, warmupS, batchSizes, durabilities, mtu, ClusterMeasurement.SNAPSHOT_EVERY, cpus)
                     + (variantOptions.isEmpty() ? "" : "; A/B variants (replica JVM options added): " + variantOptions);
         }
     }
