@@ -105,10 +105,11 @@ final class ClusterMeasurement {
         LoadGenerator.Result r = LoadGenerator.run(env.client(), cell.clients(), Duration.ZERO, duration, cell.valueSize(), 1000);
         Readings after = Readings.take(env, offloads);
         double ops = Math.max(1, r.ops());
+        String tag = "  " + cell.protocol().label() + " " + cell.mode() + " n=" + n;
         String busyCompilers = JitSettling.busy(before.jit(), after.jit(), r.seconds());
-        if (!busyCompilers.isEmpty()) System.out.println("  " + cell.protocol().label() + " " + cell.mode() + " n=" + n + ", JIT busy while measuring: " + busyCompilers);
+        if (!busyCompilers.isEmpty()) System.out.println(tag + ", JIT busy while measuring: " + busyCompilers);
         if (offloads) {
-            System.out.println("  " + cell.protocol().label() + " " + cell.mode() + " n=" + n + ", decisions per op: leader XDP/TC " + perOp(before.leader(), after.leader(), ops)
+            System.out.println(tag + ", decisions per op: leader XDP/TC " + perOp(before.leader(), after.leader(), ops)
                     + "; follower " + Math.min(1, n - 1) + " XDP " + perOp(before.follower(), after.follower(), ops));
         }
         double followerCpu = 0, followerIn = 0, followerNapi = 0, followerProc = 0;
@@ -168,8 +169,7 @@ final class ClusterMeasurement {
 
     private static Map<Counter, Long> counters(TestbedEnv env, int i, boolean offloads) {
         // A replica process reports in every mode, so that plain and Electrode cells are read alike.
-        if (env.replica(i) instanceof ReplicaNode.Process p) return p.counterReport().bpf();
-        return offloads ? env.kernelCounters(i) : Map.of();
+        return offloads || env.replica(i) instanceof ReplicaNode.Process ? env.kernelCounters(i) : Map.of();
     }
 
     private static long get(Map<Counter, Long> m, Counter c) { return m.getOrDefault(c, 0L); }

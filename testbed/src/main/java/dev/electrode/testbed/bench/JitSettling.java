@@ -33,7 +33,7 @@ final class JitSettling {
             List<String> jvms = new ArrayList<>();
             for (int i = 0; i < lastCycleMillis.length; i++) {
                 if (lastCycleMillis[i] < 0) continue;
-                jvms.add((i == lastCycleMillis.length - 1 ? "client" : "replica " + i) + " " + lastCycleMillis[i] + " ms");
+                jvms.add(jvmName(i, lastCycleMillis.length) + " " + lastCycleMillis[i] + " ms");
             }
             return String.format(Locale.ROOT, "JVM warm-up: %.0f s, %s (compiler CPU in the last %.0f s: %s)", took.toMillis() / 1000.0,
                     quiet ? "compilers quiet" : "compilers NOT quiet at the maximum", lastCycle.toMillis() / 1000.0, String.join(", ", jvms));
@@ -94,10 +94,13 @@ final class JitSettling {
         List<String> busy = new ArrayList<>();
         for (int i = 0; i < after.length; i++) {
             if (after[i] < 0 || delta(before[i], after[i]) <= QUIET_SHARE * seconds * 1e9) continue;
-            busy.add((i == after.length - 1 ? "client" : "replica " + i) + " " + delta(before[i], after[i]) / 1_000_000 + " ms");
+            busy.add(jvmName(i, after.length) + " " + delta(before[i], after[i]) / 1_000_000 + " ms");
         }
         return String.join(", ", busy);
     }
+
+    /** The JVM at index {@code i} of a {@link #compilerNanos} reading of {@code count} entries: a replica, or last this one (the client). */
+    private static String jvmName(int i, int count) { return i == count - 1 ? "client" : "replica " + i; }
 
     /** Compiler CPU of every JVM between two {@link #compilerNanos} readings, in nanoseconds. */
     static long totalBetween(long[] before, long[] after) {
